@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# algfs build.  Plain GNU make, out of tree into $(BUILDDIR).
+#
+#   make                 build everything into build/
+#   make check           every test: host suite, sanitizer build, AF_ALG suite
+#                        in QEMU guests with Linux 6.12 and 6.1
+#   make deps            install the Debian build and test dependencies (root)
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make demo            build, then show AF_ALG on the host and in a guest
+#   make clean
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+DOCDIR		?= $(PREFIX)/share/doc/algfs
+DESTDIR		?=
+BUILDDIR	?= build
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+INSTALL		?= install
+
+# SANITIZE=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer;
+# make check does that in build-asan/.
+SANITIZE	?= 0
+
+WARNINGS	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wformat=2 -Wvla
+HARDENING	:= -fstack-protector-strong -fstack-clash-protection \
+		   -fcf-protection -fPIE
+ifeq ($(SANITIZE),1)
+OPTFLAGS	:= -O1 -g -fno-omit-frame-pointer \
+		   -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN		:= -fsanitize=address,undefined
+else
+OPTFLAGS	:= -O2 -g -D_FORTIFY_SOURCE=2
+LDSAN		:=
+endif
+
+CFLAGS		?=
+LDFLAGS		?=
+ALL_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARNINGS) $(HARDENING) $(OPTFLAGS) \
+		   -MMD -MP $(CFLAGS)
+ALL_LDFLAGS	:= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN) $(LDFLAGS)
+
+FUSE_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
+FUSE_LIBS	:= $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null)
+
+# Programs the test suite uses; they are not installed.
+TEST_PROGRAMS	:= afalg-probe hellofs
+
+all: $(addprefix $(BUILDDIR)/,$(TEST_PROGRAMS))
+
+$(BUILDDIR)/tests:
+	@mkdir -p $@
+
+$(BUILDDIR)/tests/%.o: tests/src/%.c | $(BUILDDIR)/tests
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILDDIR)/tests/hellofs.o: ALL_CFLAGS += $(FUSE_CFLAGS)
+
+$(BUILDDIR)/afalg-probe: $(BUILDDIR)/tests/afalg-probe.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILDDIR)/hellofs: $(BUILDDIR)/tests/hellofs.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS)
+
+-include $(wildcard $(BUILDDIR)/tests/*.d)
+
+# The sanitizer build lives beside the normal one, so both can be tested.
+asan:
+	$(MAKE) BUILDDIR=build-asan SANITIZE=1 all
+
+check: all asan
+	tests/check-all
+
+demo: all
+	@echo "== On this machine"
+	-$(BUILDDIR)/afalg-probe kat
+	@echo "== In a QEMU guest with Linux 6.12 (tests/vm/run)"
+	tests/vm/run --kernel 6.12 -- sh -c 'uname -r; build/afalg-probe kat'
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 644 README.md docs/TESTING.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# Debian 12 packages for building and for every test (run as root).
+DEPS_BUILD	:= gcc make pkg-config libc6-dev libfuse3-dev libkeyutils-dev \
+		   libssl-dev libargon2-dev
+DEPS_TEST	:= fuse3 keyutils attr diffutils util-linux strace xxd \
+		   qemu-system-x86 busybox-static cpio kmod xz-utils zstd \
+		   debian-archive-keyring
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		$(DEPS_BUILD) $(DEPS_TEST)
+
+clean:
+	rm -rf $(BUILDDIR) build-asan tests/results
+
+.PHONY: all asan check demo install uninstall deps clean
