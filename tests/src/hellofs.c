@@ -72,8 +72,8 @@ static void hello_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 }
 
 /* Append one entry to a readdir buffer; returns the new size. */
-static size_t dirbuf_add(fuse_req_t req, char *buf, size_t size, size_t max,
-			 const char *name, fuse_ino_t ino, off_t next)
+static size_t dirbuf_add(fuse_req_t req, char *buf, size_t size, size_t max, const char *name,
+			 fuse_ino_t ino, off_t next)
 {
 	struct stat st = { .st_ino = ino };
 	size_t len = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
@@ -127,8 +127,8 @@ static void hello_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if ((size_t)off >= len)
 		fuse_reply_buf(req, NULL, 0);
 	else
-		fuse_reply_buf(req, hello_data + off, len - (size_t)off < size ?
-			       len - (size_t)off : size);
+		fuse_reply_buf(req, hello_data + off,
+			       len - (size_t)off < size ? len - (size_t)off : size);
 }
 
 static const struct fuse_lowlevel_ops hello_ops = {
