@@ -48,13 +48,42 @@ ALL_LDFLAGS	:= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN) $(LDFLAGS)
 FUSE_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
 FUSE_LIBS	:= $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null)
 
+CRYPTO_LIBS	:= -lcrypto -lkeyutils -lpthread
+
+# crypto/: a static library that fs/, tools/ and the tests link.
+CRYPTO_SRCS	:= $(wildcard crypto/*.c)
+CRYPTO_OBJS	:= $(patsubst %.c,$(BUILDDIR)/%.o,$(CRYPTO_SRCS))
+LIBCRYPTO	:= $(BUILDDIR)/libalgfs-crypto.a
+
 # Programs the test suite uses; they are not installed.
 TEST_PROGRAMS	:= afalg-probe hellofs
+# Test programs over crypto/'s API: tests/src/crypto-*.c.
+CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
 
-all: $(addprefix $(BUILDDIR)/,$(TEST_PROGRAMS))
+BENCH_PROGRAMS	:= crypto-bench
 
-$(BUILDDIR)/tests:
+all: $(addprefix $(BUILDDIR)/,$(TEST_PROGRAMS) $(CRYPTO_TESTS) $(BENCH_PROGRAMS))
+
+$(BUILDDIR)/tests $(BUILDDIR)/crypto $(BUILDDIR)/bench:
 	@mkdir -p $@
+
+$(BUILDDIR)/bench/%.o: bench/%.c | $(BUILDDIR)/bench
+	$(CC) $(ALL_CFLAGS) -Icrypto -c -o $@ $<
+
+$(addprefix $(BUILDDIR)/,$(BENCH_PROGRAMS)): $(BUILDDIR)/%: $(BUILDDIR)/bench/%.o $(LIBCRYPTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+$(BUILDDIR)/crypto/%.o: crypto/%.c | $(BUILDDIR)/crypto
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCRYPTO): $(CRYPTO_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILDDIR)/tests/crypto-%.o: ALL_CFLAGS += -Icrypto
+
+$(addprefix $(BUILDDIR)/,$(CRYPTO_TESTS)): $(BUILDDIR)/%: $(BUILDDIR)/tests/%.o $(LIBCRYPTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(BUILDDIR)/tests/%.o: tests/src/%.c | $(BUILDDIR)/tests
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -67,7 +96,7 @@ $(BUILDDIR)/afalg-probe: $(BUILDDIR)/tests/afalg-probe.o
 $(BUILDDIR)/hellofs: $(BUILDDIR)/tests/hellofs.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS)
 
--include $(wildcard $(BUILDDIR)/tests/*.d)
+-include $(wildcard $(BUILDDIR)/tests/*.d $(BUILDDIR)/crypto/*.d $(BUILDDIR)/bench/*.d)
 
 # The sanitizer build lives beside the normal one, so both can be tested.
 asan:

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * crypto_i.h - private to crypto/: the backend interface and the layout of
+ * the public opaque types.  Sectioned by source file.
+ */
+#ifndef ALGFS_CRYPTO_I_H
+#define ALGFS_CRYPTO_I_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "crypto.h"
+
+/*
+ * A backend.  The generic layer (ctx.c, key.c, ...) checks arguments,
+ * counts references and caches; a backend only does the work.  Every
+ * function returns 0 or -errno.
+ */
+struct ac_backend {
+	const char *name;
+	/* Probe and set up; on failure write one line into @why. */
+	int (*init)(struct ac_ctx *ctx, char *why, size_t whylen);
+	void (*fini)(struct ac_ctx *ctx);
+	unsigned int (*caps)(const struct ac_ctx *ctx);
+	/* @len was checked against @alg. */
+	int (*key_new)(struct ac_ctx *ctx, enum ac_alg alg, const uint8_t *bytes, size_t len,
+		       void **privp);
+	int (*key_from_serial)(struct ac_ctx *ctx, enum ac_alg alg, int32_t serial, void **privp);
+	void (*key_free)(void *priv);
+	/* Fill every reqs[i].result; return the first error or 0.  Decrypt
+	 * wipes reqs[i].out of a request that failed. */
+	int (*gcm)(void *priv, bool encrypt, struct ac_gcm_req *reqs, size_t n);
+	int (*cts)(void *priv, bool encrypt, const uint8_t *iv, const uint8_t *in, size_t len,
+		   uint8_t *out);
+	int (*hmac)(void *priv, const struct iovec *iov, int iovcnt, uint8_t *mac);
+	int (*sha256)(struct ac_ctx *ctx, const void *data, size_t len, uint8_t *digest);
+	/* Optional (NULL: -EOPNOTSUPP). */
+	int (*key_stats)(void *priv, struct ac_key_stats *st);
+};
+
+/* ctx.c */
+
+struct ac_cache_entry;
+
+struct ac_ctx {
+	const struct ac_backend *c_be;
+	void *c_priv; /* the backend's */
+	struct ac_options c_opts;
+	char c_fallback[256]; /* why auto mode chose the user backend, or "" */
+
+	/* The derived-key cache (key.c): an LRU list, newest first. */
+	pthread_mutex_t c_cache_lock;
+	struct ac_cache_entry *c_cache; /* protected by c_cache_lock */
+	unsigned int c_cache_count; /* protected by c_cache_lock */
+	atomic_uint_fast64_t c_next_key_id;
+};
+
+struct ac_key {
+	struct ac_ctx *k_ctx;
+	enum ac_alg k_alg;
+	atomic_int k_ref;
+	uint64_t k_id; /* unique within the context; names the key in the cache */
+	void *k_priv; /* the backend's */
+};
+
+/* afalg.c: every AF_ALG system call, and nothing else. */
+
+/* One cipher operation on an op fd. */
+struct afalg_op {
+	uint32_t ao_dir; /* ALG_OP_ENCRYPT or ALG_OP_DECRYPT */
+	const uint8_t *ao_iv;
+	uint32_t ao_ivlen;
+	bool ao_aead;
+	uint32_t ao_assoclen;
+	const struct iovec *ao_in; /* the whole input, AAD first */
+	int ao_nin;
+	const struct iovec *ao_out; /* exactly the output length */
+	int ao_nout;
+	/* vmsplice+splice the last input iovec (page-aligned data) through
+	 * ao_pipe instead of copying it with sendmsg. */
+	bool ao_splice;
+	const int *ao_pipe;
+};
+
+/* Return: the bound transform socket, or -errno of socket() or bind(). */
+int afalg_tfm_open(const char *type, const char *name, int *failed_call);
+int afalg_setkey(int tfm, const uint8_t *key, size_t len);
+int afalg_setkey_serial(int tfm, int32_t serial);
+int afalg_set_authsize(int tfm, unsigned int len);
+int afalg_accept(int tfm);
+int afalg_pipe(int pipefd[2]);
+/* Return: 0, -EBADMSG (fd still usable), or another -errno (close the fd). */
+int afalg_cipher(int op, const struct afalg_op *o);
+int afalg_hash(int op, const struct iovec *iov, int iovcnt, uint8_t *digest, size_t len);
+
+/* kernel.c, user.c */
+extern const struct ac_backend ac_kernel_backend;
+extern const struct ac_backend ac_user_backend;
+
+/* key.c */
+void ac_cache_flush(struct ac_ctx *ctx);
+
+/* selftest.c */
+/* Known answers and a forged tag through the public API on @ctx's backend;
+ * on failure writes which check failed into @why.  Return: 0 or -EIO. */
+int ac_selftest(struct ac_ctx *ctx, char *why, size_t whylen);
+
+/* keyring.c: what both backends need of the kernel keyring. */
+enum ac_keytype {
+	AC_KEYTYPE_OTHER,
+	AC_KEYTYPE_USER,
+	AC_KEYTYPE_LOGON,
+};
+/* The type and description of key @serial.  Return: 0 or -errno. */
+int ac_keyring_describe(int32_t serial, enum ac_keytype *type, char *desc, size_t desclen);
+/* Read a "user" key's payload into @buf (locked memory).  Return: its
+ * length, -EMSGSIZE if longer than @len, or -errno. */
+int ac_keyring_read(int32_t serial, uint8_t *buf, size_t len);
+/* Find a "logon", then a "user" key named @desc.  Return: serial or -ENOKEY. */
+int32_t ac_keyring_search(const char *desc);
+
+#endif /* ALGFS_CRYPTO_I_H */

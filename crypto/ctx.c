@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ctx.c - backend selection: the crypto context.
+ *
+ * "auto" tries the kernel backend first: every algorithm must bind through
+ * AF_ALG and the start-up self-test must pass.  Otherwise it uses the user
+ * backend and says why in one log line.  "kernel" never falls back.
+ */
+#include "crypto_i.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define DEFAULT_CACHE_KEYS 256
+
+/* Set up @be on @ctx and self-test it.  On failure @why says why. */
+static int backend_start(struct ac_ctx *ctx, const struct ac_backend *be, char *why, size_t whylen)
+{
+	int err;
+
+	ctx->c_be = be;
+	ctx->c_priv = NULL;
+	err = be->init(ctx, why, whylen);
+	if (err)
+		goto out_clear;
+	err = ac_selftest(ctx, why, whylen);
+	if (err) {
+		be->fini(ctx);
+		goto out_clear;
+	}
+	return 0;
+
+out_clear:
+	ctx->c_be = NULL;
+	ctx->c_priv = NULL;
+	return err;
+}
+
+int ac_ctx_new(const struct ac_options *opts, struct ac_ctx **ctxp)
+{
+	static const struct ac_options defaults = { .mode = AC_BACKEND_AUTO };
+	struct ac_ctx *ctx;
+	char why[sizeof(ctx->c_fallback)] = "";
+	int err;
+
+	*ctxp = NULL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->c_opts = opts ? *opts : defaults;
+	if (!ctx->c_opts.cache_keys)
+		ctx->c_opts.cache_keys = DEFAULT_CACHE_KEYS;
+	err = pthread_mutex_init(&ctx->c_cache_lock, NULL);
+	if (err) {
+		free(ctx);
+		return -err;
+	}
+	atomic_init(&ctx->c_next_key_id, 1);
+
+	switch (ctx->c_opts.mode) {
+	case AC_BACKEND_KERNEL:
+		err = backend_start(ctx, &ac_kernel_backend, why, sizeof(why));
+		if (err)
+			log_err("kernel crypto backend unusable: %s", why);
+		break;
+	case AC_BACKEND_USER:
+		err = backend_start(ctx, &ac_user_backend, why, sizeof(why));
+		if (err)
+			log_err("user crypto backend unusable: %s", why);
+		break;
+	case AC_BACKEND_AUTO:
+		err = backend_start(ctx, &ac_kernel_backend, why, sizeof(why));
+		if (!err)
+			break;
+		snprintf(ctx->c_fallback, sizeof(ctx->c_fallback), "%s", why);
+		log_info("using the user crypto backend: %s", ctx->c_fallback);
+		err = backend_start(ctx, &ac_user_backend, why, sizeof(why));
+		if (err)
+			log_err("user crypto backend unusable: %s", why);
+		break;
+	default:
+		err = -EINVAL;
+		break;
+	}
+	if (err) {
+		pthread_mutex_destroy(&ctx->c_cache_lock);
+		free(ctx);
+		return err;
+	}
+	*ctxp = ctx;
+	return 0;
+}
+
+void ac_ctx_free(struct ac_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ac_cache_flush(ctx);
+	ctx->c_be->fini(ctx);
+	pthread_mutex_destroy(&ctx->c_cache_lock);
+	free(ctx);
+}
+
+unsigned int ac_caps(const struct ac_ctx *ctx)
+{
+	return ctx->c_be->caps(ctx);
+}
+
+const char *ac_backend_name(const struct ac_ctx *ctx)
+{
+	return ctx->c_be->name;
+}
+
+const char *ac_ctx_fallback_reason(const struct ac_ctx *ctx)
+{
+	return ctx->c_fallback[0] ? ctx->c_fallback : NULL;
+}

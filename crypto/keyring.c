@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * keyring.c - what the backends need of the kernel keyring (libkeyutils).
+ *
+ * algfs keeps an unlocked master key as a "logon" key (never readable from
+ * user space, used by serial through AF_ALG) or, where that cannot work, as
+ * a "user" key.  Only this file calls keyutils.
+ */
+#include "crypto_i.h"
+
+#include <errno.h>
+#include <keyutils.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ac_keyring_describe(int32_t serial, enum ac_keytype *type, char *desc, size_t desclen)
+{
+	char *raw = NULL, *name;
+	int err = 0;
+
+	/* "type;uid;gid;perm;description" */
+	if (keyctl_describe_alloc(serial, &raw) < 0)
+		return -errno;
+	name = raw;
+	for (int i = 0; i < 4 && name; i++) {
+		name = strchr(name, ';');
+		if (name)
+			name++;
+	}
+	if (!name) {
+		err = -EINVAL;
+		goto out_free;
+	}
+	if (!strncmp(raw, "logon;", 6))
+		*type = AC_KEYTYPE_LOGON;
+	else if (!strncmp(raw, "user;", 5))
+		*type = AC_KEYTYPE_USER;
+	else
+		*type = AC_KEYTYPE_OTHER;
+	snprintf(desc, desclen, "%s", name);
+out_free:
+	free(raw);
+	return err;
+}
+
+int ac_keyring_read(int32_t serial, uint8_t *buf, size_t len)
+{
+	long n = keyctl_read(serial, (char *)buf, len);
+
+	if (n < 0)
+		return -errno;
+	/* keyctl_read returns the full size even when @buf is too small. */
+	if ((size_t)n > len)
+		return -EMSGSIZE;
+	return (int)n;
+}
+
+int32_t ac_keyring_search(const char *desc)
+{
+	static const char *const types[] = { "logon", "user" };
+	int err = -ENOKEY;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		/* No callout: only keys that already exist are found. */
+		key_serial_t serial = request_key(types[i], desc, NULL, 0);
+
+		if (serial >= 0)
+			return serial;
+		if (errno != ENOKEY)
+			err = -errno;
+	}
+	return err;
+}

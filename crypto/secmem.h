@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * secmem.h - memory for secrets: keys, passphrases, derived material.
+ *
+ * Secret buffers are their own mappings: locked (mlock, so never swapped),
+ * left out of core dumps (MADV_DONTDUMP), and wiped when freed.  Processes
+ * that handle secrets also call ac_harden_process() first thing.
+ */
+#ifndef ALGFS_SECMEM_H
+#define ALGFS_SECMEM_H
+
+#include <stddef.h>
+
+/* A zeroed, locked buffer of @len bytes, or NULL (errno set). */
+void *ac_secure_alloc(size_t len);
+/* Wipe and release; NULL is fine. */
+void ac_secure_free(void *p);
+/* A wipe the compiler cannot drop. */
+void ac_wipe(void *p, size_t len);
+/* Constant-time comparison: 1 when equal, 0 otherwise. */
+int ac_memeq(const void *a, const void *b, size_t len);
+/* No core dumps, no ptrace attach by other users (PR_SET_DUMPABLE 0,
+ * RLIMIT_CORE 0).  Return: 0 or -errno. */
+int ac_harden_process(void);
+
+#endif /* ALGFS_SECMEM_H */
