@@ -50,7 +50,7 @@ per_op()
 	shift
 	full=$(syscalls "$@" --threads "$t" --ops "$ops") || return 1
 	base=$(syscalls "$@" --threads "$t" --ops 1) || return 1
-	awk -v f="$full" -v b="$base" -v n=$(((ops - 1) * t)) 'BEGIN { printf "%.2f", (f - b) / n }'
+	awk -v f="$full" -v b="$base" -v n=$(((ops - 1) * t)) 'BEGIN { r = (f - b) / n; if (r < 0.005 && r > -0.005) r = 0; printf "%.2f", r }'
 }
 
 printf '%-7s %-8s %-7s %6s %3s %12s %10s %12s\n' \
@@ -76,8 +76,10 @@ for backend in user kernel; do
 					mibs=$(sed -n 's/.*MiB_per_s=\([0-9.]*\).*/\1/p' <<< "$line")
 					calls=-
 					[ -n "$use_strace" ] && calls=$(per_op $t "${args[@]}")
+					shown_io=$io
+					[ $backend = user ] && shown_io=-
 					printf '%-7s %-8s %-7s %6s %3s %12s %10s %12s\n' \
-						$backend $io $op $size $t "$rate" "$mibs" "$calls"
+						$backend $shown_io $op $size $t "$rate" "$mibs" "$calls"
 				done
 			done
 		done

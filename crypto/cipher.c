@@ -8,10 +8,11 @@
 #include <errno.h>
 #include <stdint.h>
 
-static bool gcm_req_ok(const struct ac_gcm_req *r)
+/* Decryption always reads a tag from @in, even of an empty message. */
+static bool gcm_req_ok(const struct ac_gcm_req *r, bool encrypt)
 {
-	return r->nonce && (r->aad || !r->aadlen) && (r->in || !r->len) && r->out &&
-	       r->len <= SIZE_MAX - AC_GCM_TAG_LEN;
+	return r->nonce && (r->aad || !r->aadlen) && (r->in || (encrypt && !r->len)) &&
+	       (r->out || (!encrypt && !r->len)) && r->len <= SIZE_MAX - AC_GCM_TAG_LEN;
 }
 
 static int gcm_batch(struct ac_key *key, bool encrypt, struct ac_gcm_req *reqs, size_t n)
@@ -21,7 +22,7 @@ static int gcm_batch(struct ac_key *key, bool encrypt, struct ac_gcm_req *reqs, 
 	if (key->k_alg != AC_ALG_GCM)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
-		if (!gcm_req_ok(&reqs[i]))
+		if (!gcm_req_ok(&reqs[i], encrypt))
 			return -EINVAL;
 	if (!n)
 		return 0;
