@@ -114,7 +114,7 @@ demo: all
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)
-	$(INSTALL) -m 644 README.md docs/TESTING.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 README.md docs/TESTING.md docs/CRYPTO.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "testutil.h"
 #include "log.h"
 
 enum {
@@ -149,21 +150,6 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt
 	fprintf(stderr, "crypto-crosscheck: round %lu: %s; repeat with -s 0x%016" PRIx64 "\n",
 		round_no, msg, seed);
 	exit(EXIT_WRONG);
-}
-
-static const char *errname(int err)
-{
-	const char *name = strerrorname_np(err < 0 ? -err : err);
-
-	return name ? name : "unknown error";
-}
-
-static bool is_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
 }
 
 struct backend {

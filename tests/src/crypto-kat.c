@@ -37,6 +37,7 @@
 #include <sys/uio.h>
 
 #include "crypto.h"
+#include "testutil.h"
 #include "log.h"
 
 enum {
@@ -53,22 +54,13 @@ static int failures;
 /* Decode a vector's hex string; a malformed one is a bug in this file. */
 static size_t unhex(const char *hex, uint8_t *out, size_t max)
 {
-	size_t n = strlen(hex), i;
+	int n = hex_decode(hex, out, max);
 
-	if (n % 2 || n / 2 > max) {
+	if (n < 0) {
 		fprintf(stderr, "crypto-kat: bad test vector \"%.20s...\"\n", hex);
 		exit(EXIT_WRONG);
 	}
-	for (i = 0; i < n / 2; i++) {
-		unsigned int b;
-
-		if (sscanf(hex + 2 * i, "%2x", &b) != 1) {
-			fprintf(stderr, "crypto-kat: bad test vector \"%.20s...\"\n", hex);
-			exit(EXIT_WRONG);
-		}
-		out[i] = (uint8_t)b;
-	}
-	return n / 2;
+	return (size_t)n;
 }
 
 static void hexdump(const char *label, const uint8_t *p, size_t n)
@@ -77,21 +69,6 @@ static void hexdump(const char *label, const uint8_t *p, size_t n)
 	while (n--)
 		fprintf(stderr, "%02x", *p++);
 	fprintf(stderr, "\n");
-}
-
-static const char *errname(int err)
-{
-	const char *name = strerrorname_np(err < 0 ? -err : err);
-
-	return name ? name : "unknown error";
-}
-
-static bool is_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
 }
 
 static void wrong(const char *what, const char *why)

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "testutil.h"
 #include "log.h"
 
 enum {
@@ -142,13 +143,6 @@ static const uint8_t derived_nonce[AC_GCM_NONCE_LEN] = "algfs-thrds";
 static unsigned long ops_per_thread = 3000;
 static atomic_ulong wrong_results;
 static atomic_uint threads_done;
-
-static const char *errname(int err)
-{
-	const char *name = strerrorname_np(err < 0 ? -err : err);
-
-	return name ? name : "unknown error";
-}
 
 /* One wrong result: count it, and say what on standard error. */
 static void wrong(unsigned int thread, const char *what, int err)

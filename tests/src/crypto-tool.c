@@ -27,57 +27,9 @@
 #include <sys/resource.h>
 
 #include "crypto.h"
+#include "testutil.h"
 #include "log.h"
 #include "secmem.h"
-
-static const char *errname(int err)
-{
-	switch (-err) {
-	case ENOKEY:
-		return "ENOKEY";
-	case ENOPROTOOPT:
-		return "ENOPROTOOPT";
-	case EKEYREVOKED:
-		return "EKEYREVOKED";
-	case EKEYEXPIRED:
-		return "EKEYEXPIRED";
-	case EACCES:
-		return "EACCES";
-	case EINVAL:
-		return "EINVAL";
-	case EAFNOSUPPORT:
-		return "EAFNOSUPPORT";
-	case ENOENT:
-		return "ENOENT";
-	case EIO:
-		return "EIO";
-	default:
-		return strerror(-err);
-	}
-}
-
-static int hex_decode(const char *hex, uint8_t *out, size_t max)
-{
-	size_t n = strlen(hex);
-
-	if (n % 2 || n / 2 > max)
-		return -EINVAL;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned int b;
-
-		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)b;
-	}
-	return (int)(n / 2);
-}
-
-static void print_hex(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		printf("%02x", p[i]);
-	printf("\n");
-}
 
 static int cmd_info(struct ac_ctx *ctx)
 {
@@ -119,7 +71,7 @@ static int cmd_hmac(struct ac_ctx *ctx, const char *how, const char *arg, const 
 		if (!bytes)
 			return -ENOMEM;
 		len = hex_decode(arg, bytes, 128);
-		err = len < 0 ? len : ac_key_new(ctx, AC_ALG_HMAC, bytes, (size_t)len, &key);
+		err = len < 0 ? -EINVAL : ac_key_new(ctx, AC_ALG_HMAC, bytes, (size_t)len, &key);
 		ac_secure_free(bytes);
 	}
 	if (!err)
