@@ -109,8 +109,10 @@ check: all asan
 demo: all
 	@echo "== This machine, Linux $$(uname -r)"
 	@$(BUILDDIR)/afalg-probe kat || echo "(afalg-probe: exit status $$?)"
+	@$(BUILDDIR)/crypto-tool info
 	@echo "== A QEMU guest (tests/vm/run --kernel 6.12)"
-	@tests/vm/run --kernel 6.12 -- sh -c 'echo "Linux $$(uname -r)"; build/afalg-probe kat'
+	@tests/vm/run --kernel 6.12 -- sh -c \
+		'echo "Linux $$(uname -r)"; build/afalg-probe kat && build/crypto-tool info'
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)
