@@ -178,7 +178,10 @@ int main(int argc, char **argv)
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("backend=%s io=%s op=%s size=%lu threads=%lu ops=%lu seconds=%.3f "
 	       "ops_per_s=%.0f MiB_per_s=%.1f\n",
-	       ac_backend_name(ctx), opts.io == AC_IO_SPLICE ? "splice" : "sendmsg",
+	       ac_backend_name(ctx),
+	       !(ac_caps(ctx) & AC_CAP_KERNEL_IMPL) ? "-"
+	       : opts.io == AC_IO_SPLICE	    ? "splice"
+						    : "sendmsg",
 	       decrypt ? "decrypt" : "encrypt", size, threads, ops * threads, secs,
 	       (double)(ops * threads) / secs,
 	       (double)(ops * threads) * (double)size / secs / (1024.0 * 1024.0));
