@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "crypto.h"
+#include "keyring.h"
 
 /*
  * A backend.  The generic layer (ctx.c, key.c, ...) checks arguments,
@@ -117,7 +118,5 @@ int ac_keyring_describe(int32_t serial, enum ac_keytype *type, char *desc, size_
 /* Read a "user" key's payload into @buf (locked memory).  Return: its
  * length, -EMSGSIZE if longer than @len, or -errno. */
 int ac_keyring_read(int32_t serial, uint8_t *buf, size_t len);
-/* Find a "logon", then a "user" key named @desc.  Return: serial or -ENOKEY. */
-int32_t ac_keyring_search(const char *desc);
 
 #endif /* ALGFS_CRYPTO_I_H */

@@ -9,6 +9,7 @@
 #include "crypto_i.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <keyutils.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,4 +72,44 @@ int32_t ac_keyring_search(const char *desc)
 			err = -errno;
 	}
 	return err;
+}
+
+int ac_keyring_parse(const char *spec, int32_t *id)
+{
+	static const struct {
+		const char *name;
+		int32_t id;
+	} names[] = {
+		{ "@t", KEY_SPEC_THREAD_KEYRING },	  { "@p", KEY_SPEC_PROCESS_KEYRING },
+		{ "@s", KEY_SPEC_SESSION_KEYRING },	  { "@u", KEY_SPEC_USER_KEYRING },
+		{ "@us", KEY_SPEC_USER_SESSION_KEYRING },
+	};
+	char *end;
+	long v;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(spec, names[i].name)) {
+			*id = names[i].id;
+			return 0;
+		}
+	}
+	errno = 0;
+	v = strtol(spec, &end, 10);
+	if (!*spec || *end || errno || v <= 0 || v > INT32_MAX)
+		return -EINVAL;
+	*id = (int32_t)v;
+	return 0;
+}
+
+int32_t ac_keyring_add(const char *type, const char *desc, const uint8_t *payload, size_t len,
+		       int32_t keyring)
+{
+	key_serial_t serial = add_key(type, desc, payload, len, keyring);
+
+	return serial < 0 ? -errno : serial;
+}
+
+int ac_keyring_invalidate(int32_t serial)
+{
+	return keyctl_invalidate(serial) < 0 ? -errno : 0;
 }

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * keyring.h - the kernel keyring, for the tools that unlock and lock volumes.
+ *
+ * An unlocked volume's master key is the keyring key "algfs:<uuid>": a
+ * "logon" key where the kernel crypto backend takes keys by serial (it can
+ * then never be read back), otherwise a "user" key.  Nothing outside crypto/
+ * calls keyutils directly.
+ */
+#ifndef ALGFS_KEYRING_H
+#define ALGFS_KEYRING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * ac_keyring_parse() - a keyring named as keyctl(1) names them
+ * @spec: "@t", "@p", "@s", "@u", "@us", or a serial number
+ *
+ * Return: 0, -EINVAL (not a keyring name).
+ */
+int ac_keyring_parse(const char *spec, int32_t *id);
+
+/**
+ * ac_keyring_add() - add a key, or update the key of that type and name
+ * @type: "logon" or "user"
+ *
+ * Return: the key's serial, or -errno (-EDQUOT: keyring quota, -EACCES).
+ */
+int32_t ac_keyring_add(const char *type, const char *desc, const uint8_t *payload, size_t len,
+		       int32_t keyring);
+
+/* A "logon", else a "user" key called @desc.  Return: serial or -ENOKEY. */
+int32_t ac_keyring_search(const char *desc);
+
+/* Destroy a key at once, in every keyring that holds it.  Return: 0 or -errno. */
+int ac_keyring_invalidate(int32_t serial);
+
+#endif /* ALGFS_KEYRING_H */
