@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * format.h - algfs's on-disk format, version 1: the file header, the
+ * arithmetic between plaintext and ciphertext offsets, content blocks and
+ * encrypted file names.
+ *
+ * Pure format code: no FUSE, no file I/O, no configuration.  Keys come from
+ * the caller as crypto.h handles (a file's AC_ALG_GCM content key, the
+ * volume's AC_ALG_CTS names key).  docs/FORMAT.md describes the same bytes,
+ * with test vectors; tests/src/format-test.c checks them.
+ *
+ * A ciphertext file:
+ *
+ *   empty plaintext:  empty file, no header
+ *   otherwise:        header || block 0 || block 1 || ... || block n-1
+ *   header:           be16 version (1) || file_id (16 random bytes)
+ *   block i:          nonce (12) || AES-256-GCM(plaintext i) (1..bs) || tag (16)
+ *                     at offset 18 + i * (12 + bs + 16); only the last block
+ *                     may be shorter than bs
+ *   AAD of block i:   file_id || be64(i)
+ *
+ * Functions that can fail return 0 or a length on success and -errno on
+ * failure, and list their errors.  Offsets and sizes are uint64_t, and no
+ * ciphertext offset or size may exceed INT64_MAX (it must fit in off_t):
+ * whatever would is -EFBIG.
+ */
+#ifndef ALGFS_FORMAT_H
+#define ALGFS_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "crypto.h"
+
+#define AFS_FORMAT_VERSION 1
+
+/* File header */
+#define AFS_FILE_ID_LEN 16
+#define AFS_HEADER_LEN (2 + AFS_FILE_ID_LEN) /* 18 */
+
+/* Content blocks */
+#define AFS_BLOCK_SIZE_MIN 4096u
+#define AFS_BLOCK_SIZE_MAX 65536u
+#define AFS_BLOCK_SIZE_DEFAULT 4096u
+#define AFS_BLOCK_NONCE_LEN AC_GCM_NONCE_LEN /* 12 */
+#define AFS_BLOCK_TAG_LEN AC_GCM_TAG_LEN /* 16 */
+#define AFS_BLOCK_OVERHEAD (AFS_BLOCK_NONCE_LEN + AFS_BLOCK_TAG_LEN) /* 28 */
+#define AFS_BLOCK_AAD_LEN (AFS_FILE_ID_LEN + 8) /* 24 */
+/* The on-disk size of a whole block of @bs plaintext bytes. */
+#define AFS_BLOCK_DISK_LEN(bs) ((bs) + AFS_BLOCK_OVERHEAD)
+
+/* Names */
+#define AFS_DIRIV_LEN AC_CTS_IV_LEN /* 16, the content of algfs.diriv */
+#define AFS_NAME_MAX 255 /* bytes of a plaintext name, and of an on-disk name */
+/* A plaintext name padded with NULs: a multiple of 16, at most 256 bytes. */
+#define AFS_NAME_PAD 16
+#define AFS_NAME_PADDED_MAX 256
+/* base64url, no padding, of AFS_NAME_PADDED_MAX bytes: 342 characters. */
+#define AFS_ENC_NAME_MAX ((AFS_NAME_PADDED_MAX * 4 + 2) / 3)
+#define AFS_ENC_NAME_BUF (AFS_ENC_NAME_MAX + 1)
+#define AFS_PLAIN_NAME_BUF (AFS_NAME_MAX + 1)
+
+/*
+ * Reserved names in every ciphertext directory.  base64url has no '.', so no
+ * encrypted name can ever equal one of them.
+ */
+#define AFS_CONF_NAME "algfs.conf"
+#define AFS_DIRIV_NAME "algfs.diriv"
+#define AFS_LONGNAME_PREFIX "algfs.longname."
+#define AFS_LONGNAME_SUFFIX ".name" /* of the sidecar file */
+#define AFS_LONGNAME_HASH_LEN 43 /* base64url of a SHA-256, no padding */
+/* algfs.longname.<hash>: 58 characters; the sidecar adds ".name": 63. */
+#define AFS_LONGNAME_LEN (sizeof(AFS_LONGNAME_PREFIX) - 1 + AFS_LONGNAME_HASH_LEN)
+#define AFS_LONGNAME_BUF (AFS_LONGNAME_LEN + 1)
+#define AFS_SIDECAR_LEN (AFS_LONGNAME_LEN + sizeof(AFS_LONGNAME_SUFFIX) - 1)
+#define AFS_SIDECAR_BUF (AFS_SIDECAR_LEN + 1)
+
+/* header.c */
+
+/* Write the version 1 header for @id into @out. */
+void afs_header_encode(uint8_t out[AFS_HEADER_LEN], const uint8_t id[AFS_FILE_ID_LEN]);
+
+/**
+ * afs_header_new() - draw a new file ID and write its header
+ * @out: the header to write at offset 0
+ * @id: the new file ID (to derive the file's content key from)
+ *
+ * Return: 0, or the error of ac_random().
+ */
+int afs_header_new(uint8_t out[AFS_HEADER_LEN], uint8_t id[AFS_FILE_ID_LEN]);
+
+/**
+ * afs_header_decode() - check a file's first bytes and read its ID
+ * @buf: the start of the file
+ * @len: bytes in @buf; more than AFS_HEADER_LEN is fine
+ * @id: the file ID
+ *
+ * Return: 0, -EUCLEAN (@len is shorter than a header), -EPROTONOSUPPORT (a
+ * version other than 1).
+ */
+int afs_header_decode(const uint8_t *buf, size_t len, uint8_t id[AFS_FILE_ID_LEN]);
+
+/* blocks.c: offsets */
+
+/* A power of two from AFS_BLOCK_SIZE_MIN to AFS_BLOCK_SIZE_MAX. */
+bool afs_block_size_ok(uint32_t bs);
+
+/*
+ * The arithmetic below returns -EINVAL for a block size that
+ * afs_block_size_ok() refuses.
+ */
+
+/**
+ * afs_plain_size_max() - the largest plaintext size a file may have
+ *
+ * The size of the most whole blocks whose ciphertext ends at or below
+ * INT64_MAX.  Writes or truncates beyond it are -EFBIG.
+ *
+ * Return: 0, -EINVAL.
+ */
+int afs_plain_size_max(uint32_t bs, uint64_t *max);
+
+/**
+ * afs_plain_size() - a file's plaintext size from its size on disk
+ *
+ * Return: 0, -EINVAL, -EUCLEAN (a size no algfs file can have: 1 to 18
+ * bytes, a header only or shorter, or a last block of 1 to 28 bytes, too
+ * short for a nonce, a tag and one byte), -EFBIG (@csize above INT64_MAX, or
+ * a plaintext size above afs_plain_size_max()).
+ */
+int afs_plain_size(uint64_t csize, uint32_t bs, uint64_t *psize);
+
+/**
+ * afs_cipher_size() - a file's size on disk from its plaintext size
+ *
+ * Return: 0, -EINVAL, -EFBIG (@psize above afs_plain_size_max()).
+ */
+int afs_cipher_size(uint64_t psize, uint32_t bs, uint64_t *csize);
+
+/**
+ * afs_block_locate() - the block holding a plaintext offset
+ * @off: plaintext offset
+ * @index: the block's index, @off / @bs
+ * @in_block: @off's offset in that block, @off % @bs
+ *
+ * Return: 0, -EINVAL.
+ */
+int afs_block_locate(uint64_t off, uint32_t bs, uint64_t *index, uint32_t *in_block);
+
+/**
+ * afs_block_cipher_off() - where block @index starts on disk
+ *
+ * Return: 0, -EINVAL, -EFBIG (beyond INT64_MAX).
+ */
+int afs_block_cipher_off(uint64_t index, uint32_t bs, uint64_t *coff);
+
+/**
+ * afs_cipher_off_locate() - the block holding a ciphertext offset
+ * @coff: ciphertext offset, at or after the header (SEEK_DATA and SEEK_HOLE
+ *        on the backing file give those)
+ * @index: the block's index
+ * @in_block: @coff's offset in the block's on-disk bytes (nonce first)
+ *
+ * Return: 0, -EINVAL (a bad block size, or @coff inside the header).
+ */
+int afs_cipher_off_locate(uint64_t coff, uint32_t bs, uint64_t *index, uint32_t *in_block);
+
+/* The blocks a plaintext request (@off, @len) touches. */
+struct afs_range {
+	uint64_t first; /* index of the first block */
+	uint64_t count; /* number of blocks, 0 for an empty request */
+	uint32_t head; /* offset of @off in the first block */
+	uint32_t tail; /* bytes of the last block the request covers, 1..bs */
+	uint64_t coff; /* where the first block starts on disk */
+	uint64_t clen; /* on-disk bytes of @count whole blocks */
+};
+
+/**
+ * afs_block_range() - the blocks touched by a plaintext request
+ * @off: plaintext offset
+ * @len: plaintext length; 0 gives @count 0 (and @first, @coff of @off)
+ *
+ * @clen counts whole blocks; a read of it stops short at the end of the file,
+ * which afs_blocks_decrypt() takes as a short last block.
+ *
+ * Return: 0, -EINVAL, -EFBIG (@off + @len above afs_plain_size_max()).
+ */
+int afs_block_range(uint64_t off, uint64_t len, uint32_t bs, struct afs_range *r);
+
+/* blocks.c: block encryption */
+
+/* The AAD of block @index: @file_id || be64(@index). */
+void afs_block_aad(uint8_t aad[AFS_BLOCK_AAD_LEN], const uint8_t file_id[AFS_FILE_ID_LEN],
+		   uint64_t index);
+
+/* An all-zero on-disk block (a hole); see afs_block_decrypt(). */
+bool afs_block_is_hole(const uint8_t *in, size_t inlen);
+
+/**
+ * afs_block_encrypt() - encrypt one block under a fresh random nonce
+ * @key: the file's AC_ALG_GCM content key
+ * @file_id: the file's ID (from its header)
+ * @index: the block's index in the file
+ * @pt: plaintext, @len bytes: 1 to AFS_BLOCK_SIZE_MAX
+ * @out: the on-disk block, @len + AFS_BLOCK_OVERHEAD bytes; may not overlap
+ *       @pt
+ *
+ * A block is encrypted under a new nonce every time it is written, never
+ * under one it had before.
+ *
+ * Return: 0, -EINVAL (@len out of range), the errors of ac_random() and
+ * ac_gcm_encrypt().
+ */
+int afs_block_encrypt(struct ac_key *key, const uint8_t file_id[AFS_FILE_ID_LEN], uint64_t index,
+		      const uint8_t *pt, size_t len, uint8_t *out);
+
+/**
+ * afs_block_encrypt_nonce() - afs_block_encrypt() with the caller's nonce
+ *
+ * For known-answer tests only (tests/src/format-test.c, docs/FORMAT.md):
+ * a nonce used twice under one file key breaks GCM.  The filesystem always
+ * calls afs_block_encrypt().
+ *
+ * Return: as afs_block_encrypt().
+ */
+int afs_block_encrypt_nonce(struct ac_key *key, const uint8_t file_id[AFS_FILE_ID_LEN],
+			    uint64_t index, const uint8_t nonce[AFS_BLOCK_NONCE_LEN],
+			    const uint8_t *pt, size_t len, uint8_t *out);
+
+/**
+ * afs_block_decrypt() - check and decrypt one on-disk block
+ * @in: the on-disk block, @inlen bytes: AFS_BLOCK_OVERHEAD + 1 to
+ *      AFS_BLOCK_OVERHEAD + AFS_BLOCK_SIZE_MAX
+ * @pt: the plaintext, @inlen - AFS_BLOCK_OVERHEAD bytes
+ *
+ * A block of only zero bytes is a hole and reads as zeros without any
+ * decryption.  Return: the plaintext length, -EUCLEAN (@inlen out of range),
+ * -EBADMSG (authentication failed: a changed, moved or foreign block; @pt is
+ * wiped), or another error of ac_gcm_decrypt().
+ */
+int afs_block_decrypt(struct ac_key *key, const uint8_t file_id[AFS_FILE_ID_LEN], uint64_t index,
+		      const uint8_t *in, size_t inlen, uint8_t *pt);
+
+/**
+ * afs_blocks_encrypt() - encrypt consecutive blocks in one batch
+ * @first: index of the first block
+ * @pt: plaintext of blocks @first, @first + 1, ..., @ptlen bytes; every block
+ *      but the last is @bs bytes
+ * @out: the on-disk blocks, as afs_cipher_size() - AFS_HEADER_LEN for @ptlen
+ *       bytes; may not overlap @pt
+ *
+ * Return: the on-disk length written (0 for @ptlen 0), -EINVAL, -ENOMEM,
+ * -EFBIG (the blocks would end beyond afs_plain_size_max()), the errors of
+ * ac_random() and ac_gcm_encrypt_batch().  On failure @out is wiped.
+ */
+ssize_t afs_blocks_encrypt(struct ac_key *key, const uint8_t file_id[AFS_FILE_ID_LEN],
+			   uint64_t first, const uint8_t *pt, size_t ptlen, uint32_t bs,
+			   uint8_t *out);
+
+/**
+ * afs_blocks_decrypt() - check and decrypt consecutive on-disk blocks in one batch
+ * @first: index of the first block in @in
+ * @in: on-disk blocks @first, @first + 1, ..., @inlen bytes: whole blocks of
+ *      AFS_BLOCK_DISK_LEN(@bs) bytes, the last one possibly shorter (the end
+ *      of the file), but longer than AFS_BLOCK_OVERHEAD
+ * @pt: the plaintext, as long as afs_plain_size() gives for AFS_HEADER_LEN +
+ *      @inlen (at most @bs bytes per block of @in)
+ * @bad_index: on -EBADMSG, the index of the first block that failed; may be NULL
+ *
+ * Holes read as zeros, as with afs_block_decrypt().  The blocks that pass go
+ * to the crypto backend together (ac_gcm_decrypt_batch()).  One failing block
+ * does not stop the others: on -EBADMSG the plaintext of every block that
+ * failed is wiped and that of the others is valid, so a caller may return the
+ * blocks before @bad_index as a short read.  On any other error all of @pt is
+ * wiped.
+ *
+ * Return: the plaintext length, -EINVAL, -EUCLEAN (a trailing partial block
+ * of AFS_BLOCK_OVERHEAD bytes or fewer), -EFBIG, -ENOMEM, -EBADMSG, or
+ * another error of ac_gcm_decrypt_batch().
+ */
+ssize_t afs_blocks_decrypt(struct ac_key *key, const uint8_t file_id[AFS_FILE_ID_LEN],
+			   uint64_t first, const uint8_t *in, size_t inlen, uint32_t bs,
+			   uint8_t *pt, uint64_t *bad_index);
+
+/* names.c */
+
+/**
+ * afs_name_encrypt() - the encoded (on-disk) form of a plaintext name
+ * @names_key: the volume's AC_ALG_CTS names key
+ * @iv: the directory's IV, from its algfs.diriv
+ * @plain: a NUL-terminated name: 1 to AFS_NAME_MAX bytes, no '/', not "." or ".."
+ * @out: base64url(AES-256-CBC-CTS(@plain padded with NULs to a multiple of
+ *       16)), NUL-terminated
+ *
+ * Deterministic for a given (@iv, @plain), so that a lookup can encrypt the
+ * name it looks for.  An encoded name longer than AFS_NAME_MAX is stored
+ * under afs_longname_hash()'s name.
+ *
+ * Return: the length of @out, -EINVAL (an empty name, "." or "..", or one
+ * with '/'), -ENAMETOOLONG, or the errors of ac_cts_encrypt().
+ */
+int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *plain,
+		     char out[AFS_ENC_NAME_BUF]);
+
+/**
+ * afs_name_decrypt() - the plaintext name of an encoded name
+ * @enc: an encoded name (for a long name: the sidecar's content)
+ * @out: the plaintext name, NUL-terminated
+ *
+ * Refuses anything afs_name_encrypt() cannot have written, so that no two
+ * on-disk names give one plaintext name and no on-disk name gives a name a
+ * directory may not hold.
+ *
+ * Return: the length of @out, -EUCLEAN (not base64url without padding in its
+ * one canonical form, a length not a multiple of 16 or above 256 bytes, or
+ * a decryption that is not a padded valid name), or the errors of
+ * ac_cts_decrypt().
+ */
+int afs_name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *enc,
+		     char out[AFS_PLAIN_NAME_BUF]);
+
+/* Whether an encoded name must be stored as a long name. */
+bool afs_name_needs_longname(const char *enc);
+
+/**
+ * afs_longname_hash() - the on-disk name of a long encoded name
+ * @enc: the encoded name
+ * @out: AFS_LONGNAME_PREFIX || base64url(SHA-256(@enc)), NUL-terminated
+ *
+ * Return: 0, or the errors of ac_sha256().
+ */
+int afs_longname_hash(struct ac_ctx *ctx, const char *enc, char out[AFS_LONGNAME_BUF]);
+
+/* algfs.longname.<43 base64url characters>, exactly (not its sidecar). */
+bool afs_is_longname(const char *name);
+
+/* algfs.longname.<43 base64url characters>.name, exactly. */
+bool afs_is_longname_sidecar(const char *name);
+
+/**
+ * afs_longname_sidecar() - the sidecar of a long name
+ * @name: a name afs_is_longname() accepts
+ * @out: @name || ".name", NUL-terminated
+ *
+ * Return: 0, -EINVAL (@name is not a long name).
+ */
+int afs_longname_sidecar(const char *name, char out[AFS_SIDECAR_BUF]);
+
+/*
+ * A ciphertext directory entry that is algfs's own, hidden from listings:
+ * algfs.conf, algfs.diriv and every name starting with "algfs.longname." (a
+ * long name itself is listed under the plaintext name its sidecar gives).
+ */
+bool afs_name_is_reserved(const char *name);
+
+/**
+ * afs_plain_name_check() - whether a plaintext-names volume may hold @plain
+ *
+ * Return: 0, -EINVAL (empty, "." or "..", or with '/'), -ENAMETOOLONG,
+ * -EPERM (a reserved name: afs_name_is_reserved()).
+ */
+int afs_plain_name_check(const char *plain);
+
+/* base64.c */
+
+/* base64url of @n bytes, no padding, into @out (4 * n / 3 + 3 bytes);
+ * returns its length. */
+size_t afs_b64url_encode(const uint8_t *in, size_t n, char *out);
+/*
+ * Decode @len characters into @out (room for 3 * len / 4 bytes).  Only the
+ * canonical form: non-zero unused bits are refused, so no two strings decode
+ * to the same bytes.  Return: the length, -EUCLEAN (not base64url).
+ */
+int afs_b64url_decode(const char *in, size_t len, uint8_t *out);
+
+/* meta.c: symlink targets and extended attributes. */
+
+/*
+ * A symlink target on disk is base64url(nonce || AES-256-GCM(symlink key,
+ * nonce, AAD = "", target) || tag).  The backing filesystem holds targets
+ * of at most 4095 bytes, so plaintext targets are limited to 3043 bytes.
+ */
+#define AFS_SYMLINK_MAX 3043
+#define AFS_SYMLINK_ENC_BUF 4096
+
+/**
+ * afs_symlink_encrypt() - a symlink target as stored on disk
+ * @out: AFS_SYMLINK_ENC_BUF bytes, NUL-terminated
+ *
+ * Return: the length of @out, -ENAMETOOLONG (over AFS_SYMLINK_MAX), -EINVAL
+ * (empty), or a crypto error.
+ */
+int afs_symlink_encrypt(struct ac_key *key, const char *target, char *out);
+/* As afs_symlink_encrypt(), with the nonce given: for test vectors only. */
+int afs_symlink_encrypt_nonce(struct ac_key *key, const char *target, const uint8_t *nonce,
+			      char *out);
+/**
+ * afs_symlink_decrypt() - the target from its on-disk form
+ * @out: AFS_SYMLINK_MAX + 1 bytes, NUL-terminated
+ *
+ * Return: the target's length, -EUCLEAN (not an algfs target), -EBADMSG
+ * (authentication failed; @out wiped).
+ */
+int afs_symlink_decrypt(struct ac_key *key, const char *enc, char *out);
+
+/*
+ * Extended attributes: only "user." names are encrypted.  The name after
+ * "user." is encrypted like a file name with the xattr-name key and a zero
+ * IV (deterministic, so getxattr can find it); the value is nonce ||
+ * AES-256-GCM(xattr-value key, nonce, AAD = the on-disk name, value) || tag.
+ * Other namespaces (security., trusted., system. with POSIX ACLs) are for
+ * the kernel to read and are passed through.
+ */
+#define AFS_XATTR_PREFIX "user."
+#define AFS_XATTR_NAME_BUF (sizeof(AFS_XATTR_PREFIX) - 1 + AFS_ENC_NAME_BUF)
+#define AFS_XATTR_OVERHEAD (AC_GCM_NONCE_LEN + AC_GCM_TAG_LEN)
+
+/* Return: the length of @out, -EOPNOTSUPP (not a "user." name), or the
+ * errors of afs_name_encrypt(). */
+int afs_xattr_name_encrypt(struct ac_key *key, const char *name, char out[AFS_XATTR_NAME_BUF]);
+/* Return: the length of @out (AFS_PLAIN_NAME_BUF + 5 bytes), -EUCLEAN. */
+int afs_xattr_name_decrypt(struct ac_key *key, const char *disk_name, char *out);
+/* @out: @len + AFS_XATTR_OVERHEAD bytes.  Return: that length or -errno. */
+int afs_xattr_value_encrypt(struct ac_key *key, const char *disk_name, const uint8_t *value,
+			    size_t len, uint8_t *out);
+int afs_xattr_value_encrypt_nonce(struct ac_key *key, const char *disk_name, const uint8_t *value,
+				  size_t len, const uint8_t *nonce, uint8_t *out);
+/* @out: @len - AFS_XATTR_OVERHEAD bytes.  Return: that length, -EUCLEAN
+ * (shorter than the overhead), -EBADMSG (@out wiped). */
+int afs_xattr_value_decrypt(struct ac_key *key, const char *disk_name, const uint8_t *in,
+			    size_t len, uint8_t *out);
+
+#endif /* ALGFS_FORMAT_H */

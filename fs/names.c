@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * names.c - file names, format version 1 (docs/FORMAT.md, "Names"):
+ * encrypted names, long names and the names algfs reserves.
+ *
+ * An encrypted name is
+ *
+ *   base64url(AES-256-CBC-CTS(names key, dir IV, name || NUL padding))
+ *
+ * with CTS in the CS3 ordering (the kernel's cts(cbc(aes)), OpenSSL's "CS3"),
+ * the name padded with 0 to 15 NUL bytes to a multiple of 16, and base64url
+ * from RFC 4648 section 5 without '=' padding.  The dir IV is the 16 random
+ * bytes of the directory's algfs.diriv.  The same name in the same
+ * directory always encrypts the same way: that is what makes a lookup one
+ * encryption instead of a scan.  What it shows, as in gocryptfs: which names
+ * of one directory begin with the same 16 bytes, and every name's length to
+ * 16 bytes.
+ *
+ * Decryption accepts exactly what encryption can produce (canonical
+ * base64url, minimal padding, a valid name), so that one plaintext name has
+ * one on-disk name and a forged entry cannot smuggle in "..", '/' or NUL.
+ *
+ * Long names: an encoded name longer than 255 bytes (plaintext names of
+ * more than 176 bytes) cannot be a directory entry.  It is stored under
+ * algfs.longname.<base64url(SHA-256(encoded name))>, and the encoded name
+ * itself in the sidecar file algfs.longname.<same>.name beside it.
+ */
+#include "format.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Whether @name (@len bytes, no NUL among them) may be a directory entry. */
+static int name_check(const char *name, size_t len)
+{
+	if (!len || (len == 1 && name[0] == '.') || (len == 2 && !memcmp(name, "..", 2)))
+		return -EINVAL;
+	if (len > AFS_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (memchr(name, '/', len))
+		return -EINVAL;
+	return 0;
+}
+
+int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *plain,
+		     char out[AFS_ENC_NAME_BUF])
+{
+	uint8_t buf[AFS_NAME_PADDED_MAX] = { 0 };
+	uint8_t ct[AFS_NAME_PADDED_MAX];
+	size_t len, padded;
+	int err;
+
+	len = strnlen(plain, AFS_NAME_MAX + 1);
+	err = name_check(plain, len);
+	if (err)
+		return err;
+	padded = (len + AFS_NAME_PAD - 1) / AFS_NAME_PAD * AFS_NAME_PAD;
+	memcpy(buf, plain, len);
+	err = ac_cts_encrypt(names_key, iv, buf, padded, ct);
+	explicit_bzero(buf, sizeof(buf));
+	if (err)
+		return err;
+	return (int)afs_b64url_encode(ct, padded, out);
+}
+
+int afs_name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *enc,
+		     char out[AFS_PLAIN_NAME_BUF])
+{
+	uint8_t ct[AFS_NAME_PADDED_MAX], pt[AFS_NAME_PADDED_MAX];
+	size_t enclen, len;
+	int n, err;
+
+	enclen = strnlen(enc, AFS_ENC_NAME_MAX + 1);
+	if (enclen > AFS_ENC_NAME_MAX)
+		return -EUCLEAN;
+	n = afs_b64url_decode(enc, enclen, ct);
+	if (n < 0)
+		return n;
+	if (n < AFS_NAME_PAD || n % AFS_NAME_PAD)
+		return -EUCLEAN;
+	err = ac_cts_decrypt(names_key, iv, ct, (size_t)n, pt);
+	if (err)
+		goto out_wipe;
+
+	len = (size_t)n;
+	while (len && !pt[len - 1])
+		len--;
+	/*
+	 * Padding is 0 to 15 bytes: an empty name and over-long padding are
+	 * refused, as are NUL inside the name and a 256-byte name.
+	 */
+	err = -EUCLEAN;
+	if ((size_t)n - len >= AFS_NAME_PAD || memchr(pt, '\0', len) || name_check((char *)pt, len))
+		goto out_wipe;
+	memcpy(out, pt, len);
+	out[len] = '\0';
+	err = (int)len;
+out_wipe:
+	explicit_bzero(pt, sizeof(pt));
+	return err;
+}
+
+bool afs_name_needs_longname(const char *enc)
+{
+	return strnlen(enc, AFS_NAME_MAX + 1) > AFS_NAME_MAX;
+}
+
+int afs_longname_hash(struct ac_ctx *ctx, const char *enc, char out[AFS_LONGNAME_BUF])
+{
+	const size_t plen = sizeof(AFS_LONGNAME_PREFIX) - 1;
+	uint8_t digest[AC_SHA256_LEN];
+	int err;
+
+	err = ac_sha256(ctx, enc, strlen(enc), digest);
+	if (err)
+		return err;
+	memcpy(out, AFS_LONGNAME_PREFIX, plen);
+	afs_b64url_encode(digest, sizeof(digest), out + plen);
+	return 0;
+}
+
+/* The first @len bytes of @name are algfs.longname.<43 base64url>. */
+static bool is_longname(const char *name, size_t len)
+{
+	const size_t plen = sizeof(AFS_LONGNAME_PREFIX) - 1;
+	uint8_t digest[AC_SHA256_LEN + 1];
+
+	return len == AFS_LONGNAME_LEN && !strncmp(name, AFS_LONGNAME_PREFIX, plen) &&
+	       afs_b64url_decode(name + plen, AFS_LONGNAME_HASH_LEN, digest) == AC_SHA256_LEN;
+}
+
+bool afs_is_longname(const char *name)
+{
+	return is_longname(name, strnlen(name, AFS_LONGNAME_LEN + 1));
+}
+
+bool afs_is_longname_sidecar(const char *name)
+{
+	const size_t slen = sizeof(AFS_LONGNAME_SUFFIX) - 1;
+	size_t len = strnlen(name, AFS_SIDECAR_LEN + 1);
+
+	return len == AFS_SIDECAR_LEN && !strcmp(name + AFS_LONGNAME_LEN, AFS_LONGNAME_SUFFIX) &&
+	       is_longname(name, len - slen);
+}
+
+int afs_longname_sidecar(const char *name, char out[AFS_SIDECAR_BUF])
+{
+	if (!afs_is_longname(name))
+		return -EINVAL;
+	memcpy(out, name, AFS_LONGNAME_LEN);
+	memcpy(out + AFS_LONGNAME_LEN, AFS_LONGNAME_SUFFIX, sizeof(AFS_LONGNAME_SUFFIX));
+	return 0;
+}
+
+bool afs_name_is_reserved(const char *name)
+{
+	return !strcmp(name, AFS_CONF_NAME) || !strcmp(name, AFS_DIRIV_NAME) ||
+	       !strncmp(name, AFS_LONGNAME_PREFIX, sizeof(AFS_LONGNAME_PREFIX) - 1);
+}
+
+int afs_plain_name_check(const char *plain)
+{
+	int err;
+
+	err = name_check(plain, strnlen(plain, AFS_NAME_MAX + 1));
+	if (err)
+		return err;
+	/* -EPERM: a valid name, but one this filesystem keeps for itself. */
+	if (afs_name_is_reserved(plain))
+		return -EPERM;
+	return 0;
+}
