@@ -370,7 +370,7 @@ static int parse(struct parser *ps, struct afs_config *cfg)
 	}
 	err = expect(ps, "block_size", value, sizeof(value));
 	if (!err)
-		err = parse_u32(ps, "block_size", value, AFS_MIN_BLOCK, AFS_MAX_BLOCK, &v);
+		err = parse_u32(ps, "block_size", value, AFS_BLOCK_SIZE_MIN, AFS_BLOCK_SIZE_MAX, &v);
 	if (err)
 		return err;
 	if (v & (v - 1))

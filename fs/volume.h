@@ -18,9 +18,8 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "format.h"
 
-#define AFS_FORMAT_VERSION 1
-#define AFS_CONF_NAME "algfs.conf"
 #define AFS_SUITE "aes256-gcm+aes256-cts+hkdf-sha256"
 #define AFS_UUID_LEN 16
 #define AFS_UUID_STR_LEN 36 /* 8-4-4-4-12 lowercase hex */
@@ -29,9 +28,6 @@
 #define AFS_SALT_LEN 16
 #define AFS_MAX_SLOTS 8
 #define AFS_WRAPPED_LEN (AC_KEY_LEN + AC_GCM_TAG_LEN)
-#define AFS_MIN_BLOCK 4096
-#define AFS_MAX_BLOCK 65536
-#define AFS_DEFAULT_BLOCK 4096
 /* "algfs:" and the UUID: the master key's description in the keyring. */
 #define AFS_KEYDESC_LEN (6 + AFS_UUID_STR_LEN)
 

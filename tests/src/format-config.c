@@ -26,6 +26,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "testutil.h"
+#include "format.h"
 #include "volume.h"
 
 static const char passphrase[] = "algfs test passphrase";
@@ -56,7 +57,7 @@ static void result(const char *what, bool ok)
 
 static bool hex_is(const uint8_t *p, size_t n, const char *hex)
 {
-	uint8_t want[64];
+	uint8_t want[128];
 	int len = hex_decode(hex, want, sizeof(want));
 
 	return len == (int)n && memcmp(p, want, n) == 0;
@@ -110,6 +111,57 @@ static void check_subkeys(struct ac_key *mk)
 		result("content subkey without a file ID refused",
 		       afs_subkey(mk, AFS_KEY_CONTENT, NULL, &key) == -EINVAL);
 	}
+}
+
+/* Symlink targets and xattrs with the subkeys: the vectors' last lines. */
+static void check_meta(struct ac_key *mk)
+{
+	static const uint8_t snonce[AC_GCM_NONCE_LEN] = { 0x70, 0x71, 0x72, 0x73, 0x74, 0x75,
+							  0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b };
+	static const uint8_t xnonce[AC_GCM_NONCE_LEN] = { 0x80, 0x81, 0x82, 0x83, 0x84, 0x85,
+							  0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b };
+	static const char sym_want[] =
+		"cHFyc3R1dnd4eXp7sPObKym9dl-nmn0af8It9TQ2J4huCj2-q-XnBBiuPtP7lqc";
+	static const char xname_want[] = "user.eXtOvGdeJpeLK6hbosnFOg";
+	static const char xval_want[] = "808182838485868788898a8b45b17976060eb5dfdc5076c7734085f36"
+					"2569d28e47627a3c0d348";
+	struct ac_key *sym = NULL, *xn = NULL, *xv = NULL;
+	char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_MAX + 1], xname[AFS_XATTR_NAME_BUF];
+	uint8_t val[64], back[64];
+	int n;
+
+	if (afs_subkey(mk, AFS_KEY_SYMLINK, NULL, &sym) ||
+	    afs_subkey(mk, AFS_KEY_XATTR_NAME, NULL, &xn) ||
+	    afs_subkey(mk, AFS_KEY_XATTR_VALUE, NULL, &xv)) {
+		result("symlink and xattr subkeys", false);
+		goto out;
+	}
+	n = afs_symlink_encrypt_nonce(sym, "../shared/notes.txt", snonce, enc);
+	result("symlink target", n > 0 && !strcmp(enc, sym_want));
+	n = afs_symlink_decrypt(sym, sym_want, plain);
+	result("symlink target decrypted", n > 0 && !strcmp(plain, "../shared/notes.txt"));
+	enc[5] = enc[5] == 'A' ? 'B' : 'A';
+	printf("symlink target with a changed character: %s\n",
+	       errname(afs_symlink_decrypt(sym, enc, plain)));
+
+	n = afs_xattr_name_encrypt(xn, "user.comment", xname);
+	result("xattr name", n > 0 && !strcmp(xname, xname_want));
+	n = afs_xattr_name_decrypt(xn, xname_want, plain);
+	result("xattr name decrypted", n > 0 && !strcmp(plain, "user.comment"));
+	printf("xattr name outside user.: %s\n",
+	       errname(afs_xattr_name_encrypt(xn, "security.selinux", xname)));
+	n = afs_xattr_value_encrypt_nonce(xv, xname_want, (const uint8_t *)"hello xattr", 11,
+					  xnonce, val);
+	result("xattr value", n == 11 + AFS_XATTR_OVERHEAD && hex_is(val, (size_t)n, xval_want));
+	n = afs_xattr_value_decrypt(xv, xname_want, val, 11 + AFS_XATTR_OVERHEAD, back);
+	result("xattr value decrypted", n == 11 && !memcmp(back, "hello xattr", 11));
+	printf("xattr value under another name: %s\n",
+	       errname(afs_xattr_value_decrypt(xv, "user.other", val, 11 + AFS_XATTR_OVERHEAD,
+					       back)));
+out:
+	ac_key_put(sym);
+	ac_key_put(xn);
+	ac_key_put(xv);
 }
 
 static void check_edits(const char *dir, const char *text, struct ac_key *mk)
@@ -259,6 +311,7 @@ int main(int argc, char **argv)
 	failures += err != -ENOKEY;
 
 	check_subkeys(mkey);
+	check_meta(mkey);
 	check_edits(argv[3], text, mkey);
 	check_refusals(argv[3]);
 
