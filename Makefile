@@ -55,17 +55,50 @@ CRYPTO_SRCS	:= $(wildcard crypto/*.c)
 CRYPTO_OBJS	:= $(patsubst %.c,$(BUILDDIR)/%.o,$(CRYPTO_SRCS))
 LIBCRYPTO	:= $(BUILDDIR)/libalgfs-crypto.a
 
+# fs/: the format library (and, later, the daemon's operations).
+FS_SRCS		:= $(wildcard fs/*.c)
+FS_OBJS		:= $(patsubst %.c,$(BUILDDIR)/%.o,$(FS_SRCS))
+LIBFS		:= $(BUILDDIR)/libalgfs-fs.a
+FS_LIBS		:= -largon2
+
+# tools/: one main per program, sharing tools/util.c.
+TOOLS		:= mkfs.algfs algfsctl
+TOOLS_UTIL	:= $(BUILDDIR)/tools/util.o
+
 # Programs the test suite uses; they are not installed.
 TEST_PROGRAMS	:= afalg-probe hellofs
-# Test programs over crypto/'s API: tests/src/crypto-*.c.
+# Test programs over crypto/'s API: tests/src/crypto-*.c; over fs/'s:
+# tests/src/format-*.c.
 CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
+FORMAT_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/format-*.c))
 
 BENCH_PROGRAMS	:= crypto-bench
 
-all: $(addprefix $(BUILDDIR)/,$(TEST_PROGRAMS) $(CRYPTO_TESTS) $(BENCH_PROGRAMS))
+all: $(addprefix $(BUILDDIR)/,$(TOOLS) $(TEST_PROGRAMS) $(CRYPTO_TESTS) $(FORMAT_TESTS) \
+	$(BENCH_PROGRAMS))
 
-$(BUILDDIR)/tests $(BUILDDIR)/crypto $(BUILDDIR)/bench:
+$(BUILDDIR)/tests $(BUILDDIR)/crypto $(BUILDDIR)/bench $(BUILDDIR)/fs $(BUILDDIR)/tools:
 	@mkdir -p $@
+
+$(BUILDDIR)/fs/%.o: fs/%.c | $(BUILDDIR)/fs
+	$(CC) $(ALL_CFLAGS) -Icrypto -c -o $@ $<
+
+$(LIBFS): $(FS_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILDDIR)/tools/%.o: tools/%.c | $(BUILDDIR)/tools
+	$(CC) $(ALL_CFLAGS) -Ifs -Icrypto -c -o $@ $<
+
+$(addprefix $(BUILDDIR)/,$(TOOLS)): $(BUILDDIR)/%: $(BUILDDIR)/tools/%.o $(TOOLS_UTIL) \
+		$(LIBFS) $(LIBCRYPTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FS_LIBS) $(CRYPTO_LIBS)
+
+$(BUILDDIR)/tests/format-%.o: ALL_CFLAGS += -Ifs -Icrypto
+
+$(addprefix $(BUILDDIR)/,$(FORMAT_TESTS)): $(BUILDDIR)/%: $(BUILDDIR)/tests/%.o $(LIBFS) \
+		$(LIBCRYPTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FS_LIBS) $(CRYPTO_LIBS)
 
 $(BUILDDIR)/bench/%.o: bench/%.c | $(BUILDDIR)/bench
 	$(CC) $(ALL_CFLAGS) -Icrypto -c -o $@ $<
@@ -96,7 +129,8 @@ $(BUILDDIR)/afalg-probe: $(BUILDDIR)/tests/afalg-probe.o
 $(BUILDDIR)/hellofs: $(BUILDDIR)/tests/hellofs.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS)
 
--include $(wildcard $(BUILDDIR)/tests/*.d $(BUILDDIR)/crypto/*.d $(BUILDDIR)/bench/*.d)
+-include $(wildcard $(BUILDDIR)/tests/*.d $(BUILDDIR)/crypto/*.d $(BUILDDIR)/bench/*.d \
+	$(BUILDDIR)/fs/*.d $(BUILDDIR)/tools/*.d)
 
 # The sanitizer build lives beside the normal one, so both can be tested.
 asan:
@@ -105,20 +139,25 @@ asan:
 check: all asan
 	tests/check-all
 
-# What the kernel crypto API answers here and in the test bed's guest.
+# The main job, for now: what the kernel crypto API answers here and in the
+# test bed's guest, and a volume created, unlocked and locked in both.
 demo: all
 	@echo "== This machine, Linux $$(uname -r)"
 	@$(BUILDDIR)/afalg-probe kat || echo "(afalg-probe: exit status $$?)"
-	@$(BUILDDIR)/crypto-tool info
-	@echo "== A QEMU guest (tests/vm/run --kernel 6.12)"
-	@tests/vm/run --kernel 6.12 -- sh -c \
-		'echo "Linux $$(uname -r)"; build/afalg-probe kat && build/crypto-tool info'
+	@tests/demo
+	@echo
+	@echo "== A QEMU guest with AF_ALG (tests/vm/run --kernel 6.12)"
+	@tests/vm/run --kernel 6.12 -- sh -c 'build/afalg-probe kat && tests/demo'
 
 install: all
-	$(INSTALL) -d $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 755 $(addprefix $(BUILDDIR)/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 644 $(addprefix docs/,$(addsuffix .8,$(TOOLS))) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 644 README.md docs/TESTING.md docs/CRYPTO.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(addsuffix .8,$(TOOLS)))
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 # Debian 12 packages for building and for every test (run as root).

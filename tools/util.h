@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * util.h - what mkfs.algfs and algfsctl share: reading secrets, option
+ * tables that drive both getopt_long() and --help, number parsing, recovery
+ * keys, and turning errors into messages and exit statuses.
+ *
+ * Two conventions meet here and are kept apart by name.  Functions that
+ * return "an exit status" have already printed why they failed (one line,
+ * through crypto/log.h) and return EXIT_OK or one of tools/exitcodes.h;
+ * the others return 0 or -errno, as everywhere else in algfs.
+ */
+#ifndef ALGFS_TOOLS_UTIL_H
+#define ALGFS_TOOLS_UTIL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "crypto.h"
+#include "volume.h"
+
+/* The longest passphrase (the first line of a passfile or of --extpass). */
+#define TU_PASS_MAX 1024
+/* The largest keyfile. */
+#define TU_KEYFILE_MAX (1024 * 1024)
+/* A recovery key: 32 random bytes, shown as 8 dash-separated groups of 8
+ * lowercase hex digits. */
+#define TU_RECOVERY_LEN 32
+#define TU_RECOVERY_TEXT_LEN (2 * TU_RECOVERY_LEN + 7)
+
+/* Argon2id cost limits: those algfs.conf accepts (fs/config.c). */
+#define TU_KDF_TIME_MAX 1000
+#define TU_KDF_MEMORY_MIN 8 /* KiB per lane */
+#define TU_KDF_MEMORY_MAX (4u << 20) /* KiB: 4 GiB */
+#define TU_KDF_LANES_MAX 64
+
+/* A secret in locked memory (ac_secure_alloc); tu_secret_free() wipes it. */
+struct tu_secret {
+	uint8_t *s_buf;
+	size_t s_len;
+};
+
+void tu_secret_free(struct tu_secret *s);
+
+/* Where a secret comes from. */
+enum tu_source {
+	TU_SRC_TTY, /* a passphrase typed on /dev/tty (the default) */
+	TU_SRC_PASSFILE, /* the first line of a file */
+	TU_SRC_EXTPASS, /* the first line a command prints */
+	TU_SRC_KEYFILE, /* every byte of a file */
+	TU_SRC_RECOVERY_TTY, /* a recovery key typed on /dev/tty */
+	TU_SRC_RECOVERY_FILE, /* a recovery key in a file */
+	TU_SRC_KEYRING, /* mkfs.algfs --keyring: no secret at all */
+};
+
+struct tu_keysrc {
+	enum tu_source ks_src;
+	const char *ks_arg; /* the file, command or key description */
+	const char *ks_opt; /* the option that set it, for messages */
+	bool ks_set;
+};
+
+/**
+ * tu_keysrc_set() - record the secret source an option names
+ * @opt: the option, as the user wrote it ("--passfile")
+ *
+ * Return: an exit status: EXIT_USAGE when a source was already given.
+ */
+int tu_keysrc_set(struct tu_keysrc *ks, enum tu_source src, const char *arg, const char *opt);
+
+/* The keyslot type a secret from @ks opens or creates. */
+enum afs_slot_type tu_keysrc_slot_type(const struct tu_keysrc *ks);
+
+/* The slot types a secret from @ks may open (a mask for afs_unlock()). */
+unsigned int tu_keysrc_slot_mask(const struct tu_keysrc *ks);
+
+/* "passphrase", "keyfile" or "recovery key", for messages. */
+const char *tu_keysrc_noun(const struct tu_keysrc *ks);
+
+/**
+ * tu_secret_read() - read a secret from its source
+ * @what: what is asked for, in prompts and messages ("passphrase for vol")
+ * @confirm: on a terminal, ask twice and compare
+ * @alternatives: the options that avoid the terminal, for the message shown
+ *                when there is none ("--passfile or --extpass")
+ *
+ * Passphrases (terminal, passfile, extpass) and keyfiles must not be empty.
+ * A recovery key is parsed into its TU_RECOVERY_LEN bytes.
+ *
+ * Return: an exit status: EXIT_PASSPHRASE (nothing could be read, an empty
+ * secret, two different entries), EXIT_WRONG_KEY (text that is not a
+ * recovery key), EXIT_ERROR (out of memory), or 128 + the signal when
+ * interrupted.
+ */
+int tu_secret_read(const struct tu_keysrc *ks, const char *what, bool confirm,
+		   const char *alternatives, struct tu_secret *s);
+
+/* Recovery keys. */
+void tu_recovery_format(const uint8_t key[TU_RECOVERY_LEN], char out[TU_RECOVERY_TEXT_LEN + 1]);
+/* Hex digits in any case; dashes and blanks are ignored.  Return: 0, -EINVAL. */
+int tu_recovery_parse(const char *text, size_t len, uint8_t key[TU_RECOVERY_LEN]);
+
+/*
+ * Option tables.  Each option is described once; the same table builds
+ * the getopt_long() arrays and prints --help, so the two cannot disagree.
+ */
+struct tu_option {
+	const char *o_name; /* the long name, without "--" */
+	int o_short; /* a short option letter, or 0 */
+	const char *o_arg; /* the argument's name in --help, or NULL: no argument */
+	int o_key; /* what getopt_long() returns for it */
+	unsigned int o_cmds; /* algfsctl: a mask of the commands that take it */
+	const char *o_help;
+};
+
+#define TU_MAX_OPTIONS 40
+
+struct tu_getopt {
+	struct option g_long[TU_MAX_OPTIONS + 1];
+	char g_short[2 * TU_MAX_OPTIONS + 2];
+};
+
+/* The getopt_long() arrays for the options of @opts whose o_cmds meets @mask. */
+void tu_getopt_init(const struct tu_option *opts, size_t n, unsigned int mask, struct tu_getopt *g);
+/* The --help lines for the same options. */
+void tu_print_options(FILE *f, const struct tu_option *opts, size_t n, unsigned int mask);
+
+/*
+ * Numbers from the command line.  Each prints what is wrong with @arg,
+ * naming @opt, and returns EXIT_USAGE, or returns EXIT_OK.
+ */
+int tu_parse_u32(const char *opt, const char *arg, uint32_t min, uint32_t max, uint32_t *out);
+/* A size: a number with an optional K, M or G (KiB, MiB, GiB); a bare number
+ * counts @unit bytes.  The result is in bytes. */
+int tu_parse_size(const char *opt, const char *arg, uint64_t unit, uint64_t *out);
+int tu_parse_crypto_mode(const char *arg, enum ac_backend_mode *mode);
+
+/* Check @kdf as a whole (memory per lane).  Return: an exit status. */
+int tu_kdf_check(const struct afs_kdf *kdf);
+
+/*
+ * The volume.  Each returns an exit status and has printed why it failed.
+ */
+
+/* afs_config_read(), with the message and status for each failure. */
+int tu_config_read(const char *dir, struct afs_config *cfg);
+/* ac_ctx_new(); EXIT_CRYPTO when no backend is usable. */
+int tu_crypto_init(enum ac_backend_mode mode, struct ac_ctx **ctxp);
+/* The exit status for an error that has no more specific one. */
+int tu_exit_status(int err);
+
+/*
+ * Interruption: SIGINT, SIGTERM and SIGHUP only set a flag (and interrupt a
+ * blocking read), so that a tool can undo what it did before it dies.
+ */
+void tu_signals_init(void);
+/* The signal that arrived, or 0. */
+int tu_interrupted(void);
+/* Die of the signal that arrived, as a shell expects (128 + N). */
+void tu_die_of_signal(void);
+
+/* Log with the level the tools use for remarks that --quiet hides. */
+#define log_notice(...) ac_log(LOG_NOTICE, __VA_ARGS__)
+
+#endif /* ALGFS_TOOLS_UTIL_H */
