@@ -153,7 +153,7 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 755 $(addprefix $(BUILDDIR)/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 644 $(addprefix docs/,$(addsuffix .8,$(TOOLS))) $(DESTDIR)$(MANDIR)/man8/
-	$(INSTALL) -m 644 README.md docs/TESTING.md docs/CRYPTO.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 README.md docs/TESTING.md docs/CRYPTO.md docs/FORMAT.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
