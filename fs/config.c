@@ -370,7 +370,8 @@ static int parse(struct parser *ps, struct afs_config *cfg)
 	}
 	err = expect(ps, "block_size", value, sizeof(value));
 	if (!err)
-		err = parse_u32(ps, "block_size", value, AFS_BLOCK_SIZE_MIN, AFS_BLOCK_SIZE_MAX, &v);
+		err = parse_u32(ps, "block_size", value, AFS_BLOCK_SIZE_MIN, AFS_BLOCK_SIZE_MAX,
+				&v);
 	if (err)
 		return err;
 	if (v & (v - 1))
@@ -494,27 +495,10 @@ int afs_config_verify(const struct afs_config *cfg, struct ac_key *mk)
 	return err;
 }
 
-/* Write all of @buf, or -errno. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int afs_config_write(const char *cipherdir, struct afs_config *cfg, struct ac_key *mk)
 {
-	char tmp[4096], *text = NULL, *body;
-	int dirfd, fd = -1, err;
+	char *text, *body;
+	int dirfd, err;
 
 	body = format_body(cfg);
 	if (!body)
@@ -526,47 +510,14 @@ int afs_config_write(const char *cipherdir, struct afs_config *cfg, struct ac_ke
 	text = afs_config_format(cfg);
 	if (!text)
 		return -ENOMEM;
-
 	dirfd = open(cipherdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		err = -errno;
-		goto out_free;
+	} else {
+		/* Read-only: a reminder that the file is not to be edited. */
+		err = afs_write_atomic(dirfd, AFS_CONF_NAME, text, strlen(text), 0400);
+		close(dirfd);
 	}
-	snprintf(tmp, sizeof(tmp), ".%s.tmp.XXXXXX", AFS_CONF_NAME);
-	/* mkstemp works on a path; keep it relative to the directory. */
-	{
-		char path[4096];
-
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", cipherdir, tmp) >= sizeof(path)) {
-			err = -ENAMETOOLONG;
-			goto out_close_dir;
-		}
-		fd = mkostemp(path, O_CLOEXEC);
-		if (fd < 0) {
-			err = -errno;
-			goto out_close_dir;
-		}
-		snprintf(tmp, sizeof(tmp), "%s", strrchr(path, '/') + 1);
-	}
-	err = write_all(fd, text, strlen(text));
-	/* Read-only: a reminder that the file is not to be edited. */
-	if (!err && fchmod(fd, 0400) < 0)
-		err = -errno;
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && renameat(dirfd, tmp, dirfd, AFS_CONF_NAME) < 0)
-		err = -errno;
-	if (err) {
-		unlinkat(dirfd, tmp, 0);
-		goto out_close_dir;
-	}
-	if (fsync(dirfd) < 0)
-		err = -errno;
-out_close_dir:
-	close(dirfd);
-out_free:
 	free(text);
 	return err;
 }

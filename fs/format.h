@@ -363,6 +363,18 @@ bool afs_name_is_reserved(const char *name);
  */
 int afs_plain_name_check(const char *plain);
 
+/* atomic.c */
+
+/**
+ * afs_write_atomic() - replace @name in @dirfd with @len bytes of @data
+ *
+ * Through a temporary file, fsync, rename and an fsync of the directory: a
+ * crash leaves the old file or the new one.  The file gets @mode exactly.
+ *
+ * Return: 0, or -errno of the failing step (the temporary file is removed).
+ */
+int afs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+
 /* base64.c */
 
 /* base64url of @n bytes, no padding, into @out (4 * n / 3 + 3 bytes);

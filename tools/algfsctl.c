@@ -851,14 +851,9 @@ int main(int argc, char **argv)
 		.opened = -1,
 		.mode = AC_BACKEND_AUTO,
 	};
-	int err, rc;
+	int rc;
 
-	ac_log_set_ident(PROG);
-	ac_log_set_level(LOG_NOTICE);
-	err = ac_harden_process();
-	if (err)
-		log_warn("cannot harden the process: %s", strerror(-err));
-	tu_signals_init();
+	tu_start(PROG);
 
 	rc = parse_args(argc, argv, &c);
 	if (rc)

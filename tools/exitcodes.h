@@ -10,16 +10,16 @@
 
 enum {
 	EXIT_OK = 0,
-	EXIT_ERROR = 1,       /* anything not listed below */
-	EXIT_USAGE = 2,       /* bad command line */
-	EXIT_CIPHERDIR = 6,   /* CIPHERDIR missing, not empty, or already/not a volume */
-	EXIT_CONFIG = 7,      /* algfs.conf corrupt, truncated or of an unknown format */
-	EXIT_TAMPERED = 8,    /* algfs.conf failed its MAC: edited since it was written */
-	EXIT_WRONG_KEY = 12,  /* wrong passphrase, keyfile or recovery key */
-	EXIT_KEYRING = 13,    /* the key is not in the keyring, or the keyring refused it */
-	EXIT_REFUSED = 14,    /* refused to do it: e.g. removing the last keyslot */
+	EXIT_ERROR = 1, /* anything not listed below */
+	EXIT_USAGE = 2, /* bad command line */
+	EXIT_CIPHERDIR = 6, /* CIPHERDIR missing, not empty, or already/not a volume */
+	EXIT_CONFIG = 7, /* algfs.conf corrupt, truncated or of an unknown format */
+	EXIT_TAMPERED = 8, /* algfs.conf failed its MAC: edited since it was written */
+	EXIT_WRONG_KEY = 12, /* wrong passphrase, keyfile or recovery key */
+	EXIT_KEYRING = 13, /* the key is not in the keyring, or the keyring refused it */
+	EXIT_REFUSED = 14, /* refused to do it: e.g. removing the last keyslot */
 	EXIT_PASSPHRASE = 15, /* no passphrase could be read, or the two differ */
-	EXIT_CRYPTO = 16,     /* no usable crypto backend */
+	EXIT_CRYPTO = 16, /* no usable crypto backend */
 };
 
 #endif /* ALGFS_EXITCODES_H */

@@ -325,17 +325,11 @@ static void undo_all(const struct undo *u)
 		log_warn("could not remove %s again: %s", u->dir, strerror(errno));
 }
 
-/*
- * The root directory's IV, written as the daemon writes every algfs.diriv:
- * a temporary file, fsync, rename, fsync of the directory.  Read-only, as
- * algfs.conf: it must never change.
- */
+/* The root directory's IV.  Read-only, as algfs.conf: it must never change. */
 static int write_diriv(const char *dir, struct undo *u)
 {
-	static const char tmpname[] = "." AFS_DIRIV_NAME ".tmp";
 	uint8_t iv[AFS_DIRIV_LEN];
-	int dfd, fd, err = 0;
-	ssize_t n;
+	int dfd, err;
 
 	err = ac_random(iv, sizeof(iv));
 	if (err)
@@ -343,33 +337,11 @@ static int write_diriv(const char *dir, struct undo *u)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	fd = openat(dfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-	if (fd < 0) {
-		err = -errno;
-		goto out_close_dir;
-	}
-	do {
-		n = write(fd, iv, sizeof(iv));
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		err = -errno;
-	else if (n != sizeof(iv))
-		err = -EIO;
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && renameat(dfd, tmpname, dfd, AFS_DIRIV_NAME) < 0)
-		err = -errno;
-	if (err) {
-		unlinkat(dfd, tmpname, 0);
-		goto out_close_dir;
-	}
-	u->wrote_diriv = true;
-	if (fsync(dfd) < 0)
-		err = -errno;
-out_close_dir:
+	err = afs_write_atomic(dfd, AFS_DIRIV_NAME, iv, sizeof(iv), 0400);
 	close(dfd);
+	/* The directory was empty: whatever algfs.diriv is there now is ours,
+	 * even after a failed fsync of the directory. */
+	u->wrote_diriv = true;
 	return err;
 }
 
@@ -538,12 +510,7 @@ int main(int argc, char **argv)
 	bool exists;
 	int err, rc;
 
-	ac_log_set_ident(PROG);
-	ac_log_set_level(LOG_NOTICE);
-	err = ac_harden_process();
-	if (err)
-		log_warn("cannot harden the process: %s", strerror(-err));
-	tu_signals_init();
+	tu_start(PROG);
 
 	rc = parse_options(argc, argv, &o);
 	if (rc)

@@ -861,3 +861,15 @@ int tu_exit_status(int err)
 		return EXIT_ERROR;
 	}
 }
+
+void tu_start(const char *prog)
+{
+	int err;
+
+	ac_log_set_ident(prog);
+	ac_log_set_level(LOG_NOTICE);
+	err = ac_harden_process();
+	if (err)
+		log_warn("cannot harden the process: %s", strerror(-err));
+	tu_signals_init();
+}

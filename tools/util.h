@@ -156,6 +156,9 @@ int tu_exit_status(int err);
  * blocking read), so that a tool can undo what it did before it dies.
  */
 void tu_signals_init(void);
+/* What every tool does first: log as @prog at notice level, no core dumps,
+ * the signal handlers. */
+void tu_start(const char *prog);
 /* The signal that arrived, or 0. */
 int tu_interrupted(void);
 /* Die of the signal that arrived, as a shell expects (128 + N). */

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * atomic.c - replace a small file so that a crash leaves the old or the new
+ * one, never neither and never a torn one: write a temporary file in the
+ * same directory, fsync it, rename it over the name, fsync the directory.
+ * algfs.conf and every algfs.diriv are written this way.
+ */
+#include "format.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Write all of @buf, or -errno. */
+static int write_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int afs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+	char tmp[AFS_NAME_MAX + 1];
+	int fd, err = 0;
+
+	/* Unique per process and call: concurrent writers never share it. */
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld.%u", name, (long)getpid(),
+			     (unsigned int)random()) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	err = write_all(fd, data, len);
+	/* The mode again: the umask may have taken bits away. */
+	if (!err && fchmod(fd, mode) < 0)
+		err = -errno;
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && renameat(dirfd, tmp, dirfd, name) < 0)
+		err = -errno;
+	if (err) {
+		unlinkat(dirfd, tmp, 0);
+		return err;
+	}
+	return fsync(dirfd) < 0 ? -errno : 0;
+}
