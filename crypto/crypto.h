@@ -124,9 +124,10 @@ int ac_key_from_keyring(struct ac_ctx *ctx, enum ac_alg alg, int32_t serial, str
 /**
  * ac_key_from_keyring_desc() - as ac_key_from_keyring(), found by description
  *
- * Looks for a "logon" key, then a "user" key, called @desc in the keyrings
- * this process can search (thread, process, session, and the user keyrings
- * linked there).
+ * Looks for a "logon", "user", "encrypted" or "trusted" key, in that order,
+ * called @desc in the keyrings this process can search (thread, process,
+ * session, and the user keyrings linked there).  Encrypted and trusted keys
+ * work only where keys are set by serial (AC_CAP_KEYS_IN_KERNEL).
  *
  * Return: as ac_key_from_keyring(); -ENOKEY with a message naming @desc.
  */

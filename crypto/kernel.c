@@ -296,7 +296,10 @@ static int setkey_by_reading(struct kkey *kk, int32_t serial, enum ac_keytype ty
 		return -ENOPROTOOPT;
 	}
 	if (type != AC_KEYTYPE_USER) {
-		log_err("key '%s' is neither a user nor a logon key", desc);
+		log_err("key '%s' is neither a \"user\" nor a \"logon\" key: this kernel lacks "
+			"ALG_SET_KEY_BY_KEY_SERIAL (Linux 6.2 or later), so only \"user\" keys "
+			"can be used",
+			desc);
 		return -EINVAL;
 	}
 	if (!atomic_exchange(&told, true))

@@ -106,8 +106,9 @@ int ac_key_from_keyring_desc(struct ac_ctx *ctx, enum ac_alg alg, const char *de
 	*keyp = NULL;
 	if (serial < 0) {
 		if (serial == -ENOKEY)
-			log_err("no key '%s' in the kernel keyring (searched logon and user keys "
-				"in the thread, process and session keyrings)",
+			log_err("no key '%s' in the kernel keyring (searched logon, user, "
+				"encrypted "
+				"and trusted keys in the thread, process and session keyrings)",
 				desc);
 		else
 			log_err("cannot search the kernel keyring for '%s': %s", desc,

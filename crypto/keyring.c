@@ -59,7 +59,7 @@ int ac_keyring_read(int32_t serial, uint8_t *buf, size_t len)
 
 int32_t ac_keyring_search(const char *desc)
 {
-	static const char *const types[] = { "logon", "user" };
+	static const char *const types[] = { "logon", "user", "encrypted", "trusted" };
 	int err = -ENOKEY;
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {

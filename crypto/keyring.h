@@ -30,7 +30,8 @@ int ac_keyring_parse(const char *spec, int32_t *id);
 int32_t ac_keyring_add(const char *type, const char *desc, const uint8_t *payload, size_t len,
 		       int32_t keyring);
 
-/* A "logon", else a "user" key called @desc.  Return: serial or -ENOKEY. */
+/* A "logon", "user", "encrypted" or "trusted" key called @desc, in that
+ * order.  Return: serial or -ENOKEY. */
 int32_t ac_keyring_search(const char *desc);
 
 /* Destroy a key at once, in every keyring that holds it.  Return: 0 or -errno. */
