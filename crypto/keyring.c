@@ -62,13 +62,14 @@ int32_t ac_keyring_search(const char *desc)
 	static const char *const types[] = { "logon", "user", "encrypted", "trusted" };
 	int err = -ENOKEY;
 
+	/* An invalidated key is "revoked" until the kernel collects it: gone. */
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		/* No callout: only keys that already exist are found. */
 		key_serial_t serial = request_key(types[i], desc, NULL, 0);
 
 		if (serial >= 0)
 			return serial;
-		if (errno != ENOKEY)
+		if (errno != ENOKEY && errno != EKEYREVOKED)
 			err = -errno;
 	}
 	return err;
