@@ -47,12 +47,6 @@
 #include "testutil.h"
 #include "log.h"
 
-enum {
-	EXIT_WRONG = 1,
-	EXIT_SKIP = 77,
-	EXIT_USAGE = 64,
-};
-
 #define GCM_MAX_LEN 70000
 #define GCM_MAX_AAD 64
 #define GCM_BLOCK 4096 /* batch rounds: one request per 4 KiB, as the filesystem does */

@@ -40,12 +40,6 @@
 #include "testutil.h"
 #include "log.h"
 
-enum {
-	EXIT_WRONG = 1,
-	EXIT_SKIP = 77, /* the runner's "not run" */
-	EXIT_USAGE = 64,
-};
-
 #define MAX_VEC 256 /* bytes of any vector's field */
 #define CANARY 0xa5 /* fills output buffers, to see what a call wrote */
 
@@ -774,53 +768,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "backend", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ac_options opts = { .mode = AC_BACKEND_USER };
-	struct ac_ctx *ctx;
-	bool have_backend = false;
-	int c, err;
+	struct ac_ctx *ctx = NULL;
+	int rc = test_backend_ctx(argc, argv, "crypto-kat", usage, &ctx);
 
-	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			if (!strcmp(optarg, "kernel")) {
-				opts.mode = AC_BACKEND_KERNEL;
-			} else if (!strcmp(optarg, "user")) {
-				opts.mode = AC_BACKEND_USER;
-			} else {
-				usage(stderr);
-				return EXIT_USAGE;
-			}
-			have_backend = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (!have_backend || optind != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	ac_log_set_ident("crypto-kat");
-
-	err = ac_ctx_new(&opts, &ctx);
-	if (err == -EAFNOSUPPORT) {
-		fprintf(stderr, "AF_ALG not available\n");
-		return EXIT_SKIP;
-	}
-	if (err) {
-		fprintf(stderr, "crypto-kat: ac_ctx_new: %s\n", strerror(-err));
-		return EXIT_WRONG;
-	}
-	fprintf(stderr, "crypto-kat: backend %s\n", ac_backend_name(ctx));
+	if (rc || !ctx)
+		return rc;
 
 	test_gcm(ctx);
 	test_hkdf(ctx);

@@ -54,12 +54,6 @@
 #include "testutil.h"
 #include "log.h"
 
-enum {
-	EXIT_WRONG = 1,
-	EXIT_SKIP = 77,
-	EXIT_USAGE = 64,
-};
-
 #define MAX_LEN 65536
 #define MAX_THREADS 256
 #define BATCH_MAX 8

@@ -7,10 +7,22 @@
 #ifndef ALGFS_TESTUTIL_H
 #define ALGFS_TESTUTIL_H
 
+#include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "crypto.h"
+#include "log.h"
+
+/* The exit statuses of every test program. */
+enum {
+	EXIT_WRONG = 1, /* a wrong answer, or an error */
+	EXIT_USAGE = 64,
+	EXIT_SKIP = 77, /* the runner's "not run" */
+};
 
 /* "EBADMSG" for -EBADMSG or EBADMSG. */
 static inline const char *errname(int err)
@@ -50,6 +62,57 @@ static inline void print_hex(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		printf("%02x", p[i]);
 	printf("\n");
+}
+
+/**
+ * test_backend_ctx() - the "--backend kernel|user" command line that the
+ * known-answer programs share, and the context for it
+ * @usage: prints the program's usage to the stream it is given
+ *
+ * Return: 0 with *@ctxp set, or the status to exit with: 0 after --help,
+ * EXIT_USAGE, EXIT_SKIP ("AF_ALG not available" on standard error) or
+ * EXIT_WRONG.
+ */
+static inline int test_backend_ctx(int argc, char **argv, const char *prog, void (*usage)(FILE *),
+				   struct ac_ctx **ctxp)
+{
+	static const struct option longopts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ac_options opts = { .mode = AC_BACKEND_USER };
+	bool have_backend = false;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c != 'b' || (strcmp(optarg, "kernel") && strcmp(optarg, "user"))) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		opts.mode = !strcmp(optarg, "kernel") ? AC_BACKEND_KERNEL : AC_BACKEND_USER;
+		have_backend = true;
+	}
+	if (!have_backend || optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	ac_log_set_ident(prog);
+	err = ac_ctx_new(&opts, ctxp);
+	if (err == -EAFNOSUPPORT) {
+		fprintf(stderr, "AF_ALG not available\n");
+		return EXIT_SKIP;
+	}
+	if (err) {
+		fprintf(stderr, "%s: ac_ctx_new: %s\n", prog, strerror(-err));
+		return EXIT_WRONG;
+	}
+	fprintf(stderr, "%s: backend %s\n", prog, ac_backend_name(*ctxp));
+	return 0;
 }
 
 #endif /* ALGFS_TESTUTIL_H */
