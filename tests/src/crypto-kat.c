@@ -43,35 +43,6 @@
 #define MAX_VEC 256 /* bytes of any vector's field */
 #define CANARY 0xa5 /* fills output buffers, to see what a call wrote */
 
-static int failures;
-
-/* Decode a vector's hex string; a malformed one is a bug in this file. */
-static size_t unhex(const char *hex, uint8_t *out, size_t max)
-{
-	int n = hex_decode(hex, out, max);
-
-	if (n < 0) {
-		fprintf(stderr, "crypto-kat: bad test vector \"%.20s...\"\n", hex);
-		exit(EXIT_WRONG);
-	}
-	return (size_t)n;
-}
-
-static void hexdump(const char *label, const uint8_t *p, size_t n)
-{
-	fprintf(stderr, "  %-6s ", label);
-	while (n--)
-		fprintf(stderr, "%02x", *p++);
-	fprintf(stderr, "\n");
-}
-
-static void wrong(const char *what, const char *why)
-{
-	printf("%s: WRONG (%s)\n", what, why);
-	fprintf(stderr, "%s: WRONG (%s)\n", what, why);
-	failures++;
-}
-
 /*
  * The call for @what returned @err and wrote @got, a buffer of @size bytes
  * filled with CANARY before; it should have returned 0 and written exactly
@@ -781,7 +752,7 @@ int main(int argc, char **argv)
 	test_sha256(ctx);
 
 	ac_ctx_free(ctx);
-	if (failures)
-		fprintf(stderr, "crypto-kat: %d checks failed\n", failures);
-	return failures ? EXIT_WRONG : 0;
+	if (test_failures)
+		fprintf(stderr, "crypto-kat: %d checks failed\n", test_failures);
+	return test_failures ? EXIT_WRONG : 0;
 }

@@ -139,7 +139,7 @@ static atomic_ulong wrong_results;
 static atomic_uint threads_done;
 
 /* One wrong result: count it, and say what on standard error. */
-static void wrong(unsigned int thread, const char *what, int err)
+static void wrong_result(unsigned int thread, const char *what, int err)
 {
 	atomic_fetch_add(&wrong_results, 1);
 	fprintf(stderr, "crypto-threads: thread %u: %s: %s\n", thread, what,
@@ -244,12 +244,12 @@ static void op_roundtrip(struct worker *w)
 	rnd_bytes(&w->rng, w->pt, len);
 	err = ac_gcm_encrypt(gcm_key, nonce, aad, aadlen, w->pt, len, w->ct);
 	if (err) {
-		wrong(w->id, "gcm encrypt", err);
+		wrong_result(w->id, "gcm encrypt", err);
 		return;
 	}
 	err = ac_gcm_decrypt(gcm_key, nonce, aad, aadlen, w->ct, len, w->out);
 	if (err || memcmp(w->out, w->pt, len))
-		wrong(w->id, "gcm decrypt of its own ciphertext", err);
+		wrong_result(w->id, "gcm decrypt of its own ciphertext", err);
 }
 
 /* The same, as one batch of 1..BATCH_MAX requests. */
@@ -282,7 +282,7 @@ static void op_batch(struct worker *w)
 		reqs[i].result = 1;
 	}
 	if (err) {
-		wrong(w->id, "gcm batch encrypt", err);
+		wrong_result(w->id, "gcm batch encrypt", err);
 		return;
 	}
 	err = ac_gcm_decrypt_batch(gcm_key, reqs, n);
@@ -290,7 +290,7 @@ static void op_batch(struct worker *w)
 		if (reqs[i].result)
 			err = err ? err : -EIO;
 	if (err || memcmp(w->out, w->pt, off))
-		wrong(w->id, "gcm batch decrypt of its own ciphertext", err);
+		wrong_result(w->id, "gcm batch decrypt of its own ciphertext", err);
 }
 
 /* Re-check a known answer of the tables. */
@@ -305,12 +305,12 @@ static void op_ref(struct worker *w)
 	case 0:
 		err = ac_gcm_encrypt(gcm_key, r->nonce, r->aad, r->aadlen, r->pt, r->len, w->ct);
 		if (err || memcmp(w->ct, r->ct, r->len + AC_GCM_TAG_LEN))
-			wrong(w->id, "gcm encrypt of a known answer", err);
+			wrong_result(w->id, "gcm encrypt of a known answer", err);
 		break;
 	case 1:
 		err = ac_gcm_decrypt(gcm_key, r->nonce, r->aad, r->aadlen, r->ct, r->len, w->out);
 		if (err || memcmp(w->out, r->pt, r->len))
-			wrong(w->id, "gcm decrypt of a known answer", err);
+			wrong_result(w->id, "gcm decrypt of a known answer", err);
 		break;
 	default:
 		iov[0].iov_base = r->pt;
@@ -319,7 +319,7 @@ static void op_ref(struct worker *w)
 		iov[1].iov_len = r->len - r->len / 2;
 		err = ac_hmac_sha256(hmac_key, iov, 2, mac);
 		if (err || memcmp(mac, r->mac, sizeof(mac)))
-			wrong(w->id, "hmac of a known answer", err);
+			wrong_result(w->id, "hmac of a known answer", err);
 		break;
 	}
 }
@@ -336,12 +336,12 @@ static void op_derive(struct worker *w)
 	derived_info(i, info, &infolen);
 	err = ac_derive_key(hmac_key, AC_ALG_GCM, info, infolen, &key);
 	if (err) {
-		wrong(w->id, "ac_derive_key", err);
+		wrong_result(w->id, "ac_derive_key", err);
 		return;
 	}
 	err = ac_gcm_encrypt(key, derived_nonce, NULL, 0, derived_pt, DERIVED_LEN, w->ct);
 	if (err || memcmp(w->ct, derived_ct[i], DERIVED_LEN + AC_GCM_TAG_LEN))
-		wrong(w->id, "gcm encrypt with a derived key", err);
+		wrong_result(w->id, "gcm encrypt with a derived key", err);
 	ac_key_put(key);
 }
 

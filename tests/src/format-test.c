@@ -48,8 +48,6 @@
 #define BS 4096u /* the vectors' block size */
 #define DLEN AFS_BLOCK_DISK_LEN(BS)
 
-static int failures;
-
 static void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
@@ -59,33 +57,6 @@ static void *xmalloc(size_t n)
 		exit(EXIT_WRONG);
 	}
 	return p;
-}
-
-/* Decode a vector's hex string; a malformed one is a bug in this file. */
-static size_t unhex(const char *hex, uint8_t *out, size_t max)
-{
-	int n = hex_decode(hex, out, max);
-
-	if (n < 0) {
-		fprintf(stderr, "format-test: bad test vector \"%.20s...\"\n", hex);
-		exit(EXIT_WRONG);
-	}
-	return (size_t)n;
-}
-
-static void hexdump(const char *label, const uint8_t *p, size_t n)
-{
-	fprintf(stderr, "  %-6s ", label);
-	while (n--)
-		fprintf(stderr, "%02x", *p++);
-	fprintf(stderr, "\n");
-}
-
-static void wrong(const char *what, const char *why)
-{
-	printf("%s: WRONG (%s)\n", what, why);
-	fprintf(stderr, "%s: WRONG (%s)\n", what, why);
-	failures++;
 }
 
 static void ok(const char *what)
@@ -1268,7 +1239,7 @@ int main(int argc, char **argv)
 	test_reserved();
 
 	ac_ctx_free(ctx);
-	if (failures)
-		fprintf(stderr, "format-test: %d checks failed\n", failures);
-	return failures ? EXIT_WRONG : 0;
+	if (test_failures)
+		fprintf(stderr, "format-test: %d checks failed\n", test_failures);
+	return test_failures ? EXIT_WRONG : 0;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -23,6 +24,9 @@ enum {
 	EXIT_USAGE = 64,
 	EXIT_SKIP = 77, /* the runner's "not run" */
 };
+
+/* Checks that went wrong; a program that counts them exits 1 unless 0. */
+static int test_failures __attribute__((unused));
 
 /* "EBADMSG" for -EBADMSG or EBADMSG. */
 static inline const char *errname(int err)
@@ -55,6 +59,34 @@ static inline int hex_decode(const char *hex, uint8_t *out, size_t max)
 		out[i] = (uint8_t)b;
 	}
 	return (int)(n / 2);
+}
+
+/* Decode a test vector's hex string; a malformed one is a bug in the program. */
+static inline size_t unhex(const char *hex, uint8_t *out, size_t max)
+{
+	int n = hex_decode(hex, out, max);
+
+	if (n < 0) {
+		fprintf(stderr, "bad test vector \"%.20s...\"\n", hex);
+		exit(EXIT_WRONG);
+	}
+	return (size_t)n;
+}
+
+static inline void hexdump(const char *label, const uint8_t *p, size_t n)
+{
+	fprintf(stderr, "  %-6s ", label);
+	while (n--)
+		fprintf(stderr, "%02x", *p++);
+	fprintf(stderr, "\n");
+}
+
+/* Report the check @what as wrong, on both outputs, and count it. */
+static inline void wrong(const char *what, const char *why)
+{
+	printf("%s: WRONG (%s)\n", what, why);
+	fprintf(stderr, "%s: WRONG (%s)\n", what, why);
+	test_failures++;
 }
 
 static inline void print_hex(const uint8_t *p, size_t n)
