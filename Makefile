@@ -61,12 +61,14 @@ FS_OBJS		:= $(patsubst %.c,$(BUILDDIR)/%.o,$(FS_SRCS))
 LIBFS		:= $(BUILDDIR)/libalgfs-fs.a
 FS_LIBS		:= -largon2
 
-# tools/: one main per program, sharing tools/util.c.
+# tools/: one main per program, sharing tools/util.c.  algfs, the daemon,
+# is the only one that links libfuse.
 TOOLS		:= mkfs.algfs algfsctl
+DAEMON		:= algfs
 TOOLS_UTIL	:= $(BUILDDIR)/tools/util.o
 
 # Programs the test suite uses; they are not installed.
-TEST_PROGRAMS	:= afalg-probe hellofs
+TEST_PROGRAMS	:= afalg-probe hellofs fsx
 # Test programs over crypto/'s API: tests/src/crypto-*.c; over fs/'s:
 # tests/src/format-*.c.
 CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
@@ -74,14 +76,14 @@ FORMAT_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/format-*.c))
 
 BENCH_PROGRAMS	:= crypto-bench
 
-all: $(addprefix $(BUILDDIR)/,$(TOOLS) $(TEST_PROGRAMS) $(CRYPTO_TESTS) $(FORMAT_TESTS) \
+all: $(addprefix $(BUILDDIR)/,$(TOOLS) $(DAEMON) $(TEST_PROGRAMS) $(CRYPTO_TESTS) $(FORMAT_TESTS) \
 	$(BENCH_PROGRAMS))
 
 $(BUILDDIR)/tests $(BUILDDIR)/crypto $(BUILDDIR)/bench $(BUILDDIR)/fs $(BUILDDIR)/tools:
 	@mkdir -p $@
 
 $(BUILDDIR)/fs/%.o: fs/%.c | $(BUILDDIR)/fs
-	$(CC) $(ALL_CFLAGS) -Icrypto -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -Icrypto -c -o $@ $<
 
 $(LIBFS): $(FS_OBJS)
 	rm -f $@
@@ -93,6 +95,11 @@ $(BUILDDIR)/tools/%.o: tools/%.c | $(BUILDDIR)/tools
 $(addprefix $(BUILDDIR)/,$(TOOLS)): $(BUILDDIR)/%: $(BUILDDIR)/tools/%.o $(TOOLS_UTIL) \
 		$(LIBFS) $(LIBCRYPTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FS_LIBS) $(CRYPTO_LIBS)
+
+$(BUILDDIR)/tools/algfs.o: ALL_CFLAGS += $(FUSE_CFLAGS)
+
+$(BUILDDIR)/$(DAEMON): $(BUILDDIR)/tools/algfs.o $(TOOLS_UTIL) $(LIBFS) $(LIBCRYPTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(FS_LIBS) $(CRYPTO_LIBS)
 
 $(BUILDDIR)/tests/format-%.o: ALL_CFLAGS += -Ifs -Icrypto
 
@@ -128,6 +135,9 @@ $(BUILDDIR)/afalg-probe: $(BUILDDIR)/tests/afalg-probe.o
 
 $(BUILDDIR)/hellofs: $(BUILDDIR)/tests/hellofs.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS)
+
+$(BUILDDIR)/fsx: $(BUILDDIR)/tests/fsx.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
 
 -include $(wildcard $(BUILDDIR)/tests/*.d $(BUILDDIR)/crypto/*.d $(BUILDDIR)/bench/*.d \
 	$(BUILDDIR)/fs/*.d $(BUILDDIR)/tools/*.d)

@@ -20,6 +20,7 @@ enum {
 	EXIT_REFUSED = 14, /* refused to do it: e.g. removing the last keyslot */
 	EXIT_PASSPHRASE = 15, /* no passphrase could be read, or the two differ */
 	EXIT_CRYPTO = 16, /* no usable crypto backend */
+	EXIT_MOUNT = 17, /* algfs: the mount itself failed (mount point, FUSE) */
 };
 
 #endif /* ALGFS_EXITCODES_H */

@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * content.c - a regular file's plaintext over its ciphertext (FORMAT.md,
+ * "Content"): reads decrypt the blocks a request touches in one batch;
+ * writes re-encrypt whole blocks, reading back a partial one first; holes
+ * stay holes; truncation and fallocate keep the last block's length right.
+ *
+ * The caller holds the inode's i_rw as each function says.  Buffers are
+ * page-aligned so that the kernel backend may splice them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fuse_i.h"
+#include "log.h"
+#include "secmem.h"
+
+#define PAGE 4096
+
+static void *abuf(size_t len)
+{
+	void *p;
+
+	if (posix_memalign(&p, PAGE, len ? len : 1))
+		return NULL;
+	return p;
+}
+
+/* Free a plaintext buffer: it held file content. */
+static void pfree(void *p, size_t len)
+{
+	if (p) {
+		ac_wipe(p, len);
+		free(p);
+	}
+}
+
+static int pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	*got = done;
+	return 0;
+}
+
+static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const uint8_t *)buf + done, len - done,
+				   (off_t)(off + done));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Where the backing file is, for messages: the ciphertext path says nothing
+ * of the plaintext. */
+static void backing_path(int fd, char *out, size_t len)
+{
+	char proc[AFS_PROC_PATH_MAX];
+	ssize_t n;
+
+	afs_proc_path(fd, proc);
+	n = readlink(proc, out, len - 1);
+	out[n > 0 ? n : 0] = 0;
+	if (n <= 0)
+		snprintf(out, len, "(fd %d)", fd);
+}
+
+/* Log a block that failed authentication, once per block and file. */
+static void log_bad(struct afs_inode *inode, int fd, uint64_t index, int err)
+{
+	char path[512];
+	unsigned int i;
+	bool seen = false, last = false;
+
+	pthread_mutex_lock(&inode->i_lock);
+	for (i = 0; i < inode->i_nbad && i < 8; i++)
+		seen |= inode->i_bad[i] == index;
+	if (!seen && inode->i_nbad <= 8) {
+		if (inode->i_nbad < 8)
+			inode->i_bad[inode->i_nbad] = index;
+		last = inode->i_nbad == 8;
+		inode->i_nbad++;
+	} else {
+		seen = true;
+	}
+	pthread_mutex_unlock(&inode->i_lock);
+	if (seen)
+		return;
+	backing_path(fd, path, sizeof(path));
+	if (last)
+		log_err("%s: more damaged blocks; no more are logged for this file", path);
+	else if (err == -EBADMSG)
+		log_err("%s: block %llu failed authentication (changed, moved or from another "
+			"file): reads of it fail with EIO",
+			path, (unsigned long long)index);
+	else
+		log_err("%s: block %llu is truncated: reads of it fail with EIO", path,
+			(unsigned long long)index);
+}
+
+/*
+ * The plaintext size.  A ciphertext size no algfs file has (a truncated
+ * header or last block) gives the size of the blocks before it plus one
+ * byte, so that reading that byte fails with EIO and the rest stays
+ * readable.  Return: 0, 1 for such a damaged size, or -errno.
+ */
+static int plain_size(struct afs_fs *fs, uint64_t csize, uint64_t *psize)
+{
+	uint64_t blocks;
+	int err;
+
+	err = afs_plain_size(csize, fs->f_bs, psize);
+	if (err != -EUCLEAN)
+		return err;
+	if (csize <= AFS_HEADER_LEN) {
+		*psize = csize == AFS_HEADER_LEN ? 0 : 1;
+		return csize == AFS_HEADER_LEN ? 0 : 1;
+	}
+	blocks = (csize - AFS_HEADER_LEN) / AFS_BLOCK_DISK_LEN(fs->f_bs);
+	*psize = blocks * fs->f_bs + 1;
+	return 1;
+}
+
+int afs_content_size(struct afs_fs *fs, int fd, uint64_t *psize)
+{
+	struct stat st;
+	int err;
+
+	if (fstat(fd, &st))
+		return -errno;
+	err = plain_size(fs, (uint64_t)st.st_size, psize);
+	return err < 0 ? err : 0;
+}
+
+static int csize_of(int fd, uint64_t *csize)
+{
+	struct stat st;
+
+	*csize = 0;
+	if (fstat(fd, &st))
+		return -errno;
+	*csize = (uint64_t)st.st_size;
+	return 0;
+}
+
+int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd)
+{
+	uint8_t hdr[AFS_HEADER_LEN];
+	uint64_t csize;
+	size_t got;
+	int err;
+
+	if (inode->i_have_id)
+		return 0;
+	err = csize_of(fd, &csize);
+	if (err || csize == 0)
+		return err;
+	err = pread_full(fd, hdr, sizeof(hdr), 0, &got);
+	if (err)
+		return err;
+	err = afs_header_decode(hdr, got, inode->i_id);
+	if (err) {
+		char path[512];
+
+		backing_path(fd, path, sizeof(path));
+		log_err("%s: %s: the file cannot be read", path,
+			err == -EUCLEAN ? "truncated file header" : "unknown file format version");
+		return -EIO;
+	}
+	err = afs_subkey(fs->f_mk, AFS_KEY_CONTENT, inode->i_id, &inode->i_key);
+	if (err)
+		return err;
+	inode->i_have_id = true;
+	return 0;
+}
+
+void afs_content_forget(struct afs_inode *inode)
+{
+	ac_key_put(inode->i_key);
+	inode->i_key = NULL;
+	inode->i_have_id = false;
+	memset(inode->i_id, 0, sizeof(inode->i_id));
+}
+
+/* A new file ID, its header on disk, its key. */
+static int content_create(struct afs_fs *fs, struct afs_inode *inode, int fd)
+{
+	uint8_t hdr[AFS_HEADER_LEN];
+	int err;
+
+	err = afs_header_new(hdr, inode->i_id);
+	if (err)
+		return err;
+	err = afs_subkey(fs->f_mk, AFS_KEY_CONTENT, inode->i_id, &inode->i_key);
+	if (err)
+		return err;
+	err = pwrite_full(fd, hdr, sizeof(hdr), 0);
+	if (err) {
+		afs_content_forget(inode);
+		return err;
+	}
+	inode->i_have_id = true;
+	return 0;
+}
+
+ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, uint8_t *buf,
+			 size_t size, uint64_t off)
+{
+	uint64_t csize, psize, bad = 0;
+	struct afs_range r;
+	uint8_t *ct = NULL, *pt = NULL;
+	size_t got, ptlen = 0;
+	ssize_t n;
+	int err;
+
+	err = csize_of(fd, &csize);
+	if (err)
+		return err;
+	err = plain_size(fs, csize, &psize);
+	if (err < 0)
+		return err;
+	if (off >= psize || size == 0)
+		return 0;
+	if (size > psize - off)
+		size = (size_t)(psize - off);
+	if (!inode->i_have_id)
+		return -EIO; /* a damaged header: afs_content_load() said why */
+	err = afs_block_range(off, size, fs->f_bs, &r);
+	if (err)
+		return err;
+	ptlen = (size_t)r.count * fs->f_bs;
+	ct = abuf((size_t)r.clen);
+	pt = abuf(ptlen);
+	if (!ct || !pt) {
+		n = -ENOMEM;
+		goto out;
+	}
+	err = pread_full(fd, ct, (size_t)r.clen, r.coff, &got);
+	if (err) {
+		n = err;
+		goto out;
+	}
+	n = afs_blocks_decrypt(inode->i_key, inode->i_id, r.first, ct, got, fs->f_bs, pt, &bad);
+	if (n == -EBADMSG || n == -EUCLEAN) {
+		/* The whole request fails: a short read would let the kernel
+		 * cache zeros for the rest.  It asks again page by page. */
+		log_bad(inode, fd, n == -EBADMSG ? bad : r.first + r.count - 1, (int)n);
+		n = -EIO;
+		goto out;
+	}
+	if (n < 0)
+		goto out;
+	if ((size_t)n <= r.head) {
+		n = 0;
+		goto out;
+	}
+	if ((size_t)n - r.head < size)
+		size = (size_t)n - r.head;
+	memcpy(buf, pt + r.head, size);
+	n = (ssize_t)size;
+out:
+	free(ct);
+	pfree(pt, ptlen);
+	return n;
+}
+
+/* Read block @index, @len plaintext bytes long, into @pt. */
+static int read_block(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t index,
+		      uint32_t len, uint8_t *pt)
+{
+	size_t disk = AFS_BLOCK_DISK_LEN(len), got;
+	uint64_t coff;
+	uint8_t *ct;
+	int err;
+
+	if (len == 0)
+		return 0;
+	err = afs_block_cipher_off(index, fs->f_bs, &coff);
+	if (err)
+		return err;
+	ct = abuf(disk);
+	if (!ct)
+		return -ENOMEM;
+	err = pread_full(fd, ct, disk, coff, &got);
+	if (!err) {
+		err = afs_block_decrypt(inode->i_key, inode->i_id, index, ct, got, pt);
+		if (err == -EBADMSG || err == -EUCLEAN) {
+			log_bad(inode, fd, index, err);
+			err = -EIO;
+		} else if (err >= 0) {
+			err = (uint32_t)err == len ? 0 : -EIO;
+		}
+	}
+	free(ct);
+	return err;
+}
+
+/* Encrypt @len bytes of blocks from @first and write them in one go. */
+static int write_blocks(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t first,
+			const uint8_t *pt, size_t len)
+{
+	size_t nblocks = (len + fs->f_bs - 1) / fs->f_bs;
+	uint8_t *ct;
+	uint64_t coff;
+	ssize_t n;
+	int err;
+
+	err = afs_block_cipher_off(first, fs->f_bs, &coff);
+	if (err)
+		return err;
+	ct = abuf(nblocks * AFS_BLOCK_DISK_LEN(fs->f_bs));
+	if (!ct)
+		return -ENOMEM;
+	n = afs_blocks_encrypt(inode->i_key, inode->i_id, first, pt, len, fs->f_bs, ct);
+	err = n < 0 ? (int)n : pwrite_full(fd, ct, (size_t)n, coff);
+	free(ct);
+	return err;
+}
+
+/* The plaintext length of block @index in a file of @size bytes. */
+static uint32_t block_len(uint32_t bs, uint64_t index, uint64_t size)
+{
+	uint64_t start = index * bs;
+
+	if (size <= start)
+		return 0;
+	return size - start >= bs ? bs : (uint32_t)(size - start);
+}
+
+/* Zero-extend the last block of a file of @psize bytes to the length it
+ * has in a file of @newsize bytes (a write or truncate beyond the end). */
+static int extend_last(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t psize,
+		       uint64_t newsize)
+{
+	uint64_t last = psize / fs->f_bs;
+	uint32_t have = block_len(fs->f_bs, last, psize);
+	uint32_t want = block_len(fs->f_bs, last, newsize);
+	uint8_t *pt;
+	int err;
+
+	if (have == 0 || have == want)
+		return 0;
+	pt = abuf(fs->f_bs);
+	if (!pt)
+		return -ENOMEM;
+	memset(pt, 0, fs->f_bs);
+	err = read_block(fs, inode, fd, last, have, pt);
+	if (!err)
+		err = write_blocks(fs, inode, fd, last, pt, want);
+	pfree(pt, fs->f_bs);
+	return err;
+}
+
+ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
+			  const uint8_t *buf, size_t size, uint64_t off)
+{
+	uint64_t csize, psize, newsize, max, last;
+	uint32_t bs = fs->f_bs, have, head_end;
+	struct afs_range r;
+	uint8_t *pt = NULL;
+	size_t ptlen = 0, len;
+	int err;
+
+	if (size == 0)
+		return 0;
+	err = afs_plain_size_max(bs, &max);
+	if (err)
+		return err;
+	if (off > max || size > max - off)
+		return -EFBIG;
+	err = csize_of(fd, &csize);
+	if (err)
+		return err;
+	err = plain_size(fs, csize, &psize);
+	if (err)
+		return err < 0 ? err : -EIO;
+	if (!inode->i_have_id) {
+		if (csize)
+			return -EIO;
+		err = content_create(fs, inode, fd);
+		if (err)
+			return err;
+	}
+	newsize = psize > off + size ? psize : off + size;
+	err = afs_block_range(off, size, bs, &r);
+	if (err)
+		return err;
+
+	/* A gap after a partial last block: that block becomes whole. */
+	if (off > psize && psize / bs < r.first) {
+		err = extend_last(fs, inode, fd, psize, newsize);
+		if (err)
+			return err;
+	}
+
+	last = r.first + r.count - 1;
+	len = (size_t)((last - r.first) * bs + block_len(bs, last, newsize));
+	ptlen = (size_t)r.count * bs;
+	pt = abuf(ptlen);
+	if (!pt)
+		return -ENOMEM;
+	memset(pt, 0, ptlen);
+
+	/* Read back what the write leaves of its first and last blocks. */
+	have = block_len(bs, r.first, psize);
+	head_end = r.count == 1 ? r.head + (uint32_t)size : bs;
+	if (have && (r.head > 0 || head_end < have))
+		err = read_block(fs, inode, fd, r.first, have, pt);
+	if (!err && r.count > 1) {
+		have = block_len(bs, last, psize);
+		if (have > r.tail)
+			err = read_block(fs, inode, fd, last, have, pt + (size_t)(last - r.first) * bs);
+	}
+	if (!err) {
+		memcpy(pt + r.head, buf, size);
+		err = write_blocks(fs, inode, fd, r.first, pt, len);
+	}
+	pfree(pt, ptlen);
+	return err ? err : (ssize_t)size;
+}
+
+int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t size)
+{
+	uint64_t csize, psize, newc, max, k;
+	uint32_t have, want;
+	uint8_t *pt;
+	int err, damaged;
+
+	err = afs_plain_size_max(fs->f_bs, &max);
+	if (err)
+		return err;
+	if (size > max)
+		return -EFBIG;
+	err = csize_of(fd, &csize);
+	if (err)
+		return err;
+	damaged = plain_size(fs, csize, &psize);
+	if (damaged < 0)
+		return damaged;
+	if (size == 0) {
+		if (ftruncate(fd, 0))
+			return -errno;
+		afs_content_forget(inode);
+		return 0;
+	}
+	if (size == psize && !damaged)
+		return 0;
+	err = afs_cipher_size(size, fs->f_bs, &newc);
+	if (err)
+		return err;
+	if (!inode->i_have_id) {
+		if (csize)
+			return -EIO;
+		err = content_create(fs, inode, fd);
+		if (err)
+			return err;
+	} else if (size < psize) {
+		k = size / fs->f_bs;
+		want = block_len(fs->f_bs, k, size);
+		have = block_len(fs->f_bs, k, psize);
+		if (want && want != have) {
+			pt = abuf(fs->f_bs);
+			if (!pt)
+				return -ENOMEM;
+			err = read_block(fs, inode, fd, k, have, pt);
+			if (!err)
+				err = write_blocks(fs, inode, fd, k, pt, want);
+			pfree(pt, fs->f_bs);
+			if (err)
+				return err;
+		}
+	} else if (!damaged) {
+		err = extend_last(fs, inode, fd, psize, size);
+		if (err)
+			return err;
+	} else {
+		return -EIO;
+	}
+	if (ftruncate(fd, (off_t)newc))
+		return -errno;
+	return 0;
+}
+
+int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
+			 uint64_t len)
+{
+	uint64_t psize, end = off + len, cstart, cend, csize;
+	struct afs_range r;
+	int err;
+
+	if (len == 0 || end < off)
+		return -EINVAL;
+	err = afs_content_size(fs, fd, &psize);
+	if (err)
+		return err;
+	if (end > psize) {
+		err = afs_content_truncate(fs, inode, fd, end);
+		if (err)
+			return err;
+	}
+	/* Reserve the blocks on disk too, so that writing them cannot fail
+	 * with ENOSPC; zeros stay holes. */
+	err = afs_block_range(off, len, fs->f_bs, &r);
+	if (err)
+		return err;
+	err = csize_of(fd, &csize);
+	if (err)
+		return err;
+	cstart = r.coff;
+	cend = r.coff + r.clen < csize ? r.coff + r.clen : csize;
+	if (cend > cstart && fallocate(fd, 0, (off_t)cstart, (off_t)(cend - cstart)))
+		return errno == EOPNOTSUPP ? 0 : -errno;
+	return 0;
+}
+
+/* The block that holds the on-disk offset @coff (0 for the header). */
+static uint64_t block_at(struct afs_fs *fs, uint64_t coff, bool round_up)
+{
+	uint64_t index;
+	uint32_t in;
+
+	if (coff < AFS_HEADER_LEN || afs_cipher_off_locate(coff, fs->f_bs, &index, &in))
+		return 0;
+	return index + (round_up && in ? 1 : 0);
+}
+
+int64_t afs_content_seek(struct afs_fs *fs, int fd, uint64_t off, int whence)
+{
+	uint64_t csize, psize, j, coff, end, pos;
+	off_t h, d;
+	int err;
+
+	err = csize_of(fd, &csize);
+	if (err)
+		return err;
+	if (plain_size(fs, csize, &psize) < 0)
+		return -EIO;
+	if (off >= psize)
+		return -ENXIO;
+	j = off / fs->f_bs;
+	if (whence == SEEK_DATA) {
+		afs_block_cipher_off(j, fs->f_bs, &coff);
+		d = lseek(fd, (off_t)coff, SEEK_DATA);
+		if (d < 0)
+			return -errno;
+		pos = block_at(fs, (uint64_t)d, false) * fs->f_bs;
+		if (pos >= psize)
+			return -ENXIO;
+		return (int64_t)(pos > off ? pos : off);
+	}
+	/* SEEK_HOLE: the first block from @j whose bytes on disk are all in a
+	 * hole of the backing file, or the end of the file. */
+	for (;;) {
+		afs_block_cipher_off(j, fs->f_bs, &coff);
+		if (coff >= csize)
+			return (int64_t)psize;
+		h = lseek(fd, (off_t)coff, SEEK_HOLE);
+		if (h < 0)
+			return -errno;
+		if ((uint64_t)h >= csize)
+			return (int64_t)psize;
+		j = block_at(fs, (uint64_t)h, true);
+		afs_block_cipher_off(j, fs->f_bs, &coff);
+		if (coff >= csize)
+			return (int64_t)psize;
+		end = coff + AFS_BLOCK_DISK_LEN(fs->f_bs);
+		if (end > csize)
+			end = csize;
+		d = lseek(fd, (off_t)coff, SEEK_DATA);
+		if ((d < 0 && errno == ENXIO) || (d >= 0 && (uint64_t)d >= end)) {
+			pos = j * fs->f_bs;
+			return (int64_t)(pos > off ? pos : off);
+		}
+		if (d < 0)
+			return -errno;
+		j = block_at(fs, (uint64_t)d, false) + 1;
+	}
+}

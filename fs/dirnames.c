@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dirnames.c - names in a ciphertext directory: the plaintext name a user
+ * gives becomes the on-disk name (encrypted with the directory's IV, or a
+ * long name with a sidecar), and back.  The format is in docs/FORMAT.md,
+ * the name cipher in names.c; this file adds the directory around them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuse_i.h"
+#include "log.h"
+#include "secmem.h"
+
+static int read_exact(int fd, void *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EUCLEAN;
+}
+
+int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, uint8_t iv[AFS_DIRIV_LEN])
+{
+	int fd, err = 0;
+
+	pthread_mutex_lock(&dir->i_lock);
+	if (!dir->i_iv_loaded) {
+		fd = openat(dir->i_fd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+		} else {
+			uint8_t extra;
+
+			err = read_exact(fd, dir->i_iv, AFS_DIRIV_LEN);
+			if (!err && read(fd, &extra, 1) != 0)
+				err = -EUCLEAN;
+			close(fd);
+		}
+		if (err) {
+			char path[AFS_PROC_PATH_MAX], where[512];
+			ssize_t n;
+
+			afs_proc_path(dir->i_fd, path);
+			n = readlink(path, where, sizeof(where) - 1);
+			where[n > 0 ? n : 0] = 0;
+			log_err("%s/%s: %s", where, AFS_DIRIV_NAME,
+				err == -EUCLEAN ? "not 16 bytes long" : strerror(-err));
+			err = -EIO;
+		} else {
+			dir->i_iv_loaded = true;
+		}
+	}
+	if (!err)
+		memcpy(iv, dir->i_iv, AFS_DIRIV_LEN);
+	pthread_mutex_unlock(&dir->i_lock);
+	(void)fs;
+	return err;
+}
+
+int afs_dname(struct afs_fs *fs, struct afs_inode *dir, const char *plain, struct afs_dname *dn)
+{
+	uint8_t iv[AFS_DIRIV_LEN];
+	int err;
+
+	dn->d_long = false;
+	if (strlen(plain) > AFS_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (fs->f_plain_names) {
+		err = afs_plain_name_check(plain);
+		if (err)
+			return err;
+		strcpy(dn->d_disk, plain);
+		return 0;
+	}
+	err = afs_dir_iv(fs, dir, iv);
+	if (err)
+		return err;
+	err = afs_name_encrypt(fs->f_names, iv, plain, dn->d_enc);
+	if (err < 0)
+		return err;
+	if (!afs_name_needs_longname(dn->d_enc)) {
+		strcpy(dn->d_disk, dn->d_enc);
+		return 0;
+	}
+	dn->d_long = true;
+	return afs_longname_hash(fs->f_ctx, dn->d_enc, dn->d_disk);
+}
+
+/* The encoded name in the sidecar of the long name @disk, checked against
+ * the hash the name carries, so that a swapped sidecar is refused. */
+static int sidecar_read(struct afs_fs *fs, int dirfd, const char *disk, char enc[AFS_ENC_NAME_BUF])
+{
+	char sc[AFS_SIDECAR_BUF], hash[AFS_LONGNAME_BUF];
+	ssize_t n;
+	int fd, err;
+
+	err = afs_longname_sidecar(disk, sc);
+	if (err)
+		return err;
+	fd = openat(dirfd, sc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, enc, AFS_ENC_NAME_BUF);
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	if (n == 0 || n >= AFS_ENC_NAME_BUF)
+		return -EUCLEAN;
+	enc[n] = 0;
+	err = afs_longname_hash(fs->f_ctx, enc, hash);
+	if (err)
+		return err;
+	return strcmp(hash, disk) ? -EUCLEAN : 0;
+}
+
+int afs_dname_plain(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *disk,
+		    char plain[AFS_PLAIN_NAME_BUF])
+{
+	char enc[AFS_ENC_NAME_BUF];
+	uint8_t iv[AFS_DIRIV_LEN];
+	int err;
+
+	if (!strcmp(disk, ".") || !strcmp(disk, "..")) {
+		strcpy(plain, disk);
+		return 0;
+	}
+	if (fs->f_plain_names) {
+		if (afs_name_is_reserved(disk) || strlen(disk) > AFS_NAME_MAX)
+			return -ENOENT;
+		strcpy(plain, disk);
+		return 0;
+	}
+	if (afs_name_is_reserved(disk)) {
+		if (!afs_is_longname(disk))
+			return -ENOENT;
+		err = sidecar_read(fs, dirfd, disk, enc);
+		if (err)
+			return -EUCLEAN;
+		disk = enc;
+	}
+	err = afs_dir_iv(fs, dir, iv);
+	if (err)
+		return err;
+	err = afs_name_decrypt(fs->f_names, iv, disk, plain);
+	return err < 0 ? -EUCLEAN : 0;
+}
+
+int afs_dname_sidecar_add(struct afs_fs *fs, int dirfd, const struct afs_dname *dn)
+{
+	char sc[AFS_SIDECAR_BUF], old[AFS_ENC_NAME_BUF];
+	size_t len = strlen(dn->d_enc);
+	int fd, err, tries;
+
+	if (!dn->d_long)
+		return 0;
+	err = afs_longname_sidecar(dn->d_disk, sc);
+	if (err)
+		return err;
+	for (tries = 0; tries < 2; tries++) {
+		fd = openat(dirfd, sc, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
+		if (fd >= 0) {
+			ssize_t n = write(fd, dn->d_enc, len);
+
+			err = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+			if (close(fd) && !err)
+				err = -errno;
+			if (err)
+				unlinkat(dirfd, sc, 0);
+			return err;
+		}
+		if (errno != EEXIST)
+			return -errno;
+		/* Another entry of the same name (a hard link, or the target of a
+		 * rename) already has it; a stale or damaged one is replaced. */
+		if (sidecar_read(fs, dirfd, dn->d_disk, old) == 0 && !strcmp(old, dn->d_enc))
+			return 0;
+		if (unlinkat(dirfd, sc, 0) && errno != ENOENT)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+void afs_dname_sidecar_del(int dirfd, const struct afs_dname *dn)
+{
+	char sc[AFS_SIDECAR_BUF];
+
+	if (dn->d_long && afs_longname_sidecar(dn->d_disk, sc) == 0)
+		unlinkat(dirfd, sc, 0);
+}
+
+int afs_dir_iv_create(struct afs_fs *fs, int parentfd, const char *disk, uid_t uid, gid_t gid)
+{
+	uint8_t iv[AFS_DIRIV_LEN];
+	int dfd, fd, err;
+	ssize_t n;
+
+	if (fs->f_plain_names)
+		return 0;
+	err = ac_random(iv, sizeof(iv));
+	if (err)
+		return err;
+	dfd = openat(parentfd, disk, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	fd = openat(dfd, AFS_DIRIV_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0400);
+	if (fd < 0) {
+		err = -errno;
+		close(dfd);
+		return err;
+	}
+	n = write(fd, iv, sizeof(iv));
+	err = n < 0 ? -errno : n == sizeof(iv) ? 0 : -EIO;
+	if (!err && uid != (uid_t)-1 && fchown(fd, uid, gid))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (err)
+		unlinkat(dfd, AFS_DIRIV_NAME, 0);
+	close(dfd);
+	return err;
+}
+
+int afs_dir_is_empty(int dirfd)
+{
+	struct dirent *de;
+	int fd, empty = 1;
+	DIR *d;
+
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    strcmp(de->d_name, AFS_DIRIV_NAME)) {
+			empty = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return empty;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fuse_fs.c - the mounted volume: its keys, its root, what is asked of the
+ * kernel at init, and the table of operations.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fuse_i.h"
+#include "log.h"
+
+/* The largest request: 1 MiB, 256 blocks of 4 KiB in one batch. */
+#define AFS_MAX_WRITE (1u << 20)
+
+int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, struct ac_key *mk,
+		const struct afs_config *cfg, const struct afs_mount_opts *opts)
+{
+	struct stat st;
+	int err;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->f_root.i_fd = -1;
+	fs->f_ctx = ctx;
+	fs->f_mk = ac_key_get(mk);
+	fs->f_cfg = *cfg;
+	fs->f_bs = cfg->block_size;
+	fs->f_plain_names = cfg->names == AFS_NAMES_PLAINTEXT;
+	fs->f_opts = *opts;
+	fs->f_cipherdir = cipherdir;
+	pthread_mutex_init(&fs->f_table_lock, NULL);
+	pthread_mutex_init(&fs->f_root.i_lock, NULL);
+	pthread_rwlock_init(&fs->f_root.i_rw, NULL);
+
+	err = afs_subkey(mk, AFS_KEY_NAMES, NULL, &fs->f_names);
+	if (!err)
+		err = afs_subkey(mk, AFS_KEY_SYMLINK, NULL, &fs->f_symlink);
+	if (!err)
+		err = afs_subkey(mk, AFS_KEY_XATTR_NAME, NULL, &fs->f_xname);
+	if (!err)
+		err = afs_subkey(mk, AFS_KEY_XATTR_VALUE, NULL, &fs->f_xvalue);
+	if (err) {
+		log_err("cannot derive the volume's keys: %s", strerror(-err));
+		return err;
+	}
+	err = afs_inode_table_init(fs);
+	if (err)
+		return err;
+	fs->f_root.i_fd = open(cipherdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fs->f_root.i_fd < 0 || fstat(fs->f_root.i_fd, &st)) {
+		err = -errno;
+		log_err("%s: %s", cipherdir, strerror(errno));
+		return err;
+	}
+	fs->f_root.i_dev = st.st_dev;
+	fs->f_root.i_ino = st.st_ino;
+	fs->f_root.i_type = S_IFDIR;
+	fs->f_root.i_nlookup = 2; /* never forgotten */
+	return 0;
+}
+
+void afs_fs_destroy(struct afs_fs *fs)
+{
+	afs_inode_table_free(fs);
+	if (fs->f_root.i_fd >= 0)
+		close(fs->f_root.i_fd);
+	pthread_mutex_destroy(&fs->f_root.i_lock);
+	pthread_rwlock_destroy(&fs->f_root.i_rw);
+	pthread_mutex_destroy(&fs->f_table_lock);
+	ac_key_put(fs->f_names);
+	ac_key_put(fs->f_symlink);
+	ac_key_put(fs->f_xname);
+	ac_key_put(fs->f_xvalue);
+	ac_key_put(fs->f_mk);
+	memset(fs, 0, sizeof(*fs));
+}
+
+static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct afs_fs *fs = userdata;
+
+	conn->max_write = AFS_MAX_WRITE;
+	conn->max_readahead = AFS_MAX_WRITE;
+	/* The kernel caches writes and sends them in large requests; safe,
+	 * since only this daemon changes the backing files. */
+	if (fs->f_opts.writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+	else
+		conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* ACLs are checked by the kernel, and so need default_permissions. */
+	if (fs->f_opts.default_permissions && (conn->capable & FUSE_CAP_POSIX_ACL))
+		conn->want |= FUSE_CAP_POSIX_ACL;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	/* O_TRUNC comes as a setattr; splice is not used (the daemon must
+	 * see every byte to encrypt it). */
+	conn->want &= ~(FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
+			FUSE_CAP_SPLICE_MOVE);
+}
+
+const struct fuse_lowlevel_ops afs_fuse_ops = {
+	.init = afs_op_init,
+	.lookup = afs_op_lookup,
+	.forget = afs_op_forget,
+	.forget_multi = afs_op_forget_multi,
+	.getattr = afs_op_getattr,
+	.setattr = afs_op_setattr,
+	.readlink = afs_op_readlink,
+	.mknod = afs_op_mknod,
+	.mkdir = afs_op_mkdir,
+	.unlink = afs_op_unlink,
+	.rmdir = afs_op_rmdir,
+	.symlink = afs_op_symlink,
+	.rename = afs_op_rename,
+	.link = afs_op_link,
+	.open = afs_op_open,
+	.read = afs_op_read,
+	.write = afs_op_write,
+	.flush = afs_op_flush,
+	.release = afs_op_release,
+	.fsync = afs_op_fsync,
+	.opendir = afs_op_opendir,
+	.readdir = afs_op_readdir,
+	.readdirplus = afs_op_readdirplus,
+	.releasedir = afs_op_releasedir,
+	.fsyncdir = afs_op_fsyncdir,
+	.statfs = afs_op_statfs,
+	.setxattr = afs_op_setxattr,
+	.getxattr = afs_op_getxattr,
+	.listxattr = afs_op_listxattr,
+	.removexattr = afs_op_removexattr,
+	.access = afs_op_access,
+	.create = afs_op_create,
+	.fallocate = afs_op_fallocate,
+	.lseek = afs_op_lseek,
+};

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fuse_i.h - the FUSE daemon's private header: the volume, the inode table,
+ * and the operations, one file per family.
+ *
+ *   fuse_fs.c     the volume (keys, options), init/destroy, the ops table
+ *   inode.c       inode table keyed by the backing (dev, ino), attributes
+ *   dirnames.c    plaintext <-> on-disk names in a directory (diriv, long names)
+ *   content.c     file content: block reads, writes, truncation, holes
+ *   ops_dir.c     lookup, create, mkdir, mknod, symlink, link, unlink, rmdir,
+ *                 rename, readdir, readlink
+ *   ops_file.c    open, read, write, flush, release, fsync, fallocate, lseek
+ *   ops_attr.c    getattr, setattr, statfs, access, extended attributes
+ *
+ * Errors inside are -errno; only the FUSE reply functions (afs_reply_err())
+ * flip the sign.
+ */
+#ifndef ALGFS_FUSE_I_H
+#define ALGFS_FUSE_I_H
+
+#define FUSE_USE_VERSION 35
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "crypto.h"
+#include "format.h"
+#include "volume.h"
+
+/* The mount options of the daemon that fs/ acts on. */
+struct afs_mount_opts {
+	double timeout; /* entry and attribute cache, seconds */
+	bool writeback; /* the kernel's writeback cache */
+	bool read_only;
+	bool multiuser; /* root daemon with allow_other: create as the caller */
+	bool default_permissions;
+};
+
+/*
+ * One backing file, directory or special file, for as long as the kernel
+ * holds a lookup reference to it.  Hard links share one inode, and so one
+ * content lock and one file key.
+ */
+struct afs_inode {
+	struct afs_inode *i_next; /* hash chain, under afs_fs.f_table_lock */
+	dev_t i_dev;
+	ino_t i_ino;
+	int i_fd; /* O_PATH */
+	mode_t i_type; /* S_IFMT bits */
+	uint64_t i_nlookup; /* kernel references, under afs_fs.f_table_lock */
+
+	/* Directories: the IV of the names inside, read once. */
+	pthread_mutex_t i_lock; /* i_iv_loaded, i_iv, i_bad */
+	bool i_iv_loaded;
+	uint8_t i_iv[AFS_DIRIV_LEN];
+
+	/*
+	 * Regular files: the content.  Reads hold i_rw shared; writes,
+	 * truncation and the first open hold it exclusively, so that the
+	 * read-modify-write of a partial block is never torn.
+	 */
+	pthread_rwlock_t i_rw;
+	bool i_have_id; /* i_id and i_key are valid: the file has a header */
+	uint8_t i_id[AFS_FILE_ID_LEN];
+	struct ac_key *i_key; /* content key, derived from i_id */
+	/* Bad blocks already logged, so that each is logged once. */
+	uint64_t i_bad[8];
+	unsigned int i_nbad;
+};
+
+struct afs_fs {
+	struct ac_ctx *f_ctx;
+	struct ac_key *f_mk; /* HMAC-SHA256: the HKDF PRK; never read here */
+	struct ac_key *f_names; /* CTS: names */
+	struct ac_key *f_symlink; /* GCM: symlink targets */
+	struct ac_key *f_xname; /* CTS: xattr names */
+	struct ac_key *f_xvalue; /* GCM: xattr values */
+	struct afs_config f_cfg;
+	uint32_t f_bs;
+	bool f_plain_names;
+	struct afs_mount_opts f_opts;
+	const char *f_cipherdir;
+
+	struct afs_inode f_root;
+	pthread_mutex_t f_table_lock;
+	struct afs_inode **f_table;
+	size_t f_table_size; /* buckets, a power of two */
+	size_t f_count;
+};
+
+/* fuse_fs.c */
+extern const struct fuse_lowlevel_ops afs_fuse_ops;
+int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, struct ac_key *mk,
+		const struct afs_config *cfg, const struct afs_mount_opts *opts);
+void afs_fs_destroy(struct afs_fs *fs);
+static inline struct afs_fs *afs_req_fs(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+void afs_reply_err(fuse_req_t req, int err);
+
+/* inode.c */
+struct afs_inode *afs_inode_get(struct afs_fs *fs, fuse_ino_t ino);
+fuse_ino_t afs_inode_nodeid(struct afs_fs *fs, const struct afs_inode *inode);
+/* Look @name (on disk) up in @dir, add a lookup reference, fill @e. */
+int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *disk,
+			  struct fuse_entry_param *e);
+void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n);
+/* The plaintext view of @inode's attributes. */
+int afs_inode_stat(struct afs_fs *fs, struct afs_inode *inode, struct stat *st);
+/* Turn the backing stat @st of @fd into the plaintext one (the sizes of
+ * files and symlinks). */
+void afs_stat_plain(struct afs_fs *fs, int fd, struct stat *st);
+int afs_inode_table_init(struct afs_fs *fs);
+void afs_inode_table_free(struct afs_fs *fs);
+/* "/proc/self/fd/N" for an O_PATH fd. */
+#define AFS_PROC_PATH_MAX 32
+void afs_proc_path(int fd, char buf[AFS_PROC_PATH_MAX]);
+
+/* dirnames.c */
+/* A name in a ciphertext directory. */
+struct afs_dname {
+	char d_disk[AFS_ENC_NAME_BUF]; /* the on-disk name */
+	char d_enc[AFS_ENC_NAME_BUF]; /* the full encoded name, for a sidecar */
+	bool d_long; /* d_disk is algfs.longname.*; d_enc goes in its sidecar */
+};
+int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, uint8_t iv[AFS_DIRIV_LEN]);
+/* The on-disk name for @plain in @dir: -ENAMETOOLONG, -EINVAL, -EPERM. */
+int afs_dname(struct afs_fs *fs, struct afs_inode *dir, const char *plain, struct afs_dname *dn);
+/* The plaintext name of the entry @disk of @dir (open as @dirfd): -ENOENT
+ * for algfs's own files, -EUCLEAN for a name that does not decrypt. */
+int afs_dname_plain(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *disk,
+		    char plain[AFS_PLAIN_NAME_BUF]);
+/* Write the sidecar of a long name (no-op for a short one). */
+int afs_dname_sidecar_add(struct afs_fs *fs, int dirfd, const struct afs_dname *dn);
+void afs_dname_sidecar_del(int dirfd, const struct afs_dname *dn);
+/* A new directory's algfs.diriv. */
+int afs_dir_iv_create(struct afs_fs *fs, int parentfd, const char *disk, uid_t uid, gid_t gid);
+/* Whether a backing directory holds no plaintext entry (only algfs.diriv). */
+int afs_dir_is_empty(int dirfd);
+
+/* content.c: all with i_rw held as said. */
+int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd); /* exclusive */
+int afs_content_size(struct afs_fs *fs, int fd, uint64_t *psize);
+ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, uint8_t *buf,
+			 size_t size, uint64_t off); /* shared */
+ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
+			  const uint8_t *buf, size_t size, uint64_t off); /* exclusive */
+int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd,
+			 uint64_t size); /* exclusive */
+int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
+			 uint64_t len); /* exclusive */
+int64_t afs_content_seek(struct afs_fs *fs, int fd, uint64_t off, int whence); /* shared */
+void afs_content_forget(struct afs_inode *inode);
+
+/* The operations. */
+void afs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void afs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void afs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
+void afs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		   struct fuse_file_info *fi);
+void afs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void afs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
+void afs_op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const char *name);
+void afs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name);
+void afs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void afs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		   const char *newname, unsigned int flags);
+void afs_op_readlink(fuse_req_t req, fuse_ino_t ino);
+void afs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void afs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi);
+void afs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi);
+void afs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void afs_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+
+void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		 struct fuse_file_info *fi);
+void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		  struct fuse_file_info *fi);
+void afs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void afs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void afs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void afs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
+		      struct fuse_file_info *fi);
+void afs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		  struct fuse_file_info *fi);
+/* Open the content of @inode for reading and writing (setattr's truncate). */
+int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, int flags);
+
+void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		    struct fuse_file_info *fi);
+void afs_op_statfs(fuse_req_t req, fuse_ino_t ino);
+void afs_op_access(fuse_req_t req, fuse_ino_t ino, int mask);
+void afs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		     size_t size, int flags);
+void afs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void afs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void afs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+/* ops_dir.c: make a new entry owned by the caller (multi-user mounts). */
+int afs_chown_new(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, int dirfd,
+		  const char *disk);
+
+#endif /* ALGFS_FUSE_I_H */

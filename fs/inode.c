@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * inode.c - the inode table: one struct afs_inode per backing (dev, ino)
+ * that the kernel holds a lookup reference to, each with an O_PATH fd.
+ *
+ * The node ID the kernel sees is the struct's address, as in libfuse's
+ * passthrough_ll.c; the root is FUSE_ROOT_ID.  The table lock guards only
+ * the hash chains and the lookup counts: it is never held on the read or
+ * write path, nor across a system call other than close().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuse_i.h"
+#include "log.h"
+#include "secmem.h"
+
+#define TABLE_MIN 1024
+
+void afs_proc_path(int fd, char buf[AFS_PROC_PATH_MAX])
+{
+	snprintf(buf, AFS_PROC_PATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+struct afs_inode *afs_inode_get(struct afs_fs *fs, fuse_ino_t ino)
+{
+	if (ino == FUSE_ROOT_ID)
+		return &fs->f_root;
+	return (struct afs_inode *)(uintptr_t)ino;
+}
+
+fuse_ino_t afs_inode_nodeid(struct afs_fs *fs, const struct afs_inode *inode)
+{
+	if (inode == &fs->f_root)
+		return FUSE_ROOT_ID;
+	return (fuse_ino_t)(uintptr_t)inode;
+}
+
+static size_t bucket(const struct afs_fs *fs, dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)dev;
+
+	return (size_t)(h ^ h >> 29) & (fs->f_table_size - 1);
+}
+
+/* Double the table when it gets full; under the table lock. */
+static void table_grow(struct afs_fs *fs)
+{
+	size_t old = fs->f_table_size, i;
+	struct afs_inode **t = fs->f_table, *in, *next;
+
+	fs->f_table = calloc(old * 2, sizeof(*fs->f_table));
+	if (!fs->f_table) { /* keep the old one: longer chains, no harm */
+		fs->f_table = t;
+		return;
+	}
+	fs->f_table_size = old * 2;
+	for (i = 0; i < old; i++) {
+		for (in = t[i]; in; in = next) {
+			size_t b = bucket(fs, in->i_dev, in->i_ino);
+
+			next = in->i_next;
+			in->i_next = fs->f_table[b];
+			fs->f_table[b] = in;
+		}
+	}
+	free(t);
+}
+
+static void inode_free(struct afs_inode *inode)
+{
+	if (inode->i_fd >= 0)
+		close(inode->i_fd);
+	ac_key_put(inode->i_key);
+	pthread_mutex_destroy(&inode->i_lock);
+	pthread_rwlock_destroy(&inode->i_rw);
+	free(inode);
+}
+
+static struct afs_inode *inode_new(int fd, const struct stat *st)
+{
+	struct afs_inode *inode = calloc(1, sizeof(*inode));
+
+	if (!inode)
+		return NULL;
+	inode->i_fd = fd;
+	inode->i_dev = st->st_dev;
+	inode->i_ino = st->st_ino;
+	inode->i_type = st->st_mode & S_IFMT;
+	inode->i_nlookup = 1;
+	pthread_mutex_init(&inode->i_lock, NULL);
+	pthread_rwlock_init(&inode->i_rw, NULL);
+	return inode;
+}
+
+void afs_stat_plain(struct afs_fs *fs, int fd, struct stat *st)
+{
+	if (S_ISREG(st->st_mode)) {
+		uint64_t psize;
+
+		if (afs_content_size(fs, fd, &psize) == 0)
+			st->st_size = (off_t)psize;
+	} else if (S_ISLNK(st->st_mode)) {
+		char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_ENC_BUF];
+		ssize_t n = readlinkat(fd, "", enc, sizeof(enc) - 1);
+
+		if (n < 0)
+			return;
+		enc[n] = 0;
+		n = afs_symlink_decrypt(fs->f_symlink, enc, plain);
+		if (n >= 0)
+			st->st_size = n;
+		ac_wipe(plain, sizeof(plain));
+	}
+}
+
+int afs_inode_stat(struct afs_fs *fs, struct afs_inode *inode, struct stat *st)
+{
+	if (fstatat(inode->i_fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	afs_stat_plain(fs, inode->i_fd, st);
+	return 0;
+}
+
+int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *disk,
+			  struct fuse_entry_param *e)
+{
+	struct afs_inode *inode, *fresh = NULL;
+	struct stat st;
+	int fd, err;
+	size_t b;
+
+	fd = openat(dir->i_fd, disk, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+
+	pthread_mutex_lock(&fs->f_table_lock);
+	b = bucket(fs, st.st_dev, st.st_ino);
+	for (inode = fs->f_table[b]; inode; inode = inode->i_next)
+		if (inode->i_ino == st.st_ino && inode->i_dev == st.st_dev)
+			break;
+	if (inode) {
+		inode->i_nlookup++;
+	} else {
+		fresh = inode = inode_new(fd, &st);
+		if (inode) {
+			inode->i_next = fs->f_table[b];
+			fs->f_table[b] = inode;
+			if (++fs->f_count > fs->f_table_size)
+				table_grow(fs);
+		}
+	}
+	pthread_mutex_unlock(&fs->f_table_lock);
+	if (!fresh)
+		close(fd);
+	if (!inode)
+		return -ENOMEM;
+
+	memset(e, 0, sizeof(*e));
+	afs_stat_plain(fs, inode->i_fd, &st);
+	e->attr = st;
+	e->ino = afs_inode_nodeid(fs, inode);
+	e->attr_timeout = fs->f_opts.timeout;
+	e->entry_timeout = fs->f_opts.timeout;
+	return 0;
+}
+
+void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n)
+{
+	struct afs_inode *inode = afs_inode_get(fs, ino), **pp;
+
+	if (inode == &fs->f_root)
+		return;
+	pthread_mutex_lock(&fs->f_table_lock);
+	if (inode->i_nlookup < n) {
+		log_err("BUG: forget %llu references of an inode with %llu",
+			(unsigned long long)n, (unsigned long long)inode->i_nlookup);
+		n = inode->i_nlookup;
+	}
+	inode->i_nlookup -= n;
+	if (inode->i_nlookup) {
+		pthread_mutex_unlock(&fs->f_table_lock);
+		return;
+	}
+	for (pp = &fs->f_table[bucket(fs, inode->i_dev, inode->i_ino)]; *pp; pp = &(*pp)->i_next) {
+		if (*pp == inode) {
+			*pp = inode->i_next;
+			break;
+		}
+	}
+	fs->f_count--;
+	pthread_mutex_unlock(&fs->f_table_lock);
+	inode_free(inode);
+}
+
+void afs_inode_table_free(struct afs_fs *fs)
+{
+	struct afs_inode *inode, *next;
+	size_t i;
+
+	for (i = 0; i < fs->f_table_size; i++) {
+		for (inode = fs->f_table[i]; inode; inode = next) {
+			next = inode->i_next;
+			inode_free(inode);
+		}
+	}
+	free(fs->f_table);
+	fs->f_table = NULL;
+	fs->f_count = 0;
+}
+
+int afs_inode_table_init(struct afs_fs *fs)
+{
+	fs->f_table_size = TABLE_MIN;
+	fs->f_table = calloc(TABLE_MIN, sizeof(*fs->f_table));
+	return fs->f_table ? 0 : -ENOMEM;
+}

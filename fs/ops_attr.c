@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ops_attr.c - attributes: getattr, setattr (mode, owner, size, times),
+ * statfs, access and extended attributes.  "user." attributes are stored
+ * with encrypted names and values (FORMAT.md, "Extended attributes"); POSIX
+ * ACLs are metadata like the mode and are stored as they are; other
+ * namespaces are refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fuse_i.h"
+#include "log.h"
+
+#define XATTR_ACL_ACCESS "system.posix_acl_access"
+#define XATTR_ACL_DEFAULT "system.posix_acl_default"
+
+void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct stat st;
+	int err;
+
+	(void)fi;
+	err = afs_inode_stat(fs, afs_inode_get(fs, ino), &st);
+	if (err)
+		afs_reply_err(req, err);
+	else
+		fuse_reply_attr(req, &st, fs->f_opts.timeout);
+}
+
+static int set_size(struct afs_fs *fs, struct afs_inode *inode, struct fuse_file_info *fi,
+		    off_t size)
+{
+	int fd, err;
+
+	if (S_ISDIR(inode->i_type))
+		return -EISDIR;
+	if (!S_ISREG(inode->i_type))
+		return -EINVAL;
+	if (size < 0)
+		return -EINVAL;
+	fd = fi ? (int)fi->fh : afs_open_content(fs, inode, O_RDWR);
+	if (fd < 0)
+		return fd;
+	pthread_rwlock_wrlock(&inode->i_rw);
+	err = afs_content_load(fs, inode, fd);
+	if (!err || size == 0)
+		err = afs_content_truncate(fs, inode, fd, (uint64_t)size);
+	pthread_rwlock_unlock(&inode->i_rw);
+	if (!fi)
+		close(fd);
+	return err;
+}
+
+static int set_times(struct afs_inode *inode, struct fuse_file_info *fi, const struct stat *attr,
+		     int to_set)
+{
+	struct timespec tv[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+	char path[AFS_PROC_PATH_MAX];
+
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+		tv[0].tv_nsec = UTIME_NOW;
+	else if (to_set & FUSE_SET_ATTR_ATIME)
+		tv[0] = attr->st_atim;
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+		tv[1].tv_nsec = UTIME_NOW;
+	else if (to_set & FUSE_SET_ATTR_MTIME)
+		tv[1] = attr->st_mtim;
+	if (fi)
+		return futimens((int)fi->fh, tv) ? -errno : 0;
+	if (utimensat(inode->i_fd, "", tv, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != EINVAL || S_ISLNK(inode->i_type))
+		return -errno;
+	afs_proc_path(inode->i_fd, path);
+	return utimensat(AT_FDCWD, path, tv, 0) ? -errno : 0;
+}
+
+void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		    struct fuse_file_info *fi)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+	char path[AFS_PROC_PATH_MAX];
+	struct stat st;
+	int err = 0;
+
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		afs_proc_path(inode->i_fd, path);
+		if (S_ISLNK(inode->i_type))
+			err = -EOPNOTSUPP;
+		else if (fi ? fchmod((int)fi->fh, attr->st_mode) : chmod(path, attr->st_mode))
+			err = -errno;
+	}
+	if (!err && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
+		uid_t uid = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
+		gid_t gid = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
+
+		if (fchownat(inode->i_fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+			err = -errno;
+	}
+	if (!err && (to_set & FUSE_SET_ATTR_SIZE))
+		err = set_size(fs, inode, fi, attr->st_size);
+	if (!err && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+			       FUSE_SET_ATTR_MTIME_NOW)))
+		err = set_times(inode, fi, attr, to_set);
+	if (!err)
+		err = afs_inode_stat(fs, inode, &st);
+	if (err)
+		afs_reply_err(req, err);
+	else
+		fuse_reply_attr(req, &st, fs->f_opts.timeout);
+}
+
+void afs_op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct statvfs sv;
+
+	if (fstatvfs(afs_inode_get(fs, ino)->i_fd, &sv)) {
+		afs_reply_err(req, errno);
+		return;
+	}
+	/* Long names make every plaintext name up to 255 bytes fit. */
+	sv.f_namemax = AFS_NAME_MAX;
+	fuse_reply_statfs(req, &sv);
+}
+
+/* Without default_permissions: the mode bits, for the caller. */
+void afs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct stat st;
+	mode_t bits;
+	int err;
+
+	err = afs_inode_stat(fs, afs_inode_get(fs, ino), &st);
+	if (err) {
+		afs_reply_err(req, err);
+		return;
+	}
+	if (mask == F_OK) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	if (ctx->uid == 0) {
+		/* root may do anything but run what nobody may run */
+		err = (mask & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111) ? EACCES : 0;
+		fuse_reply_err(req, err);
+		return;
+	}
+	if (st.st_uid == ctx->uid)
+		bits = (st.st_mode >> 6) & 7;
+	else if (st.st_gid == ctx->gid)
+		bits = (st.st_mode >> 3) & 7;
+	else
+		bits = st.st_mode & 7;
+	fuse_reply_err(req, ((unsigned int)mask & ~bits & 7) ? EACCES : 0);
+}
+
+static bool is_acl(const char *name)
+{
+	return !strcmp(name, XATTR_ACL_ACCESS) || !strcmp(name, XATTR_ACL_DEFAULT);
+}
+
+static bool is_user(const char *name)
+{
+	return !strncmp(name, AFS_XATTR_PREFIX, sizeof(AFS_XATTR_PREFIX) - 1);
+}
+
+void afs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		     size_t size, int flags)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+	char path[AFS_PROC_PATH_MAX], disk[AFS_XATTR_NAME_BUF];
+	uint8_t *enc;
+	int err, n;
+
+	afs_proc_path(inode->i_fd, path);
+	if (is_acl(name)) {
+		afs_reply_err(req, setxattr(path, name, value, size, flags) ? errno : 0);
+		return;
+	}
+	if (!is_user(name)) {
+		afs_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	if (S_ISLNK(inode->i_type)) {
+		afs_reply_err(req, EPERM); /* as Linux does for user.* on symlinks */
+		return;
+	}
+	n = afs_xattr_name_encrypt(fs->f_xname, name, disk);
+	if (n < 0) {
+		afs_reply_err(req, n);
+		return;
+	}
+	enc = malloc(size + AFS_XATTR_OVERHEAD);
+	if (!enc) {
+		afs_reply_err(req, ENOMEM);
+		return;
+	}
+	n = afs_xattr_value_encrypt(fs->f_xvalue, disk, (const uint8_t *)value, size, enc);
+	err = n < 0 ? n : setxattr(path, disk, enc, (size_t)n, flags) ? -errno : 0;
+	free(enc);
+	afs_reply_err(req, err == -ERANGE ? -E2BIG : err);
+}
+
+/* Answer a getxattr or listxattr of @len bytes in @buf for @size. */
+static void reply_xattr_buf(fuse_req_t req, const void *buf, size_t len, size_t size)
+{
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (size < len)
+		afs_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, buf, len);
+}
+
+void afs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+	char path[AFS_PROC_PATH_MAX], disk[AFS_XATTR_NAME_BUF];
+	uint8_t *enc = NULL, *plain = NULL;
+	ssize_t n, m;
+
+	afs_proc_path(inode->i_fd, path);
+	if (!is_acl(name) && !is_user(name)) {
+		/* ENODATA, not EOPNOTSUPP: the kernel would stop asking for
+		 * any attribute (it asks security.capability at every write). */
+		afs_reply_err(req, ENODATA);
+		return;
+	}
+	if (is_acl(name)) {
+		strcpy(disk, name);
+	} else {
+		if (S_ISLNK(inode->i_type)) {
+			afs_reply_err(req, ENODATA);
+			return;
+		}
+		n = afs_xattr_name_encrypt(fs->f_xname, name, disk);
+		if (n < 0) {
+			afs_reply_err(req, (int)n);
+			return;
+		}
+	}
+	for (;;) {
+		n = getxattr(path, disk, NULL, 0);
+		if (n < 0) {
+			afs_reply_err(req, errno);
+			return;
+		}
+		free(enc);
+		enc = malloc((size_t)n + 1);
+		if (!enc) {
+			afs_reply_err(req, ENOMEM);
+			return;
+		}
+		m = getxattr(path, disk, enc, (size_t)n);
+		if (m >= 0)
+			break;
+		if (errno != ERANGE) { /* grown since: ask again */
+			afs_reply_err(req, errno);
+			free(enc);
+			return;
+		}
+	}
+	if (is_acl(name)) {
+		reply_xattr_buf(req, enc, (size_t)m, size);
+		free(enc);
+		return;
+	}
+	plain = malloc((size_t)m + 1);
+	n = plain ? afs_xattr_value_decrypt(fs->f_xvalue, disk, enc, (size_t)m, plain) : -ENOMEM;
+	if (n < 0) {
+		if (n == -EUCLEAN || n == -EBADMSG)
+			log_err("an extended attribute's value does not decrypt (changed on "
+				"disk?): EIO");
+		afs_reply_err(req, n == -EUCLEAN || n == -EBADMSG ? EIO : (int)n);
+	} else {
+		reply_xattr_buf(req, plain, (size_t)n, size);
+	}
+	free(enc);
+	free(plain);
+}
+
+void afs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+	char path[AFS_PROC_PATH_MAX], *list = NULL, *out = NULL, *p;
+	size_t outlen = 0;
+	ssize_t n;
+
+	afs_proc_path(inode->i_fd, path);
+	if (S_ISLNK(inode->i_type)) {
+		reply_xattr_buf(req, "", 0, size);
+		return;
+	}
+	for (;;) {
+		n = listxattr(path, NULL, 0);
+		if (n < 0)
+			goto fail;
+		free(list);
+		list = malloc((size_t)n + 1);
+		if (!list) {
+			errno = ENOMEM;
+			goto fail;
+		}
+		n = listxattr(path, list, (size_t)n);
+		if (n >= 0)
+			break;
+		if (errno != ERANGE)
+			goto fail;
+	}
+	/* Every plaintext name is at most as long as its on-disk one. */
+	out = malloc((size_t)n + 1);
+	if (!out) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	for (p = list; p < list + n; p += strlen(p) + 1) {
+		char plain[AFS_XATTR_NAME_BUF];
+		int len;
+
+		if (is_acl(p)) {
+			strcpy(out + outlen, p);
+			outlen += strlen(p) + 1;
+			continue;
+		}
+		if (!is_user(p))
+			continue;
+		len = afs_xattr_name_decrypt(fs->f_xname, p, plain);
+		if (len < 0 || (size_t)len + 1 > (size_t)n - outlen)
+			continue; /* not ours, or damaged: not listed */
+		memcpy(out + outlen, plain, (size_t)len + 1);
+		outlen += (size_t)len + 1;
+	}
+	reply_xattr_buf(req, out, outlen, size);
+	free(list);
+	free(out);
+	return;
+fail:
+	afs_reply_err(req, errno);
+	free(list);
+	free(out);
+}
+
+void afs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+	char path[AFS_PROC_PATH_MAX], disk[AFS_XATTR_NAME_BUF];
+	int n;
+
+	afs_proc_path(inode->i_fd, path);
+	if (is_acl(name)) {
+		afs_reply_err(req, removexattr(path, name) ? errno : 0);
+		return;
+	}
+	if (!is_user(name) || S_ISLNK(inode->i_type)) {
+		afs_reply_err(req, ENODATA);
+		return;
+	}
+	n = afs_xattr_name_encrypt(fs->f_xname, name, disk);
+	if (n < 0)
+		afs_reply_err(req, n);
+	else
+		afs_reply_err(req, removexattr(path, disk) ? errno : 0);
+}
