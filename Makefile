@@ -68,7 +68,7 @@ DAEMON		:= algfs
 TOOLS_UTIL	:= $(BUILDDIR)/tools/util.o
 
 # Programs the test suite uses; they are not installed.
-TEST_PROGRAMS	:= afalg-probe hellofs fsx
+TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop
 # Test programs over crypto/'s API: tests/src/crypto-*.c; over fs/'s:
 # tests/src/format-*.c.
 CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
@@ -139,6 +139,9 @@ $(BUILDDIR)/hellofs: $(BUILDDIR)/tests/hellofs.o
 $(BUILDDIR)/fsx: $(BUILDDIR)/tests/fsx.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
 
+$(BUILDDIR)/fsop: $(BUILDDIR)/tests/fsop.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 -include $(wildcard $(BUILDDIR)/tests/*.d $(BUILDDIR)/crypto/*.d $(BUILDDIR)/bench/*.d \
 	$(BUILDDIR)/fs/*.d $(BUILDDIR)/tools/*.d)
 
@@ -173,7 +176,7 @@ uninstall:
 # Debian 12 packages for building and for every test (run as root).
 DEPS_BUILD	:= gcc make pkg-config libc6-dev libfuse3-dev libkeyutils-dev \
 		   libssl-dev libargon2-dev
-DEPS_TEST	:= fuse3 keyutils attr diffutils util-linux bsdutils groff-base strace xxd \
+DEPS_TEST	:= fuse3 keyutils attr acl diffutils util-linux bsdutils groff-base strace xxd \
 		   qemu-system-x86 busybox-static cpio kmod xz-utils zstd \
 		   debian-archive-keyring
 
