@@ -163,14 +163,17 @@ demo: all
 	@tests/vm/run --kernel 6.12 -- sh -c 'build/afalg-probe kat && tests/demo'
 
 install: all
-	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 755 $(BUILDDIR)/$(DAEMON) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 755 $(addprefix $(BUILDDIR)/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
-	$(INSTALL) -m 644 $(addprefix docs/,$(addsuffix .8,$(TOOLS))) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 644 $(addprefix docs/,$(addsuffix .8,$(TOOLS) $(DAEMON))) \
+		$(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 644 README.md docs/TESTING.md docs/CRYPTO.md docs/FORMAT.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(addsuffix .8,$(TOOLS)))
+	rm -f $(DESTDIR)$(BINDIR)/$(DAEMON) $(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(addsuffix .8,$(TOOLS) $(DAEMON)))
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 # Debian 12 packages for building and for every test (run as root).
