@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -312,6 +313,38 @@ static void detach(void)
 	ready_fd = -1;
 }
 
+/*
+ * Every inode the kernel remembers holds an O_PATH descriptor here, and the
+ * kernel remembers as many as its caches keep: raise the open-file limit as
+ * far as allowed (as root, to fs.nr_open), or a big tree fails with EMFILE.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	unsigned long nr_open = 0;
+	FILE *f;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	f = fopen("/proc/sys/fs/nr_open", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (geteuid() == 0 && nr_open > rl.rlim_max)
+		rl.rlim_max = nr_open;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
+		log_info("open-file limit %llu: a tree with more files than that in the kernel's "
+			 "cache makes lookups fail with EMFILE (raise the hard limit)",
+			 (unsigned long long)rl.rlim_cur);
+}
+
 static int check_dirs(const struct options *o)
 {
 	struct stat st;
@@ -454,6 +487,7 @@ int main(int argc, char **argv)
 		rc = EXIT_ERROR;
 		goto out;
 	}
+	raise_fd_limit();
 	if (!o.foreground)
 		fork_and_wait();
 	rc = serve(&o, &args, &cfg);
