@@ -64,6 +64,7 @@ struct afs_inode {
 	 * read-modify-write of a partial block is never torn.
 	 */
 	pthread_rwlock_t i_rw;
+	unsigned int i_nopen; /* open handles; the key is dropped at the last close */
 	bool i_have_id; /* i_id and i_key are valid: the file has a header */
 	uint8_t i_id[AFS_FILE_ID_LEN];
 	struct ac_key *i_key; /* content key, derived from i_id */
@@ -194,6 +195,10 @@ void afs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		  struct fuse_file_info *fi);
 /* Open the content of @inode for reading and writing (setattr's truncate). */
 int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, int flags);
+/* A new handle on @inode's content (@fd): its header read, its key derived;
+ * with @truncate, emptied.  afs_content_put() at its release. */
+int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, bool truncate);
+void afs_content_put(struct afs_inode *inode);
 
 void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,

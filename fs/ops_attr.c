@@ -53,6 +53,8 @@ static int set_size(struct afs_fs *fs, struct afs_inode *inode, struct fuse_file
 	err = afs_content_load(fs, inode, fd);
 	if (!err || size == 0)
 		err = afs_content_truncate(fs, inode, fd, (uint64_t)size);
+	if (!inode->i_nopen)
+		afs_content_forget(inode);
 	pthread_rwlock_unlock(&inode->i_rw);
 	if (!fi)
 		close(fd);

@@ -139,10 +139,7 @@ void afs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		return;
 	}
 	inode = afs_inode_get(fs, e.ino);
-	pthread_rwlock_wrlock(&inode->i_rw);
-	err = (fi->flags & O_TRUNC) ? afs_content_truncate(fs, inode, fd, 0) : 0;
-	afs_content_load(fs, inode, fd);
-	pthread_rwlock_unlock(&inode->i_rw);
+	err = afs_content_get(fs, inode, fd, fi->flags & O_TRUNC);
 	if (err) {
 		close(fd);
 		afs_inode_forget(fs, e.ino, 1);
@@ -152,6 +149,7 @@ void afs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 	fi->fh = (uint64_t)fd;
 	fi->keep_cache = 1;
 	if (fuse_reply_create(req, &e, fi)) {
+		afs_content_put(inode);
 		close(fd);
 		afs_inode_forget(fs, e.ino, 1);
 	}

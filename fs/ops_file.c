@@ -53,13 +53,32 @@ int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Read a new file's header, if it has one, and derive its key. */
-static void content_load(struct afs_fs *fs, struct afs_inode *inode, int fd)
+int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, bool truncate)
 {
+	int err = 0;
+
 	pthread_rwlock_wrlock(&inode->i_rw);
 	/* A damaged header is reported by reads and writes, not by open:
 	 * the file can still be truncated or removed. */
 	afs_content_load(fs, inode, fd);
+	if (truncate)
+		err = afs_content_truncate(fs, inode, fd, 0);
+	if (!err)
+		inode->i_nopen++;
+	else if (!inode->i_nopen)
+		afs_content_forget(inode);
+	pthread_rwlock_unlock(&inode->i_rw);
+	return err;
+}
+
+/* The file key stays only while the file is open: a kernel backend key is
+ * a socket, and the kernel may remember many more inodes than are open.
+ * (Deriving it again on the next open hits ac_derive_key()'s cache.) */
+void afs_content_put(struct afs_inode *inode)
+{
+	pthread_rwlock_wrlock(&inode->i_rw);
+	if (inode->i_nopen && !--inode->i_nopen)
+		afs_content_forget(inode);
 	pthread_rwlock_unlock(&inode->i_rw);
 }
 
@@ -74,23 +93,20 @@ void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		afs_reply_err(req, fd);
 		return;
 	}
-	content_load(fs, inode, fd);
-	if (fi->flags & O_TRUNC) {
-		pthread_rwlock_wrlock(&inode->i_rw);
-		err = afs_content_truncate(fs, inode, fd, 0);
-		pthread_rwlock_unlock(&inode->i_rw);
-		if (err) {
-			close(fd);
-			afs_reply_err(req, err);
-			return;
-		}
+	err = afs_content_get(fs, inode, fd, fi->flags & O_TRUNC);
+	if (err) {
+		close(fd);
+		afs_reply_err(req, err);
+		return;
 	}
 	fi->fh = (uint64_t)fd;
 	/* Only this daemon changes the files: what the kernel cached stays. */
 	fi->keep_cache = 1;
 	fi->noflush = 0;
-	if (fuse_reply_open(req, fi))
+	if (fuse_reply_open(req, fi)) {
+		afs_content_put(inode);
 		close(fd);
+	}
 }
 
 void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -152,7 +168,7 @@ void afs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void afs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
+	afs_content_put(afs_inode_get(afs_req_fs(req), ino));
 	close((int)fi->fh);
 	fuse_reply_err(req, 0);
 }
