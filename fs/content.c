@@ -22,21 +22,88 @@
 
 #define PAGE 4096
 
-static void *abuf(size_t len)
-{
-	void *p;
+/*
+ * Each thread keeps its block buffers from one request to the next: a
+ * request of 1 MiB would otherwise map and fault in fresh buffers every
+ * time.  One buffer per role, so that nested uses never share one.  The
+ * plaintext in them is not wiped after each request (it is on its way to
+ * the page cache anyway), only when a buffer is freed.
+ */
+enum tbuf_role {
+	TB_REQ_CT, /* a request's blocks on disk */
+	TB_REQ_PT, /* a request's plaintext */
+	TB_BLK_CT, /* one block on disk, read back before a rewrite */
+	TB_BLK_PT, /* one block's plaintext, for truncation and extension */
+	TB_NR,
+};
 
-	if (posix_memalign(&p, PAGE, len ? len : 1))
-		return NULL;
-	return p;
+struct tbufs {
+	uint8_t *p[TB_NR];
+	size_t cap[TB_NR];
+};
+
+static pthread_key_t tbuf_key;
+static pthread_once_t tbuf_once = PTHREAD_ONCE_INIT;
+
+static void tbufs_free(void *arg)
+{
+	struct tbufs *t = arg;
+	int i;
+
+	for (i = 0; i < TB_NR; i++) {
+		if (t->p[i]) {
+			ac_wipe(t->p[i], t->cap[i]);
+			free(t->p[i]);
+		}
+	}
+	free(t);
 }
 
-/* Free a plaintext buffer: it held file content. */
-static void pfree(void *p, size_t len)
+static void tbuf_key_init(void)
 {
-	if (p) {
-		ac_wipe(p, len);
-		free(p);
+	if (pthread_key_create(&tbuf_key, tbufs_free))
+		abort(); /* only when the process is out of keys, at start-up */
+}
+
+/* The calling thread's page-aligned buffer for @role, of @len bytes at
+ * least, valid until its next call for the same role. */
+static uint8_t *tbuf(enum tbuf_role role, size_t len)
+{
+	struct tbufs *t;
+	void *p;
+
+	pthread_once(&tbuf_once, tbuf_key_init);
+	t = pthread_getspecific(tbuf_key);
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t || pthread_setspecific(tbuf_key, t)) {
+			free(t);
+			return NULL;
+		}
+	}
+	if (t->cap[role] < len) {
+		len = (len + 65535) & ~(size_t)65535;
+		if (posix_memalign(&p, PAGE, len))
+			return NULL;
+		if (t->p[role]) {
+			ac_wipe(t->p[role], t->cap[role]);
+			free(t->p[role]);
+		}
+		t->p[role] = p;
+		t->cap[role] = len;
+	}
+	return t->p[role];
+}
+
+void afs_content_thread_exit(void)
+{
+	struct tbufs *t;
+
+	pthread_once(&tbuf_once, tbuf_key_init);
+	t = pthread_getspecific(tbuf_key);
+	if (t) {
+		pthread_setspecific(tbuf_key, NULL);
+		tbufs_free(t);
 	}
 }
 
@@ -230,13 +297,13 @@ static int content_create(struct afs_fs *fs, struct afs_inode *inode, int fd)
 	return 0;
 }
 
-ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, uint8_t *buf,
-			 size_t size, uint64_t off)
+ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, size_t size,
+			 uint64_t off, const uint8_t **data)
 {
 	uint64_t csize, psize, bad = 0;
 	struct afs_range r;
-	uint8_t *ct = NULL, *pt = NULL;
-	size_t got, ptlen = 0;
+	uint8_t *ct, *pt;
+	size_t got;
 	ssize_t n;
 	int err;
 
@@ -255,40 +322,28 @@ ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 	err = afs_block_range(off, size, fs->f_bs, &r);
 	if (err)
 		return err;
-	ptlen = (size_t)r.count * fs->f_bs;
-	ct = abuf((size_t)r.clen);
-	pt = abuf(ptlen);
-	if (!ct || !pt) {
-		n = -ENOMEM;
-		goto out;
-	}
+	ct = tbuf(TB_REQ_CT, (size_t)r.clen);
+	pt = tbuf(TB_REQ_PT, (size_t)r.count * fs->f_bs);
+	if (!ct || !pt)
+		return -ENOMEM;
 	err = pread_full(fd, ct, (size_t)r.clen, r.coff, &got);
-	if (err) {
-		n = err;
-		goto out;
-	}
+	if (err)
+		return err;
 	n = afs_blocks_decrypt(inode->i_key, inode->i_id, r.first, ct, got, fs->f_bs, pt, &bad);
 	if (n == -EBADMSG || n == -EUCLEAN) {
 		/* The whole request fails: a short read would let the kernel
 		 * cache zeros for the rest.  It asks again page by page. */
 		log_bad(inode, fd, n == -EBADMSG ? bad : r.first + r.count - 1, (int)n);
-		n = -EIO;
-		goto out;
+		return -EIO;
 	}
 	if (n < 0)
-		goto out;
-	if ((size_t)n <= r.head) {
-		n = 0;
-		goto out;
-	}
+		return n;
+	if ((size_t)n <= r.head)
+		return 0;
 	if ((size_t)n - r.head < size)
 		size = (size_t)n - r.head;
-	memcpy(buf, pt + r.head, size);
-	n = (ssize_t)size;
-out:
-	free(ct);
-	pfree(pt, ptlen);
-	return n;
+	*data = pt + r.head;
+	return (ssize_t)size;
 }
 
 /* Read block @index, @len plaintext bytes long, into @pt. */
@@ -305,7 +360,7 @@ static int read_block(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64
 	err = afs_block_cipher_off(index, fs->f_bs, &coff);
 	if (err)
 		return err;
-	ct = abuf(disk);
+	ct = tbuf(TB_BLK_CT, disk);
 	if (!ct)
 		return -ENOMEM;
 	err = pread_full(fd, ct, disk, coff, &got);
@@ -318,7 +373,6 @@ static int read_block(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64
 			err = (uint32_t)err == len ? 0 : -EIO;
 		}
 	}
-	free(ct);
 	return err;
 }
 
@@ -335,13 +389,11 @@ static int write_blocks(struct afs_fs *fs, struct afs_inode *inode, int fd, uint
 	err = afs_block_cipher_off(first, fs->f_bs, &coff);
 	if (err)
 		return err;
-	ct = abuf(nblocks * AFS_BLOCK_DISK_LEN(fs->f_bs));
+	ct = tbuf(TB_REQ_CT, nblocks * AFS_BLOCK_DISK_LEN(fs->f_bs));
 	if (!ct)
 		return -ENOMEM;
 	n = afs_blocks_encrypt(inode->i_key, inode->i_id, first, pt, len, fs->f_bs, ct);
-	err = n < 0 ? (int)n : pwrite_full(fd, ct, (size_t)n, coff);
-	free(ct);
-	return err;
+	return n < 0 ? (int)n : pwrite_full(fd, ct, (size_t)n, coff);
 }
 
 /* The plaintext length of block @index in a file of @size bytes. */
@@ -367,14 +419,13 @@ static int extend_last(struct afs_fs *fs, struct afs_inode *inode, int fd, uint6
 
 	if (have == 0 || have == want)
 		return 0;
-	pt = abuf(fs->f_bs);
+	pt = tbuf(TB_BLK_PT, fs->f_bs);
 	if (!pt)
 		return -ENOMEM;
 	memset(pt, 0, fs->f_bs);
 	err = read_block(fs, inode, fd, last, have, pt);
 	if (!err)
 		err = write_blocks(fs, inode, fd, last, pt, want);
-	pfree(pt, fs->f_bs);
 	return err;
 }
 
@@ -423,10 +474,12 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 	last = r.first + r.count - 1;
 	len = (size_t)((last - r.first) * bs + block_len(bs, last, newsize));
 	ptlen = (size_t)r.count * bs;
-	pt = abuf(ptlen);
+	pt = tbuf(TB_REQ_PT, ptlen);
 	if (!pt)
 		return -ENOMEM;
-	memset(pt, 0, ptlen);
+	/* Zeros where the write puts nothing and nothing is read back. */
+	memset(pt, 0, r.head);
+	memset(pt + r.head + size, 0, ptlen - r.head - size);
 
 	/* Read back what the write leaves of its first and last blocks. */
 	have = block_len(bs, r.first, psize);
@@ -442,7 +495,6 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 		memcpy(pt + r.head, buf, size);
 		err = write_blocks(fs, inode, fd, r.first, pt, len);
 	}
-	pfree(pt, ptlen);
 	return err ? err : (ssize_t)size;
 }
 
@@ -486,13 +538,12 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 		want = block_len(fs->f_bs, k, size);
 		have = block_len(fs->f_bs, k, psize);
 		if (want && want != have) {
-			pt = abuf(fs->f_bs);
+			pt = tbuf(TB_BLK_PT, fs->f_bs);
 			if (!pt)
 				return -ENOMEM;
 			err = read_block(fs, inode, fd, k, have, pt);
 			if (!err)
 				err = write_blocks(fs, inode, fd, k, pt, want);
-			pfree(pt, fs->f_bs);
 			if (err)
 				return err;
 		}

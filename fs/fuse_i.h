@@ -147,8 +147,10 @@ int afs_dir_is_empty(int dirfd);
 /* content.c: all with i_rw held as said. */
 int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd); /* exclusive */
 int afs_content_size(struct afs_fs *fs, int fd, uint64_t *psize);
-ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, uint8_t *buf,
-			 size_t size, uint64_t off); /* shared */
+/* *@data: the plaintext, in a buffer of the calling thread's that the next
+ * content call of that thread reuses. */
+ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, size_t size,
+			 uint64_t off, const uint8_t **data); /* shared */
 ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			  const uint8_t *buf, size_t size, uint64_t off); /* exclusive */
 int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd,
@@ -157,6 +159,8 @@ int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 			 uint64_t len); /* exclusive */
 int64_t afs_content_seek(struct afs_fs *fs, int fd, uint64_t off, int whence); /* shared */
 void afs_content_forget(struct afs_inode *inode);
+/* Free the calling thread's block buffers (threads that end do it anyway). */
+void afs_content_thread_exit(void);
 
 /* The operations. */
 void afs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);

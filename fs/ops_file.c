@@ -114,27 +114,20 @@ void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
-	uint8_t *buf;
+	const uint8_t *data = NULL;
 	ssize_t n;
 
 	if (off < 0) {
 		afs_reply_err(req, EINVAL);
 		return;
 	}
-	buf = malloc(size ? size : 1);
-	if (!buf) {
-		afs_reply_err(req, ENOMEM);
-		return;
-	}
 	pthread_rwlock_rdlock(&inode->i_rw);
-	n = afs_content_read(fs, inode, (int)fi->fh, buf, size, (uint64_t)off);
+	n = afs_content_read(fs, inode, (int)fi->fh, size, (uint64_t)off, &data);
 	pthread_rwlock_unlock(&inode->i_rw);
 	if (n < 0)
 		afs_reply_err(req, (int)n);
 	else
-		fuse_reply_buf(req, (const char *)buf, (size_t)n);
-	ac_wipe(buf, size);
-	free(buf);
+		fuse_reply_buf(req, (const char *)data, (size_t)n);
 }
 
 void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,

@@ -421,6 +421,7 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 			err = fuse_session_loop_mt(se, lcfg);
 			fuse_loop_cfg_destroy(lcfg);
 		}
+		afs_content_thread_exit();
 		if (err < 0) {
 			log_err("the FUSE session ended with an error: %s", strerror(-err));
 			rc = EXIT_ERROR;
