@@ -92,6 +92,12 @@ static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
 	/* ACLs are checked by the kernel, and so need default_permissions. */
 	if (fs->f_opts.default_permissions && (conn->capable & FUSE_CAP_POSIX_ACL))
 		conn->want |= FUSE_CAP_POSIX_ACL;
+	/* The caller's umask is applied here, where it is known whether the
+	 * parent has a default ACL, which overrides it (as on any Linux fs). */
+	if (conn->capable & FUSE_CAP_DONT_MASK) {
+		conn->want |= FUSE_CAP_DONT_MASK;
+		fs->f_dont_mask = true;
+	}
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	/* O_TRUNC comes as a setattr; splice is not used (the daemon must

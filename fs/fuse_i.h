@@ -85,6 +85,7 @@ struct afs_fs {
 	bool f_plain_names;
 	struct afs_mount_opts f_opts;
 	const char *f_cipherdir;
+	bool f_dont_mask; /* the kernel leaves the caller's umask to us */
 
 	struct afs_inode f_root;
 	pthread_mutex_t f_table_lock;
@@ -215,6 +216,9 @@ void afs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 void afs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
 void afs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
+/* ops_dir.c: the mode of a new entry in @parent: the caller's umask
+ * applies unless @parent has a default ACL (which the backing fs applies). */
+mode_t afs_new_mode(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, mode_t mode);
 /* ops_dir.c: make a new entry owned by the caller (multi-user mounts). */
 int afs_chown_new(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, int dirfd,
 		  const char *disk);

@@ -213,7 +213,7 @@ void afs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 	n = afs_xattr_value_encrypt(fs->f_xvalue, disk, (const uint8_t *)value, size, enc);
 	err = n < 0 ? n : setxattr(path, disk, enc, (size_t)n, flags) ? -errno : 0;
 	free(enc);
-	afs_reply_err(req, err == -ERANGE ? -E2BIG : err);
+	afs_reply_err(req, err);
 }
 
 /* Answer a getxattr or listxattr of @len bytes in @buf for @size. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fuse_i.h"
@@ -33,6 +34,18 @@ int afs_chown_new(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, i
 	if (fchownat(dirfd, disk, ctx->uid, gid, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	return 0;
+}
+
+mode_t afs_new_mode(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, mode_t mode)
+{
+	char path[AFS_PROC_PATH_MAX];
+
+	if (!fs->f_dont_mask)
+		return mode; /* the kernel applied the umask */
+	afs_proc_path(parent->i_fd, path);
+	if (getxattr(path, "system.posix_acl_default", NULL, 0) > 0)
+		return mode;
+	return mode & ~fuse_req_ctx(req)->umask;
 }
 
 static void reply_entry_of(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir,
@@ -123,7 +136,7 @@ void afs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 	}
 	flags = (fi->flags & ~(O_ACCMODE | O_APPEND | O_TRUNC | O_DIRECT | O_NOFOLLOW)) |
 		O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW;
-	fd = openat(dir->i_fd, dn.d_disk, flags, mode);
+	fd = openat(dir->i_fd, dn.d_disk, flags, afs_new_mode(fs, req, dir, mode));
 	if (fd < 0) {
 		err = -errno;
 		undo_sidecar(dir->i_fd, &dn);
@@ -171,7 +184,7 @@ void afs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		afs_reply_err(req, err);
 		return;
 	}
-	if (mkdirat(dir->i_fd, dn.d_disk, mode)) {
+	if (mkdirat(dir->i_fd, dn.d_disk, afs_new_mode(fs, req, dir, mode))) {
 		err = -errno;
 		undo_sidecar(dir->i_fd, &dn);
 		afs_reply_err(req, err);
@@ -209,7 +222,7 @@ void afs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		afs_reply_err(req, err);
 		return;
 	}
-	if (mknodat(dir->i_fd, dn.d_disk, mode, rdev)) {
+	if (mknodat(dir->i_fd, dn.d_disk, afs_new_mode(fs, req, dir, mode), rdev)) {
 		err = -errno;
 		undo_sidecar(dir->i_fd, &dn);
 		afs_reply_err(req, err);

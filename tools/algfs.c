@@ -489,6 +489,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	raise_fd_limit();
+	/* New files get the caller's mode and umask (fs/ops_dir.c), not ours. */
+	umask(0);
 	if (!o.foreground)
 		fork_and_wait();
 	rc = serve(&o, &args, &cfg);
