@@ -592,20 +592,46 @@ int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 }
 
 /* The block that holds the on-disk offset @coff (0 for the header). */
-static uint64_t block_at(struct afs_fs *fs, uint64_t coff, bool round_up)
+static uint64_t block_at(struct afs_fs *fs, uint64_t coff)
 {
 	uint64_t index;
 	uint32_t in;
 
 	if (coff < AFS_HEADER_LEN || afs_cipher_off_locate(coff, fs->f_bs, &index, &in))
 		return 0;
-	return index + (round_up && in ? 1 : 0);
+	return index;
 }
 
+/* Whether block @j of a file of @csize bytes on disk is a hole (all zeros
+ * there): 1, 0, or -errno. */
+static int block_is_hole(struct afs_fs *fs, int fd, uint64_t j, uint64_t csize)
+{
+	size_t len = AFS_BLOCK_DISK_LEN(fs->f_bs), got;
+	uint64_t coff;
+	uint8_t *ct;
+	int err;
+
+	afs_block_cipher_off(j, fs->f_bs, &coff);
+	if (coff + len > csize)
+		len = (size_t)(csize - coff);
+	ct = tbuf(TB_BLK_CT, len);
+	if (!ct)
+		return -ENOMEM;
+	err = pread_full(fd, ct, len, coff, &got);
+	if (err)
+		return err;
+	return afs_block_is_hole(ct, got);
+}
+
+/*
+ * SEEK_DATA and SEEK_HOLE, in whole blocks: the backing file's own holes
+ * say where to look, and a block is a hole when its bytes on disk are all
+ * zeros (as reads treat it), whatever pages the backing file allocated.
+ */
 int64_t afs_content_seek(struct afs_fs *fs, int fd, uint64_t off, int whence)
 {
-	uint64_t csize, psize, j, coff, end, pos;
-	off_t h, d;
+	uint64_t csize, psize, j, k, coff, pos;
+	off_t found;
 	int err;
 
 	err = csize_of(fd, &csize);
@@ -615,42 +641,29 @@ int64_t afs_content_seek(struct afs_fs *fs, int fd, uint64_t off, int whence)
 		return -EIO;
 	if (off >= psize)
 		return -ENXIO;
-	j = off / fs->f_bs;
-	if (whence == SEEK_DATA) {
+	for (j = off / fs->f_bs;; j = k) {
 		afs_block_cipher_off(j, fs->f_bs, &coff);
-		d = lseek(fd, (off_t)coff, SEEK_DATA);
-		if (d < 0)
-			return -errno;
-		pos = block_at(fs, (uint64_t)d, false) * fs->f_bs;
-		if (pos >= psize)
-			return -ENXIO;
-		return (int64_t)(pos > off ? pos : off);
-	}
-	/* SEEK_HOLE: the first block from @j whose bytes on disk are all in a
-	 * hole of the backing file, or the end of the file. */
-	for (;;) {
-		afs_block_cipher_off(j, fs->f_bs, &coff);
-		if (coff >= csize)
-			return (int64_t)psize;
-		h = lseek(fd, (off_t)coff, SEEK_HOLE);
-		if (h < 0)
-			return -errno;
-		if ((uint64_t)h >= csize)
-			return (int64_t)psize;
-		j = block_at(fs, (uint64_t)h, true);
-		afs_block_cipher_off(j, fs->f_bs, &coff);
-		if (coff >= csize)
-			return (int64_t)psize;
-		end = coff + AFS_BLOCK_DISK_LEN(fs->f_bs);
-		if (end > csize)
-			end = csize;
-		d = lseek(fd, (off_t)coff, SEEK_DATA);
-		if ((d < 0 && errno == ENXIO) || (d >= 0 && (uint64_t)d >= end)) {
+		if (coff >= csize || j * fs->f_bs >= psize)
+			return whence == SEEK_DATA ? -ENXIO : (int64_t)psize;
+		err = block_is_hole(fs, fd, j, csize);
+		if (err < 0)
+			return err;
+		if (err == (whence == SEEK_HOLE)) {
 			pos = j * fs->f_bs;
 			return (int64_t)(pos > off ? pos : off);
 		}
-		if (d < 0)
+		/* Skip ahead to where the backing file changes from data to
+		 * hole or back; the block there is the next one to look at. */
+		found = lseek(fd, (off_t)coff, whence);
+		if (found < 0) {
+			if (errno == ENXIO && whence == SEEK_DATA)
+				return -ENXIO;
 			return -errno;
-		j = block_at(fs, (uint64_t)d, false) + 1;
+		}
+		if ((uint64_t)found >= csize)
+			return whence == SEEK_DATA ? -ENXIO : (int64_t)psize;
+		k = block_at(fs, (uint64_t)found);
+		if (k <= j)
+			k = j + 1;
 	}
 }

@@ -167,15 +167,24 @@ static int do_pread(char **argv)
 	int fd = open(argv[2], O_RDONLY);
 	ssize_t n;
 
-	if (!buf || fd < 0)
-		return fail();
+	int rc = 0;
+
+	if (!buf || fd < 0) {
+		rc = fail();
+		goto out;
+	}
 	n = pread(fd, buf, len, (off_t)num(argv[3]));
-	if (n < 0)
-		return fail();
+	if (n < 0) {
+		rc = fail();
+		goto out;
+	}
 	fwrite(buf, 1, (size_t)n, stdout);
 	printf("\n");
+out:
+	if (fd >= 0)
+		close(fd);
 	free(buf);
-	return 0;
+	return rc;
 }
 
 static int do_copy(char **argv)
