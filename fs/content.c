@@ -276,6 +276,14 @@ void afs_content_forget(struct afs_inode *inode)
 	memset(inode->i_id, 0, sizeof(inode->i_id));
 }
 
+void afs_content_restore_mtime(struct afs_inode *inode, int fd)
+{
+	struct timespec tv[2] = { { .tv_nsec = UTIME_OMIT }, inode->i_mtime };
+
+	if (inode->i_mtime_pinned && futimens(fd, tv))
+		log_dbg("cannot put a file's mtime back: %s", strerror(errno));
+}
+
 /* A new file ID, its header on disk, its key. */
 static int content_create(struct afs_fs *fs, struct afs_inode *inode, int fd)
 {

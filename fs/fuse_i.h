@@ -68,6 +68,11 @@ struct afs_inode {
 	bool i_have_id; /* i_id and i_key are valid: the file has a header */
 	uint8_t i_id[AFS_FILE_ID_LEN];
 	struct ac_key *i_key; /* content key, derived from i_id */
+	/* With the writeback cache the kernel keeps a file's mtime and sends
+	 * it in a setattr that may overtake writes still in flight: the last
+	 * one it sent is put back after each write. */
+	bool i_mtime_pinned;
+	struct timespec i_mtime;
 	/* Bad blocks already logged, so that each is logged once. */
 	uint64_t i_bad[8];
 	unsigned int i_nbad;
@@ -160,6 +165,8 @@ int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 			 uint64_t len); /* exclusive */
 int64_t afs_content_seek(struct afs_fs *fs, int fd, uint64_t off, int whence); /* shared */
 void afs_content_forget(struct afs_inode *inode);
+/* After a write to @fd: the mtime the kernel last set, if it keeps it. */
+void afs_content_restore_mtime(struct afs_inode *inode, int fd);
 /* Free the calling thread's block buffers (threads that end do it anyway). */
 void afs_content_thread_exit(void);
 

@@ -115,6 +115,13 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		err = set_times(inode, fi, attr, to_set);
 	if (!err)
 		err = afs_inode_stat(fs, inode, &st);
+	if (!err && fs->f_opts.writeback && S_ISREG(inode->i_type) &&
+	    (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))) {
+		pthread_rwlock_wrlock(&inode->i_rw);
+		inode->i_mtime = st.st_mtim;
+		inode->i_mtime_pinned = true;
+		pthread_rwlock_unlock(&inode->i_rw);
+	}
 	if (err)
 		afs_reply_err(req, err);
 	else

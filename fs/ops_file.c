@@ -144,6 +144,7 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 	pthread_rwlock_wrlock(&inode->i_rw);
 	n = afs_content_write(fs, inode, (int)fi->fh, (const uint8_t *)buf, size,
 			      (uint64_t)off);
+	afs_content_restore_mtime(inode, (int)fi->fh);
 	pthread_rwlock_unlock(&inode->i_rw);
 	if (n < 0)
 		afs_reply_err(req, (int)n);

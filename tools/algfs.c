@@ -23,6 +23,7 @@
 
 #include "exitcodes.h"
 #include "fuse_i.h"
+#include "keyring.h"
 #include "log.h"
 #include "secmem.h"
 #include "util.h"
@@ -177,8 +178,12 @@ static int get_key(const struct options *o, const struct afs_config *cfg, struct
 		return rc;
 	if (!ks.ks_set) {
 		afs_key_description(cfg, desc);
-		err = ac_key_from_keyring_desc(ctx, AC_ALG_HMAC, o->keydesc ? o->keydesc : desc,
-					       keyp);
+		/* Look first, quietly: no key is no error when a passphrase
+		 * can still be asked. */
+		err = -ENOKEY;
+		if (o->keydesc || cfg->keyring_only || ac_keyring_search(desc) >= 0)
+			err = ac_key_from_keyring_desc(ctx, AC_ALG_HMAC,
+						       o->keydesc ? o->keydesc : desc, keyp);
 		if (!err)
 			goto verify;
 		if (err != -ENOKEY || o->keydesc || cfg->keyring_only) {
@@ -193,8 +198,13 @@ static int get_key(const struct options *o, const struct afs_config *cfg, struct
 	}
 	snprintf(what, sizeof(what), "Passphrase for %s", o->cipherdir);
 	rc = tu_secret_read(&ks, what, false, "-o passfile=, -o extpass= or -o keyfile=", &secret);
-	if (rc)
+	if (rc) {
+		if (ks.ks_src == TU_SRC_TTY)
+			log_err("nor is the key %s in the kernel keyring (algfsctl unlock puts it "
+				"there)",
+				desc);
 		return rc;
+	}
 	mk = ac_secure_alloc(AC_KEY_LEN);
 	if (!mk) {
 		log_err("cannot allocate locked memory for the key: %s", strerror(errno));
@@ -393,8 +403,17 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 		fs_ok = true;
 		rc = err ? EXIT_ERROR : EXIT_OK;
 	}
+	if (!rc && tu_interrupted()) {
+		log_err("interrupted before mounting");
+		rc = 128 + tu_interrupted();
+	}
 	if (!rc) {
+		/* From now on a signal unmounts: libfuse's handlers end the
+		 * session loop, and it installs them only over the defaults. */
+		tu_signals_reset();
 		handlers = fuse_set_signal_handlers(se) == 0;
+		if (!handlers)
+			log_warn("cannot install the signal handlers: SIGTERM will not unmount");
 		if (fuse_session_mount(se, o->mountpoint)) {
 			log_err("cannot mount %s on %s", o->cipherdir, o->mountpoint);
 			rc = EXIT_MOUNT;
