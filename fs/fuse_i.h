@@ -49,12 +49,27 @@ struct afs_inode {
 	struct afs_inode *i_next; /* hash chain, under afs_fs.f_table_lock */
 	dev_t i_dev;
 	ino_t i_ino;
-	int i_fd; /* O_PATH */
 	mode_t i_type; /* S_IFMT bits */
 	uint64_t i_nlookup; /* kernel references, under afs_fs.f_table_lock */
+	/* Children that name this directory as i_parent, same lock. */
+	uint64_t i_iref;
+
+	/*
+	 * How to reach the backing file.  Directories, and files with more
+	 * than one name, hold an O_PATH descriptor (i_fd, set once).  Other
+	 * files do not, or a tree of more files than the open-file limit
+	 * could not be kept in the kernel's cache: they are found again by
+	 * name (i_parent, i_name, checked against i_dev and i_ino), or through
+	 * a handle while open (i_ofd).  Use afs_inode_fd().  i_parent, i_name
+	 * and i_ofd change under i_lock.
+	 */
+	int i_fd;
+	int i_ofd;
+	struct afs_inode *i_parent;
+	char *i_name;
 
 	/* Directories: the IV of the names inside, read once. */
-	pthread_mutex_t i_lock; /* i_iv_loaded, i_iv, i_bad */
+	pthread_mutex_t i_lock; /* i_iv_loaded, i_iv, i_bad, and the above */
 	bool i_iv_loaded;
 	uint8_t i_iv[AFS_DIRIV_LEN];
 
@@ -117,6 +132,15 @@ fuse_ino_t afs_inode_nodeid(struct afs_fs *fs, const struct afs_inode *inode);
 int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *disk,
 			  struct fuse_entry_param *e);
 void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n);
+/* A descriptor of @inode's backing file: i_fd itself or a new one, which
+ * afs_inode_fd_put() closes.  -ESTALE when the file is no longer there. */
+int afs_inode_fd(struct afs_fs *fs, struct afs_inode *inode);
+void afs_inode_fd_put(struct afs_inode *inode, int fd);
+/* A rename moved the backing file (@dev, @ino) to @disk in @dir. */
+void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *dir,
+		     const char *disk);
+/* @inode is open (@fd, its first handle) or no longer (-1). */
+void afs_inode_set_open_fd(struct afs_inode *inode, int fd);
 /* The plaintext view of @inode's attributes. */
 int afs_inode_stat(struct afs_fs *fs, struct afs_inode *inode, struct stat *st);
 /* Turn the backing stat @st of @fd into the plaintext one (the sizes of

@@ -75,19 +75,23 @@ static void inode_free(struct afs_inode *inode)
 {
 	if (inode->i_fd >= 0)
 		close(inode->i_fd);
+	if (inode->i_ofd >= 0)
+		close(inode->i_ofd);
+	free(inode->i_name);
 	ac_key_put(inode->i_key);
 	pthread_mutex_destroy(&inode->i_lock);
 	pthread_rwlock_destroy(&inode->i_rw);
 	free(inode);
 }
 
-static struct afs_inode *inode_new(int fd, const struct stat *st)
+static struct afs_inode *inode_new(const struct stat *st)
 {
 	struct afs_inode *inode = calloc(1, sizeof(*inode));
 
 	if (!inode)
 		return NULL;
-	inode->i_fd = fd;
+	inode->i_fd = -1;
+	inode->i_ofd = -1;
 	inode->i_dev = st->st_dev;
 	inode->i_ino = st->st_ino;
 	inode->i_type = st->st_mode & S_IFMT;
@@ -95,6 +99,142 @@ static struct afs_inode *inode_new(int fd, const struct stat *st)
 	pthread_mutex_init(&inode->i_lock, NULL);
 	pthread_rwlock_init(&inode->i_rw, NULL);
 	return inode;
+}
+
+/* Under the table lock: take @inode out of the hash table and put it on
+ * @freelist when nothing refers to it any more, then its parent likewise. */
+static void release_locked(struct afs_fs *fs, struct afs_inode *inode, struct afs_inode **freelist)
+{
+	struct afs_inode **pp;
+
+	while (inode && inode != &fs->f_root && !inode->i_nlookup && !inode->i_iref) {
+		struct afs_inode *parent = inode->i_parent;
+
+		for (pp = &fs->f_table[bucket(fs, inode->i_dev, inode->i_ino)]; *pp;
+		     pp = &(*pp)->i_next) {
+			if (*pp == inode) {
+				*pp = inode->i_next;
+				break;
+			}
+		}
+		fs->f_count--;
+		inode->i_next = *freelist;
+		*freelist = inode;
+		if (!parent)
+			break;
+		parent->i_iref--;
+		inode = parent;
+	}
+}
+
+static void free_list(struct afs_inode *list)
+{
+	struct afs_inode *next;
+
+	for (; list; list = next) {
+		next = list->i_next;
+		inode_free(list);
+	}
+}
+
+/* Under the table lock: @inode is now @name in @dir.  @name is taken over. */
+static void set_name_locked(struct afs_fs *fs, struct afs_inode *inode, struct afs_inode *dir,
+			    char *name, struct afs_inode **freelist, char **oldname)
+{
+	struct afs_inode *old;
+
+	dir->i_iref++;
+	pthread_mutex_lock(&inode->i_lock);
+	old = inode->i_parent;
+	*oldname = inode->i_name;
+	inode->i_parent = dir;
+	inode->i_name = name;
+	pthread_mutex_unlock(&inode->i_lock);
+	if (old) {
+		old->i_iref--;
+		release_locked(fs, old, freelist);
+	}
+}
+
+int afs_inode_fd(struct afs_fs *fs, struct afs_inode *inode)
+{
+	struct stat st;
+	int fd;
+
+	(void)fs;
+	if (__atomic_load_n(&inode->i_fd, __ATOMIC_ACQUIRE) >= 0)
+		return inode->i_fd;
+	pthread_mutex_lock(&inode->i_lock);
+	if (inode->i_fd >= 0) {
+		fd = inode->i_fd;
+	} else if (inode->i_ofd >= 0) {
+		fd = fcntl(inode->i_ofd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			fd = -errno;
+	} else if (inode->i_parent && inode->i_name) {
+		fd = openat(inode->i_parent->i_fd, inode->i_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fd = errno == ENOENT ? -ESTALE : -errno;
+		} else if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ||
+			   st.st_ino != inode->i_ino || st.st_dev != inode->i_dev) {
+			/* removed, and the name reused */
+			close(fd);
+			fd = -ESTALE;
+		}
+	} else {
+		fd = -ESTALE;
+	}
+	pthread_mutex_unlock(&inode->i_lock);
+	return fd;
+}
+
+void afs_inode_fd_put(struct afs_inode *inode, int fd)
+{
+	if (fd >= 0 && fd != __atomic_load_n(&inode->i_fd, __ATOMIC_ACQUIRE))
+		close(fd);
+}
+
+void afs_inode_set_open_fd(struct afs_inode *inode, int fd)
+{
+	pthread_mutex_lock(&inode->i_lock);
+	if (inode->i_ofd >= 0)
+		close(inode->i_ofd);
+	inode->i_ofd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+	pthread_mutex_unlock(&inode->i_lock);
+}
+
+/* Keep @fd (O_PATH) as @inode's own descriptor; false if it has one. */
+static bool pin(struct afs_inode *inode, int fd)
+{
+	bool done = false;
+
+	pthread_mutex_lock(&inode->i_lock);
+	if (inode->i_fd < 0) {
+		__atomic_store_n(&inode->i_fd, fd, __ATOMIC_RELEASE);
+		done = true;
+	}
+	pthread_mutex_unlock(&inode->i_lock);
+	return done;
+}
+
+void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *dir,
+		     const char *disk)
+{
+	struct afs_inode *inode, *freelist = NULL;
+	char *name = strdup(disk), *old = NULL;
+
+	pthread_mutex_lock(&fs->f_table_lock);
+	for (inode = fs->f_table[bucket(fs, dev, ino)]; inode; inode = inode->i_next)
+		if (inode->i_ino == ino && inode->i_dev == dev)
+			break;
+	if (inode && inode->i_fd < 0 && name) {
+		set_name_locked(fs, inode, dir, name, &freelist, &old);
+		name = NULL;
+	}
+	pthread_mutex_unlock(&fs->f_table_lock);
+	free(name);
+	free(old);
+	free_list(freelist);
 }
 
 void afs_stat_plain(struct afs_fs *fs, int fd, struct stat *st)
@@ -120,16 +260,24 @@ void afs_stat_plain(struct afs_fs *fs, int fd, struct stat *st)
 
 int afs_inode_stat(struct afs_fs *fs, struct afs_inode *inode, struct stat *st)
 {
-	if (fstatat(inode->i_fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-		return -errno;
-	afs_stat_plain(fs, inode->i_fd, st);
-	return 0;
+	int fd = afs_inode_fd(fs, inode), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		err = -errno;
+	else
+		afs_stat_plain(fs, fd, st);
+	afs_inode_fd_put(inode, fd);
+	return err;
 }
 
 int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *disk,
 			  struct fuse_entry_param *e)
 {
-	struct afs_inode *inode, *fresh = NULL;
+	struct afs_inode *inode, *freelist = NULL;
+	char *name, *oldname = NULL;
+	bool keep, fd_kept = false;
 	struct stat st;
 	int fd, err;
 	size_t b;
@@ -143,6 +291,14 @@ int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *
 		return err;
 	}
 
+	/* Only directories and files of several names keep a descriptor. */
+	keep = S_ISDIR(st.st_mode) || st.st_nlink > 1;
+	name = keep ? NULL : strdup(disk);
+	if (!keep && !name) {
+		close(fd);
+		return -ENOMEM;
+	}
+
 	pthread_mutex_lock(&fs->f_table_lock);
 	b = bucket(fs, st.st_dev, st.st_ino);
 	for (inode = fs->f_table[b]; inode; inode = inode->i_next)
@@ -151,7 +307,7 @@ int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *
 	if (inode) {
 		inode->i_nlookup++;
 	} else {
-		fresh = inode = inode_new(fd, &st);
+		inode = inode_new(&st);
 		if (inode) {
 			inode->i_next = fs->f_table[b];
 			fs->f_table[b] = inode;
@@ -159,14 +315,27 @@ int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *
 				table_grow(fs);
 		}
 	}
+	if (inode && keep) {
+		if (pin(inode, fd))
+			fd_kept = true;
+	} else if (inode && inode->i_fd < 0) {
+		/* the name it was found by now: the latest is the surest */
+		set_name_locked(fs, inode, dir, name, &freelist, &oldname);
+		name = NULL;
+	}
 	pthread_mutex_unlock(&fs->f_table_lock);
-	if (!fresh)
+	free(name);
+	free(oldname);
+	free_list(freelist);
+	if (!inode) {
 		close(fd);
-	if (!inode)
 		return -ENOMEM;
+	}
 
 	memset(e, 0, sizeof(*e));
-	afs_stat_plain(fs, inode->i_fd, &st);
+	afs_stat_plain(fs, fd, &st);
+	if (!fd_kept)
+		close(fd);
 	e->attr = st;
 	e->ino = afs_inode_nodeid(fs, inode);
 	e->attr_timeout = fs->f_opts.timeout;
@@ -176,7 +345,7 @@ int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *
 
 void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n)
 {
-	struct afs_inode *inode = afs_inode_get(fs, ino), **pp;
+	struct afs_inode *inode = afs_inode_get(fs, ino), *freelist = NULL;
 
 	if (inode == &fs->f_root)
 		return;
@@ -187,19 +356,9 @@ void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n)
 		n = inode->i_nlookup;
 	}
 	inode->i_nlookup -= n;
-	if (inode->i_nlookup) {
-		pthread_mutex_unlock(&fs->f_table_lock);
-		return;
-	}
-	for (pp = &fs->f_table[bucket(fs, inode->i_dev, inode->i_ino)]; *pp; pp = &(*pp)->i_next) {
-		if (*pp == inode) {
-			*pp = inode->i_next;
-			break;
-		}
-	}
-	fs->f_count--;
+	release_locked(fs, inode, &freelist);
 	pthread_mutex_unlock(&fs->f_table_lock);
-	inode_free(inode);
+	free_list(freelist);
 }
 
 void afs_inode_table_free(struct afs_fs *fs)

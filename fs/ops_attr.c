@@ -61,8 +61,8 @@ static int set_size(struct afs_fs *fs, struct afs_inode *inode, struct fuse_file
 	return err;
 }
 
-static int set_times(struct afs_inode *inode, struct fuse_file_info *fi, const struct stat *attr,
-		     int to_set)
+static int set_times(struct afs_inode *inode, int ifd, struct fuse_file_info *fi,
+		     const struct stat *attr, int to_set)
 {
 	struct timespec tv[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
 	char path[AFS_PROC_PATH_MAX];
@@ -77,11 +77,11 @@ static int set_times(struct afs_inode *inode, struct fuse_file_info *fi, const s
 		tv[1] = attr->st_mtim;
 	if (fi)
 		return futimens((int)fi->fh, tv) ? -errno : 0;
-	if (utimensat(inode->i_fd, "", tv, AT_EMPTY_PATH) == 0)
+	if (utimensat(ifd, "", tv, AT_EMPTY_PATH) == 0)
 		return 0;
 	if (errno != EINVAL || S_ISLNK(inode->i_type))
 		return -errno;
-	afs_proc_path(inode->i_fd, path);
+	afs_proc_path(ifd, path);
 	return utimensat(AT_FDCWD, path, tv, 0) ? -errno : 0;
 }
 
@@ -92,10 +92,15 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 	struct afs_inode *inode = afs_inode_get(fs, ino);
 	char path[AFS_PROC_PATH_MAX];
 	struct stat st;
-	int err = 0;
+	int err = 0, ifd;
 
+	ifd = afs_inode_fd(fs, inode);
+	if (ifd < 0) {
+		afs_reply_err(req, ifd);
+		return;
+	}
 	if (to_set & FUSE_SET_ATTR_MODE) {
-		afs_proc_path(inode->i_fd, path);
+		afs_proc_path(ifd, path);
 		if (S_ISLNK(inode->i_type))
 			err = -EOPNOTSUPP;
 		else if (fi ? fchmod((int)fi->fh, attr->st_mode) : chmod(path, attr->st_mode))
@@ -105,16 +110,19 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		uid_t uid = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
 		gid_t gid = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
 
-		if (fchownat(inode->i_fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		if (fchownat(ifd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 			err = -errno;
 	}
 	if (!err && (to_set & FUSE_SET_ATTR_SIZE))
 		err = set_size(fs, inode, fi, attr->st_size);
 	if (!err && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
 			       FUSE_SET_ATTR_MTIME_NOW)))
-		err = set_times(inode, fi, attr, to_set);
+		err = set_times(inode, ifd, fi, attr, to_set);
+	if (!err && fstatat(ifd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		err = -errno;
 	if (!err)
-		err = afs_inode_stat(fs, inode, &st);
+		afs_stat_plain(fs, ifd, &st);
+	afs_inode_fd_put(inode, ifd);
 	if (!err && fs->f_opts.writeback && S_ISREG(inode->i_type) &&
 	    (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))) {
 		pthread_rwlock_wrlock(&inode->i_rw);
@@ -133,7 +141,8 @@ void afs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 	struct afs_fs *fs = afs_req_fs(req);
 	struct statvfs sv;
 
-	if (fstatvfs(afs_inode_get(fs, ino)->i_fd, &sv)) {
+	(void)ino; /* one backing filesystem */
+	if (fstatvfs(fs->f_root.i_fd, &sv)) {
 		afs_reply_err(req, errno);
 		return;
 	}
@@ -185,16 +194,14 @@ static bool is_user(const char *name)
 	return !strncmp(name, AFS_XATTR_PREFIX, sizeof(AFS_XATTR_PREFIX) - 1);
 }
 
-void afs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
-		     size_t size, int flags)
+static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, const char *name, const char *value, size_t size, int flags)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char path[AFS_PROC_PATH_MAX], disk[AFS_XATTR_NAME_BUF];
+	char disk[AFS_XATTR_NAME_BUF];
 	uint8_t *enc;
 	int err, n;
 
-	afs_proc_path(inode->i_fd, path);
 	if (is_acl(name)) {
 		afs_reply_err(req, setxattr(path, name, value, size, flags) ? errno : 0);
 		return;
@@ -234,15 +241,14 @@ static void reply_xattr_buf(fuse_req_t req, const void *buf, size_t len, size_t 
 		fuse_reply_buf(req, buf, len);
 }
 
-void afs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, const char *name, size_t size)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char path[AFS_PROC_PATH_MAX], disk[AFS_XATTR_NAME_BUF];
+	char disk[AFS_XATTR_NAME_BUF];
 	uint8_t *enc = NULL, *plain = NULL;
 	ssize_t n, m;
 
-	afs_proc_path(inode->i_fd, path);
 	if (!is_acl(name) && !is_user(name)) {
 		/* ENODATA, not EOPNOTSUPP: the kernel would stop asking for
 		 * any attribute (it asks security.capability at every write). */
@@ -302,15 +308,14 @@ void afs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 	free(plain);
 }
 
-void afs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+static void do_listxattr(fuse_req_t req, fuse_ino_t ino, const char *path, size_t size)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char path[AFS_PROC_PATH_MAX], *list = NULL, *out = NULL, *p;
+	char *list = NULL, *out = NULL, *p;
 	size_t outlen = 0;
 	ssize_t n;
 
-	afs_proc_path(inode->i_fd, path);
 	if (S_ISLNK(inode->i_type)) {
 		reply_xattr_buf(req, "", 0, size);
 		return;
@@ -364,14 +369,13 @@ fail:
 	free(out);
 }
 
-void afs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+static void do_removexattr(fuse_req_t req, fuse_ino_t ino, const char *path, const char *name)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char path[AFS_PROC_PATH_MAX], disk[AFS_XATTR_NAME_BUF];
+	char disk[AFS_XATTR_NAME_BUF];
 	int n;
 
-	afs_proc_path(inode->i_fd, path);
 	if (is_acl(name)) {
 		afs_reply_err(req, removexattr(path, name) ? errno : 0);
 		return;
@@ -385,4 +389,69 @@ void afs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		afs_reply_err(req, n);
 	else
 		afs_reply_err(req, removexattr(path, disk) ? errno : 0);
+}
+
+void afs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		     size_t size, int flags)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+	char path[AFS_PROC_PATH_MAX];
+	int fd = afs_inode_fd(fs, inode);
+
+	if (fd < 0) {
+		afs_reply_err(req, fd);
+		return;
+	}
+	afs_proc_path(fd, path);
+	do_setxattr(req, ino, path, name, value, size, flags);
+	afs_inode_fd_put(inode, fd);
+}
+
+void afs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+	char path[AFS_PROC_PATH_MAX];
+	int fd = afs_inode_fd(fs, inode);
+
+	if (fd < 0) {
+		afs_reply_err(req, fd);
+		return;
+	}
+	afs_proc_path(fd, path);
+	do_getxattr(req, ino, path, name, size);
+	afs_inode_fd_put(inode, fd);
+}
+
+void afs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+	char path[AFS_PROC_PATH_MAX];
+	int fd = afs_inode_fd(fs, inode);
+
+	if (fd < 0) {
+		afs_reply_err(req, fd);
+		return;
+	}
+	afs_proc_path(fd, path);
+	do_listxattr(req, ino, path, size);
+	afs_inode_fd_put(inode, fd);
+}
+
+void afs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+	char path[AFS_PROC_PATH_MAX];
+	int fd = afs_inode_fd(fs, inode);
+
+	if (fd < 0) {
+		afs_reply_err(req, fd);
+		return;
+	}
+	afs_proc_path(fd, path);
+	do_removexattr(req, ino, path, name);
+	afs_inode_fd_put(inode, fd);
 }

@@ -281,7 +281,7 @@ void afs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *
 	struct afs_inode *inode = afs_inode_get(fs, ino), *dir = afs_inode_get(fs, parent);
 	char path[AFS_PROC_PATH_MAX];
 	struct afs_dname dn;
-	int err;
+	int err, fd;
 
 	err = afs_dname(fs, dir, name, &dn);
 	if (!err)
@@ -290,15 +290,22 @@ void afs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *
 		afs_reply_err(req, err);
 		return;
 	}
-	afs_proc_path(inode->i_fd, path);
+	fd = afs_inode_fd(fs, inode);
+	if (fd < 0) {
+		undo_sidecar(dir->i_fd, &dn);
+		afs_reply_err(req, fd);
+		return;
+	}
+	afs_proc_path(fd, path);
 	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc works without. */
-	if (linkat(inode->i_fd, "", dir->i_fd, dn.d_disk, AT_EMPTY_PATH) == 0)
+	if (linkat(fd, "", dir->i_fd, dn.d_disk, AT_EMPTY_PATH) == 0)
 		err = 0;
 	else if ((errno == ENOENT || errno == EPERM) &&
 		 linkat(AT_FDCWD, path, dir->i_fd, dn.d_disk, AT_SYMLINK_FOLLOW) == 0)
 		err = 0;
 	else
 		err = -errno;
+	afs_inode_fd_put(inode, fd);
 	if (err) {
 		undo_sidecar(dir->i_fd, &dn);
 		afs_reply_err(req, err);
@@ -425,9 +432,15 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 	}
 	if (flags & RENAME_EXCHANGE) {
 		/* Both names stay; so do their sidecars. */
-		if (renameat2(dir->i_fd, on.d_disk, ndir->i_fd, nn.d_disk, flags))
-			err = -errno;
-		afs_reply_err(req, err);
+		if (fstatat(dir->i_fd, on.d_disk, &ost, AT_SYMLINK_NOFOLLOW) ||
+		    fstatat(ndir->i_fd, nn.d_disk, &nst, AT_SYMLINK_NOFOLLOW) ||
+		    renameat2(dir->i_fd, on.d_disk, ndir->i_fd, nn.d_disk, flags)) {
+			afs_reply_err(req, errno);
+			return;
+		}
+		afs_inode_moved(fs, ost.st_dev, ost.st_ino, ndir, nn.d_disk);
+		afs_inode_moved(fs, nst.st_dev, nst.st_ino, dir, on.d_disk);
+		fuse_reply_err(req, 0);
 		return;
 	}
 	if (fstatat(dir->i_fd, on.d_disk, &ost, AT_SYMLINK_NOFOLLOW)) {
@@ -455,9 +468,11 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 		if (new_sidecar)
 			undo_sidecar(ndir->i_fd, &nn);
 		iv_restore(&s);
-	} else if (on.d_long && !exists(dir->i_fd, on.d_disk)) {
+	} else {
+		afs_inode_moved(fs, ost.st_dev, ost.st_ino, ndir, nn.d_disk);
 		/* (rename between two links of one file leaves both) */
-		afs_dname_sidecar_del(dir->i_fd, &on);
+		if (on.d_long && !exists(dir->i_fd, on.d_disk))
+			afs_dname_sidecar_del(dir->i_fd, &on);
 	}
 	iv_done(&s);
 	afs_reply_err(req, err);
@@ -469,10 +484,18 @@ void afs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct afs_inode *inode = afs_inode_get(fs, ino);
 	char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_ENC_BUF];
 	ssize_t n;
+	int fd = afs_inode_fd(fs, inode);
 
-	n = readlinkat(inode->i_fd, "", enc, sizeof(enc) - 1);
+	if (fd < 0) {
+		afs_reply_err(req, fd);
+		return;
+	}
+	n = readlinkat(fd, "", enc, sizeof(enc) - 1);
+	if (n < 0)
+		n = -errno;
+	afs_inode_fd_put(inode, fd);
 	if (n < 0) {
-		afs_reply_err(req, errno);
+		afs_reply_err(req, (int)n);
 		return;
 	}
 	enc[n] = 0;

@@ -40,17 +40,23 @@ static int open_write_only(const char *path, int flags)
 int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, int flags)
 {
 	char path[AFS_PROC_PATH_MAX];
-	int fd;
+	int fd, pfd;
 
 	/* Appending, truncation and direct I/O are done here, over blocks. */
 	flags &= ~(O_ACCMODE | O_APPEND | O_TRUNC | O_CREAT | O_EXCL | O_DIRECT | O_NOCTTY |
 		   O_NOFOLLOW);
 	flags |= O_CLOEXEC | (fs->f_opts.read_only ? O_RDONLY : O_RDWR);
-	afs_proc_path(inode->i_fd, path);
+	pfd = afs_inode_fd(fs, inode);
+	if (pfd < 0)
+		return pfd;
+	afs_proc_path(pfd, path);
 	fd = open(path, flags);
 	if (fd < 0 && errno == EACCES && !fs->f_opts.read_only)
-		return open_write_only(path, flags);
-	return fd < 0 ? -errno : fd;
+		fd = open_write_only(path, flags);
+	else if (fd < 0)
+		fd = -errno;
+	afs_inode_fd_put(inode, pfd);
+	return fd;
 }
 
 int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, bool truncate)
@@ -63,9 +69,9 @@ int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, bool tru
 	afs_content_load(fs, inode, fd);
 	if (truncate)
 		err = afs_content_truncate(fs, inode, fd, 0);
-	if (!err)
-		inode->i_nopen++;
-	else if (!inode->i_nopen)
+	if (!err && !inode->i_nopen++)
+		afs_inode_set_open_fd(inode, fd);
+	else if (err && !inode->i_nopen)
 		afs_content_forget(inode);
 	pthread_rwlock_unlock(&inode->i_rw);
 	return err;
@@ -77,8 +83,10 @@ int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, bool tru
 void afs_content_put(struct afs_inode *inode)
 {
 	pthread_rwlock_wrlock(&inode->i_rw);
-	if (inode->i_nopen && !--inode->i_nopen)
+	if (inode->i_nopen && !--inode->i_nopen) {
 		afs_content_forget(inode);
+		afs_inode_set_open_fd(inode, -1);
+	}
 	pthread_rwlock_unlock(&inode->i_rw);
 }
 
