@@ -116,20 +116,27 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 	if (!err && (to_set & FUSE_SET_ATTR_SIZE))
 		err = set_size(fs, inode, fi, attr->st_size);
 	if (!err && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-			       FUSE_SET_ATTR_MTIME_NOW)))
+			       FUSE_SET_ATTR_MTIME_NOW))) {
+		/* The mtime the kernel keeps (see i_mtime_pinned) is read back
+		 * under the content lock, so that no write moves it between. */
+		bool pin = fs->f_opts.writeback && S_ISREG(inode->i_type) &&
+			   (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW));
+
+		if (pin)
+			pthread_rwlock_wrlock(&inode->i_rw);
 		err = set_times(inode, ifd, fi, attr, to_set);
+		if (pin && !err && fstatat(ifd, "", &st, AT_EMPTY_PATH) == 0) {
+			inode->i_mtime = st.st_mtim;
+			inode->i_mtime_pinned = true;
+		}
+		if (pin)
+			pthread_rwlock_unlock(&inode->i_rw);
+	}
 	if (!err && fstatat(ifd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 		err = -errno;
 	if (!err)
 		afs_stat_plain(fs, ifd, &st);
 	afs_inode_fd_put(inode, ifd);
-	if (!err && fs->f_opts.writeback && S_ISREG(inode->i_type) &&
-	    (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW))) {
-		pthread_rwlock_wrlock(&inode->i_rw);
-		inode->i_mtime = st.st_mtim;
-		inode->i_mtime_pinned = true;
-		pthread_rwlock_unlock(&inode->i_rw);
-	}
 	if (err)
 		afs_reply_err(req, err);
 	else
