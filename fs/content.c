@@ -414,6 +414,21 @@ static uint32_t block_len(uint32_t bs, uint64_t index, uint64_t size)
 	return size - start >= bs ? bs : (uint32_t)(size - start);
 }
 
+/* Rewrite block @index, @have plaintext bytes long, as @want bytes: cut
+ * short, or extended with zeros. */
+static int resize_block(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t index,
+			uint32_t have, uint32_t want)
+{
+	uint8_t *pt = tbuf(TB_BLK_PT, fs->f_bs);
+	int err;
+
+	if (!pt)
+		return -ENOMEM;
+	memset(pt, 0, fs->f_bs);
+	err = read_block(fs, inode, fd, index, have, pt);
+	return err ? err : write_blocks(fs, inode, fd, index, pt, want);
+}
+
 /* Zero-extend the last block of a file of @psize bytes to the length it
  * has in a file of @newsize bytes (a write or truncate beyond the end). */
 static int extend_last(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t psize,
@@ -422,19 +437,10 @@ static int extend_last(struct afs_fs *fs, struct afs_inode *inode, int fd, uint6
 	uint64_t last = psize / fs->f_bs;
 	uint32_t have = block_len(fs->f_bs, last, psize);
 	uint32_t want = block_len(fs->f_bs, last, newsize);
-	uint8_t *pt;
-	int err;
 
 	if (have == 0 || have == want)
 		return 0;
-	pt = tbuf(TB_BLK_PT, fs->f_bs);
-	if (!pt)
-		return -ENOMEM;
-	memset(pt, 0, fs->f_bs);
-	err = read_block(fs, inode, fd, last, have, pt);
-	if (!err)
-		err = write_blocks(fs, inode, fd, last, pt, want);
-	return err;
+	return resize_block(fs, inode, fd, last, have, want);
 }
 
 ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
@@ -510,7 +516,6 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 {
 	uint64_t csize, psize, newc, max, k;
 	uint32_t have, want;
-	uint8_t *pt;
 	int err, damaged;
 
 	err = afs_plain_size_max(fs->f_bs, &max);
@@ -546,12 +551,7 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 		want = block_len(fs->f_bs, k, size);
 		have = block_len(fs->f_bs, k, psize);
 		if (want && want != have) {
-			pt = tbuf(TB_BLK_PT, fs->f_bs);
-			if (!pt)
-				return -ENOMEM;
-			err = read_block(fs, inode, fd, k, have, pt);
-			if (!err)
-				err = write_blocks(fs, inode, fd, k, pt, want);
+			err = resize_block(fs, inode, fd, k, have, want);
 			if (err)
 				return err;
 		}

@@ -47,6 +47,17 @@ static size_t bucket(const struct afs_fs *fs, dev_t dev, ino_t ino)
 	return (size_t)(h ^ h >> 29) & (fs->f_table_size - 1);
 }
 
+/* The inode of (@dev, @ino), or NULL; under the table lock. */
+static struct afs_inode *find_locked(struct afs_fs *fs, dev_t dev, ino_t ino)
+{
+	struct afs_inode *inode;
+
+	for (inode = fs->f_table[bucket(fs, dev, ino)]; inode; inode = inode->i_next)
+		if (inode->i_ino == ino && inode->i_dev == dev)
+			return inode;
+	return NULL;
+}
+
 /* Double the table when it gets full; under the table lock. */
 static void table_grow(struct afs_fs *fs)
 {
@@ -224,9 +235,7 @@ void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *
 	char *name = strdup(disk), *old = NULL;
 
 	pthread_mutex_lock(&fs->f_table_lock);
-	for (inode = fs->f_table[bucket(fs, dev, ino)]; inode; inode = inode->i_next)
-		if (inode->i_ino == ino && inode->i_dev == dev)
-			break;
+	inode = find_locked(fs, dev, ino);
 	if (inode && inode->i_fd < 0 && name) {
 		set_name_locked(fs, inode, dir, name, &freelist, &old);
 		name = NULL;
@@ -301,9 +310,7 @@ int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *
 
 	pthread_mutex_lock(&fs->f_table_lock);
 	b = bucket(fs, st.st_dev, st.st_ino);
-	for (inode = fs->f_table[b]; inode; inode = inode->i_next)
-		if (inode->i_ino == st.st_ino && inode->i_dev == st.st_dev)
-			break;
+	inode = find_locked(fs, st.st_dev, st.st_ino);
 	if (inode) {
 		inode->i_nlookup++;
 	} else {
