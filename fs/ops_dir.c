@@ -118,6 +118,35 @@ static void undo_sidecar(int dirfd, const struct afs_dname *dn)
 		afs_dname_sidecar_del(dirfd, dn);
 }
 
+/* The on-disk name of a new entry @name in @dir, its sidecar written. */
+static int new_name(struct afs_fs *fs, struct afs_inode *dir, const char *name,
+		    struct afs_dname *dn)
+{
+	int err = afs_dname(fs, dir, name, dn);
+
+	return err ? err : afs_dname_sidecar_add(fs, dir->i_fd, dn);
+}
+
+/* A non-directory entry @dn was made in @dir (@err 0) or not (-errno):
+ * give it to the caller and answer with it, or undo and answer the error. */
+static void finish_new(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir,
+		       const struct afs_dname *dn, int err)
+{
+	if (err) {
+		undo_sidecar(dir->i_fd, dn);
+		afs_reply_err(req, err);
+		return;
+	}
+	err = afs_chown_new(fs, req, dir, dir->i_fd, dn->d_disk);
+	if (err) {
+		unlinkat(dir->i_fd, dn->d_disk, 0);
+		afs_dname_sidecar_del(dir->i_fd, dn);
+		afs_reply_err(req, err);
+		return;
+	}
+	reply_entry_of(req, fs, dir, dn->d_disk);
+}
+
 void afs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		   struct fuse_file_info *fi)
 {
@@ -127,9 +156,7 @@ void afs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 	struct afs_dname dn;
 	int fd, err, flags;
 
-	err = afs_dname(fs, dir, name, &dn);
-	if (!err)
-		err = afs_dname_sidecar_add(fs, dir->i_fd, &dn);
+	err = new_name(fs, dir, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
@@ -172,14 +199,11 @@ void afs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *dir = afs_inode_get(fs, parent);
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct afs_dname dn;
 	struct stat st;
 	int err;
 
-	err = afs_dname(fs, dir, name, &dn);
-	if (!err)
-		err = afs_dname_sidecar_add(fs, dir->i_fd, &dn);
+	err = new_name(fs, dir, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
@@ -204,7 +228,6 @@ void afs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 		afs_reply_err(req, err);
 		return;
 	}
-	(void)ctx;
 	reply_entry_of(req, fs, dir, dn.d_disk);
 }
 
@@ -215,27 +238,13 @@ void afs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	struct afs_dname dn;
 	int err;
 
-	err = afs_dname(fs, dir, name, &dn);
-	if (!err)
-		err = afs_dname_sidecar_add(fs, dir->i_fd, &dn);
+	err = new_name(fs, dir, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
-	if (mknodat(dir->i_fd, dn.d_disk, afs_new_mode(fs, req, dir, mode), rdev)) {
-		err = -errno;
-		undo_sidecar(dir->i_fd, &dn);
-		afs_reply_err(req, err);
-		return;
-	}
-	err = afs_chown_new(fs, req, dir, dir->i_fd, dn.d_disk);
-	if (err) {
-		unlinkat(dir->i_fd, dn.d_disk, 0);
-		afs_dname_sidecar_del(dir->i_fd, &dn);
-		afs_reply_err(req, err);
-		return;
-	}
-	reply_entry_of(req, fs, dir, dn.d_disk);
+	err = mknodat(dir->i_fd, dn.d_disk, afs_new_mode(fs, req, dir, mode), rdev) ? -errno : 0;
+	finish_new(req, fs, dir, &dn, err);
 }
 
 void afs_op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const char *name)
@@ -252,27 +261,13 @@ void afs_op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const
 	}
 	err = afs_symlink_encrypt(fs->f_symlink, target, enc);
 	if (err >= 0)
-		err = afs_dname(fs, dir, name, &dn);
-	if (!err)
-		err = afs_dname_sidecar_add(fs, dir->i_fd, &dn);
+		err = new_name(fs, dir, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
-	if (symlinkat(enc, dir->i_fd, dn.d_disk)) {
-		err = -errno;
-		undo_sidecar(dir->i_fd, &dn);
-		afs_reply_err(req, err);
-		return;
-	}
-	err = afs_chown_new(fs, req, dir, dir->i_fd, dn.d_disk);
-	if (err) {
-		unlinkat(dir->i_fd, dn.d_disk, 0);
-		afs_dname_sidecar_del(dir->i_fd, &dn);
-		afs_reply_err(req, err);
-		return;
-	}
-	reply_entry_of(req, fs, dir, dn.d_disk);
+	err = symlinkat(enc, dir->i_fd, dn.d_disk) ? -errno : 0;
+	finish_new(req, fs, dir, &dn, err);
 }
 
 void afs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name)
@@ -283,9 +278,7 @@ void afs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *
 	struct afs_dname dn;
 	int err, fd;
 
-	err = afs_dname(fs, dir, name, &dn);
-	if (!err)
-		err = afs_dname_sidecar_add(fs, dir->i_fd, &dn);
+	err = new_name(fs, dir, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
