@@ -53,6 +53,9 @@ struct afs_inode {
 	uint64_t i_nlookup; /* kernel references, under afs_fs.f_table_lock */
 	/* Children that name this directory as i_parent, same lock. */
 	uint64_t i_iref;
+	/* Its last name was removed: lookups pass it by (the backing inode
+	 * number may be reused at once, as files keep no descriptor). */
+	bool i_dead;
 
 	/*
 	 * How to reach the backing file.  Directories, and files with more
@@ -136,6 +139,8 @@ void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n);
  * afs_inode_fd_put() closes.  -ESTALE when the file is no longer there. */
 int afs_inode_fd(struct afs_fs *fs, struct afs_inode *inode);
 void afs_inode_fd_put(struct afs_inode *inode, int fd);
+/* The last name of the backing file (@dev, @ino) was removed. */
+void afs_inode_unlinked(struct afs_fs *fs, dev_t dev, ino_t ino);
 /* A rename moved the backing file (@dev, @ino) to @disk in @dir. */
 void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *dir,
 		     const char *disk);

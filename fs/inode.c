@@ -53,7 +53,7 @@ static struct afs_inode *find_locked(struct afs_fs *fs, dev_t dev, ino_t ino)
 	struct afs_inode *inode;
 
 	for (inode = fs->f_table[bucket(fs, dev, ino)]; inode; inode = inode->i_next)
-		if (inode->i_ino == ino && inode->i_dev == dev)
+		if (inode->i_ino == ino && inode->i_dev == dev && !inode->i_dead)
 			return inode;
 	return NULL;
 }
@@ -226,6 +226,17 @@ static bool pin(struct afs_inode *inode, int fd)
 	}
 	pthread_mutex_unlock(&inode->i_lock);
 	return done;
+}
+
+void afs_inode_unlinked(struct afs_fs *fs, dev_t dev, ino_t ino)
+{
+	struct afs_inode *inode;
+
+	pthread_mutex_lock(&fs->f_table_lock);
+	inode = find_locked(fs, dev, ino);
+	if (inode && inode != &fs->f_root)
+		inode->i_dead = true;
+	pthread_mutex_unlock(&fs->f_table_lock);
 }
 
 void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *dir,

@@ -314,13 +314,19 @@ void afs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct afs_dname dn;
 	int err;
 
+	struct stat st;
+
 	err = afs_dname(fs, dir, name, &dn);
 	if (err == -EPERM)
 		err = -ENOENT;
-	if (!err && unlinkat(dir->i_fd, dn.d_disk, 0))
+	if (!err && (fstatat(dir->i_fd, dn.d_disk, &st, AT_SYMLINK_NOFOLLOW) ||
+		     unlinkat(dir->i_fd, dn.d_disk, 0)))
 		err = -errno;
-	if (!err)
+	if (!err) {
 		afs_dname_sidecar_del(dir->i_fd, &dn);
+		if (st.st_nlink <= 1)
+			afs_inode_unlinked(fs, st.st_dev, st.st_ino);
+	}
 	afs_reply_err(req, err);
 }
 
@@ -409,7 +415,7 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 	struct saved_iv s = { .dfd = -1 };
 	struct afs_dname on, nn;
 	struct stat ost, nst;
-	bool new_sidecar = false;
+	bool new_sidecar = false, replaced;
 	int err;
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
@@ -440,10 +446,11 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 		afs_reply_err(req, -errno);
 		return;
 	}
+	replaced = fstatat(ndir->i_fd, nn.d_disk, &nst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		   (nst.st_ino != ost.st_ino || nst.st_dev != ost.st_dev);
 	/* An empty directory being replaced holds its algfs.diriv. */
-	if (!(flags & RENAME_NOREPLACE) && S_ISDIR(ost.st_mode) &&
-	    fstatat(ndir->i_fd, nn.d_disk, &nst, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISDIR(nst.st_mode) && (nst.st_ino != ost.st_ino || nst.st_dev != ost.st_dev)) {
+	if (!(flags & RENAME_NOREPLACE) && S_ISDIR(ost.st_mode) && replaced &&
+	    S_ISDIR(nst.st_mode)) {
 		err = iv_remove(fs, ndir->i_fd, nn.d_disk, &s);
 		if (err) {
 			iv_done(&s);
@@ -462,6 +469,8 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 			undo_sidecar(ndir->i_fd, &nn);
 		iv_restore(&s);
 	} else {
+		if (replaced && !S_ISDIR(nst.st_mode) && nst.st_nlink <= 1)
+			afs_inode_unlinked(fs, nst.st_dev, nst.st_ino);
 		afs_inode_moved(fs, ost.st_dev, ost.st_ino, ndir, nn.d_disk);
 		/* (rename between two links of one file leaves both) */
 		if (on.d_long && !exists(dir->i_fd, on.d_disk))
