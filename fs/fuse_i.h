@@ -22,6 +22,7 @@
 
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -109,6 +110,9 @@ struct afs_fs {
 	struct afs_mount_opts f_opts;
 	const char *f_cipherdir;
 	bool f_dont_mask; /* the kernel leaves the caller's umask to us */
+	/* Set by every request that names an inode; the daemon's idle timer
+	 * (algfs -o idle=) clears it to see whether the volume is in use. */
+	atomic_bool f_active;
 
 	struct afs_inode f_root;
 	pthread_mutex_t f_table_lock;
@@ -129,6 +133,7 @@ static inline struct afs_fs *afs_req_fs(fuse_req_t req)
 void afs_reply_err(fuse_req_t req, int err);
 
 /* inode.c */
+/* The inode of the kernel's @ino; marks the volume active. */
 struct afs_inode *afs_inode_get(struct afs_fs *fs, fuse_ino_t ino);
 fuse_ino_t afs_inode_nodeid(struct afs_fs *fs, const struct afs_inode *inode);
 /* Look @name (on disk) up in @dir, add a lookup reference, fill @e. */

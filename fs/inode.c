@@ -28,6 +28,10 @@ void afs_proc_path(int fd, char buf[AFS_PROC_PATH_MAX])
 
 struct afs_inode *afs_inode_get(struct afs_fs *fs, fuse_ino_t ino)
 {
+	/* A load first: the cache line is written once per idle period,
+	 * not by every request. */
+	if (!atomic_load_explicit(&fs->f_active, memory_order_relaxed))
+		atomic_store_explicit(&fs->f_active, true, memory_order_relaxed);
 	if (ino == FUSE_ROOT_ID)
 		return &fs->f_root;
 	return (struct afs_inode *)(uintptr_t)ino;
