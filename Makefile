@@ -6,7 +6,7 @@
 #   make check           every test: host suite, sanitizer build, AF_ALG suite
 #                        in QEMU guests with Linux 6.12 and 6.1
 #   make deps            install the Debian build and test dependencies (root)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (and make uninstall)
 #   make demo            build, then show AF_ALG on the host and in a guest
 #   make clean
 
@@ -15,6 +15,11 @@ BINDIR		?= $(PREFIX)/bin
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 DOCDIR		?= $(PREFIX)/share/doc/algfs
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR	?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR	?= /etc
+# mount(8) looks for mount.TYPE helpers in /sbin only, whatever PREFIX is.
+MOUNTHELPERDIR	?= /sbin
 DESTDIR		?=
 BUILDDIR	?= build
 
@@ -96,9 +101,10 @@ $(addprefix $(BUILDDIR)/,$(TOOLS)): $(BUILDDIR)/%: $(BUILDDIR)/tools/%.o $(TOOLS
 		$(LIBFS) $(LIBCRYPTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FS_LIBS) $(CRYPTO_LIBS)
 
-$(BUILDDIR)/tools/algfs.o: ALL_CFLAGS += $(FUSE_CFLAGS)
+$(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o: ALL_CFLAGS += $(FUSE_CFLAGS)
 
-$(BUILDDIR)/$(DAEMON): $(BUILDDIR)/tools/algfs.o $(TOOLS_UTIL) $(LIBFS) $(LIBCRYPTO)
+$(BUILDDIR)/$(DAEMON): $(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o $(TOOLS_UTIL) \
+		$(LIBFS) $(LIBCRYPTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(FS_LIBS) $(CRYPTO_LIBS)
 
 $(BUILDDIR)/tests/format-%.o: ALL_CFLAGS += -Ifs -Icrypto
@@ -162,24 +168,43 @@ demo: all
 	@echo "== A QEMU guest with AF_ALG (tests/vm/run --kernel 6.12)"
 	@tests/vm/run --kernel 6.12 -- sh -c 'build/afalg-probe kat && tests/demo'
 
+# mount.algfs is algfs itself (it reads mount(8)'s command line when called
+# by that name), copied rather than linked so that it works from any DESTDIR.
+MANPAGES	:= $(addsuffix .8,$(TOOLS) $(DAEMON) mount.algfs algfs-unlock@.service)
+COMPLETIONS	:= algfs mount.algfs mkfs.algfs algfsctl
+
 install: all
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(DOCDIR)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MOUNTHELPERDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(COMPLETIONDIR)
+	$(INSTALL) -d -m 700 $(DESTDIR)$(SYSCONFDIR)/algfs $(DESTDIR)$(SYSCONFDIR)/algfs/keys
 	$(INSTALL) -m 755 $(BUILDDIR)/$(DAEMON) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 755 $(BUILDDIR)/$(DAEMON) $(DESTDIR)$(MOUNTHELPERDIR)/mount.algfs
 	$(INSTALL) -m 755 $(addprefix $(BUILDDIR)/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
-	$(INSTALL) -m 644 $(addprefix docs/,$(addsuffix .8,$(TOOLS) $(DAEMON))) \
-		$(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 644 $(addprefix docs/,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		'tools/systemd/algfs-unlock@.service.in' >'$(DESTDIR)$(UNITDIR)/algfs-unlock@.service'
+	chmod 644 '$(DESTDIR)$(UNITDIR)/algfs-unlock@.service'
+	$(INSTALL) -m 644 tools/completion/algfs.bash $(DESTDIR)$(COMPLETIONDIR)/algfs
+	for c in $(filter-out algfs,$(COMPLETIONS)); do \
+		ln -sf algfs $(DESTDIR)$(COMPLETIONDIR)/$$c || exit 1; done
 	$(INSTALL) -m 644 README.md docs/TESTING.md docs/CRYPTO.md docs/FORMAT.md $(DESTDIR)$(DOCDIR)/
 
+# Leaves $(SYSCONFDIR)/algfs alone unless it is empty: it may hold keys.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(DAEMON) $(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(addsuffix .8,$(TOOLS) $(DAEMON)))
+	rm -f $(DESTDIR)$(MOUNTHELPERDIR)/mount.algfs
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MANPAGES))
+	rm -f '$(DESTDIR)$(UNITDIR)/algfs-unlock@.service'
+	rm -f $(addprefix $(DESTDIR)$(COMPLETIONDIR)/,$(COMPLETIONS))
 	rm -rf $(DESTDIR)$(DOCDIR)
+	rmdir $(DESTDIR)$(SYSCONFDIR)/algfs/keys $(DESTDIR)$(SYSCONFDIR)/algfs 2>/dev/null || true
 
 # Debian 12 packages for building and for every test (run as root).
 DEPS_BUILD	:= gcc make pkg-config libc6-dev libfuse3-dev libkeyutils-dev \
 		   libssl-dev libargon2-dev
-DEPS_TEST	:= fuse3 keyutils attr acl diffutils util-linux bsdutils groff-base strace xxd \
+DEPS_TEST	:= fuse3 keyutils attr acl diffutils util-linux mount bsdutils groff-base strace xxd \
+		   systemd bash-completion \
 		   qemu-system-x86 busybox-static cpio kmod xz-utils zstd \
 		   debian-archive-keyring
 

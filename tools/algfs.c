@@ -3,24 +3,25 @@
  * algfs - mount an algfs volume: CIPHERDIR (ciphertext) on MOUNTPOINT
  * (plaintext), served through libfuse's low-level API by fs/.
  *
- * Start-up, in order: options (libfuse checks its own at once), the
- * volume's config, then, unless -f, a fork whose parent waits until the
- * child reports the mount ready or fails (so that the exit status says
- * whether the volume is mounted); the child finds the key, unlocks,
- * mounts, detaches and serves.
+ * Start-up, in order: options (every unknown one refused at once), the
+ * volume's config and the mount point, then, unless -f, a fork whose
+ * parent waits until the child reports the mount ready or fails (so that
+ * the exit status, and so mount(8), says whether the volume is mounted);
+ * the child finds the key, unlocks, mounts, detaches and serves
+ * (daemon.c).  Run as mount.algfs, it first turns mount(8)'s command line
+ * into its own.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <syslog.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "exitcodes.h"
 #include "fuse_i.h"
 #include "keyring.h"
@@ -29,14 +30,18 @@
 #include "util.h"
 
 struct options {
-	char *cipherdir;
+	char *cipherdir; /* as given */
 	char *mountpoint;
+	char *source; /* both made absolute and canonical */
+	char *target;
 	char *passfile;
 	char *keyfile;
 	char *extpass;
 	char *keydesc;
 	char *crypto;
+	char *idle;
 	double timeout;
+	double idle_s;
 	int no_writeback;
 	int foreground;
 	int debug;
@@ -46,6 +51,10 @@ struct options {
 	int allow_other;
 	int read_only;
 	int nargs;
+	bool helper; /* run by mount(8) as mount.algfs */
+	bool sloppy; /* mount -s: unknown options are warnings */
+	bool fake; /* mount -f: check everything, mount nothing */
+	unsigned int unknown; /* unknown options seen */
 };
 
 enum {
@@ -56,9 +65,12 @@ enum {
 	KEY_VERSION,
 	KEY_ALLOW_OTHER,
 	KEY_RO,
+	KEY_RW,
+	KEY_FUSE_SETS,
 };
 
 #define OPT(t, p) { t, offsetof(struct options, p), 1 }
+#define DISCARD(t) FUSE_OPT_KEY(t, FUSE_OPT_KEY_DISCARD)
 static const struct fuse_opt opt_spec[] = {
 	OPT("passfile=%s", passfile),
 	OPT("keyfile=%s", keyfile),
@@ -66,6 +78,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("keydesc=%s", keydesc),
 	OPT("crypto=%s", crypto),
 	OPT("timeout=%lf", timeout),
+	OPT("idle=%s", idle),
 	OPT("no_writeback", no_writeback),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
@@ -77,8 +90,51 @@ static const struct fuse_opt opt_spec[] = {
 	FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("rw", KEY_RW),
+	/* The mount table must name the volume: algfs sets these itself. */
+	FUSE_OPT_KEY("fsname=", KEY_FUSE_SETS),
+	FUSE_OPT_KEY("subtype=", KEY_FUSE_SETS),
+	/*
+	 * fstab words that mount(8) or systemd have acted on before algfs
+	 * runs (when and by whom to mount, whether a failure matters), or
+	 * that ask for what FUSE does anyway: accepted and dropped, so that
+	 * one fstab line serves mount(8), mount.fuse3 and systemd alike.
+	 * "x-*" and "comment=" (notes for other programs) go in opt_proc().
+	 */
+	DISCARD("defaults"),
+	DISCARD("auto"),
+	DISCARD("noauto"),
+	DISCARD("user"),
+	DISCARD("nouser"),
+	DISCARD("users"),
+	DISCARD("owner"),
+	DISCARD("group"),
+	DISCARD("nofail"),
+	DISCARD("_netdev"),
+	DISCARD("relatime"),
 	FUSE_OPT_END,
 };
+
+/* Options algfs leaves to libfuse and the kernel; anything else unknown is
+ * refused before anything is unlocked or mounted. */
+static const char *const fuse_mount_opts[] = {
+	"allow_root", "auto_unmount", "default_permissions",
+	"suid", "nosuid", "dev", "nodev", "exec", "noexec",
+	"async", "sync", "dirsync", "noatime",
+	"max_read=", "blksize=", "context=", "fscontext=", "defcontext=", "rootcontext=",
+};
+
+static bool is_fuse_mount_opt(const char *arg)
+{
+	for (size_t i = 0; i < sizeof(fuse_mount_opts) / sizeof(fuse_mount_opts[0]); i++) {
+		const char *t = fuse_mount_opts[i];
+		size_t n = strlen(t);
+
+		if (t[n - 1] == '=' ? !strncmp(arg, t, n) : !strcmp(arg, t))
+			return true;
+	}
+	return false;
+}
 
 static void usage(FILE *f)
 {
@@ -92,20 +148,27 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -o passfile=FILE     read the passphrase from the first line of FILE\n"
-		"  -o keyfile=FILE      use every byte of FILE as the key (a keyfile slot)\n"
+		"                       (only its owner may read it)\n"
+		"  -o keyfile=FILE      use every byte of FILE as the key (a keyfile slot;\n"
+		"                       only its owner may read it)\n"
 		"  -o extpass=CMD       run CMD with /bin/sh -c; its first line is the\n"
 		"                       passphrase\n"
 		"  -o keydesc=DESC      use the keyring key DESC (default algfs:<uuid>)\n"
 		"  -o crypto=MODE       crypto backend: auto (default), kernel (AF_ALG) or\n"
 		"                       user (OpenSSL)\n"
 		"  -o ro                mount read-only\n"
+		"  -o rw                mount read-write (the default)\n"
 		"  -o allow_other       let other users in (as root: each creates files as\n"
 		"                       themselves; permissions are checked by the kernel)\n"
+		"  -o idle=DURATION     unmount after DURATION without a request (90, 90s,\n"
+		"                       15m, 2h, 1d), once nothing on it is in use\n"
 		"  -o timeout=SECONDS   how long the kernel caches names and attributes\n"
 		"                       (default 1)\n"
 		"  -o no_writeback      no kernel writeback cache (each write goes to the\n"
 		"                       daemon at once)\n"
-		"  -o OPTION            other FUSE mount options (fsname=, max_read=, ...)\n"
+		"  -o OPTION            FUSE mount options (nosuid, nodev, noexec, noatime,\n"
+		"                       ...), and fstab's (defaults, noauto, nofail, user,\n"
+		"                       _netdev, x-systemd.*, ...), which it ignores\n"
 		"  -f                   stay in the foreground, log to standard error\n"
 		"  -d                   debug: -f and every FUSE request logged\n"
 		"  -s                   one thread\n"
@@ -115,8 +178,19 @@ static void usage(FILE *f)
 		"Exit status: 0 mounted (without -f) or unmounted cleanly (with -f);\n"
 		"2 usage; 6 CIPHERDIR is not a volume; 7 corrupt config; 8 config\n"
 		"changed; 12 wrong key; 13 keyring; 15 no passphrase; 16 no crypto\n"
-		"backend; 17 the mount failed; 1 other errors.  Unmount with\n"
-		"fusermount3 -u MOUNTPOINT.  See algfs(8).\n");
+		"backend; 17 the mount failed or the volume is mounted there already;\n"
+		"18 a key file that others can read; 1 other errors.  Unmount with\n"
+		"umount MOUNTPOINT or fusermount3 -u MOUNTPOINT.  See algfs(8).\n");
+}
+
+static void helper_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: mount.algfs CIPHERDIR MOUNTPOINT [-sfnv] [-o OPTIONS]\n"
+		"The mount helper that mount(8) runs for fstab entries of type algfs;\n"
+		"the OPTIONS are algfs's (algfs --help).  -s: warn about unknown options\n"
+		"instead of failing; -f: check everything but do not mount; -n, -v:\n"
+		"ignored.  See algfs(8).\n");
 }
 
 static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
@@ -131,6 +205,22 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		else if (o->nargs == 1)
 			o->mountpoint = strdup(arg);
 		o->nargs++;
+		return 0;
+	case FUSE_OPT_KEY_OPT:
+		/* x-systemd.*, x-gvfs-*, comment=: notes for other programs. */
+		if (!strncmp(arg, "x-", 2) || !strncmp(arg, "comment=", 8))
+			return 0;
+		if (is_fuse_mount_opt(arg))
+			return 1;
+		if (o->sloppy) {
+			log_warn("ignoring the unknown mount option '%s' (mount -s)", arg);
+			return 0;
+		}
+		if (arg[0] == '-')
+			log_err("unknown option '%s'", arg);
+		else
+			log_err("unknown mount option '%s' (algfs --help lists them)", arg);
+		o->unknown++;
 		return 0;
 	case KEY_FOREGROUND:
 		o->foreground = 1;
@@ -151,11 +241,76 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		o->allow_other = 1;
 		return 1;
 	case KEY_RO:
-		o->read_only = 1;
+	case KEY_RW:
+		o->read_only = key == KEY_RO;
 		return 1;
+	case KEY_FUSE_SETS:
+		log_err("mount option '%s': algfs sets fsname (to CIPHERDIR) and subtype itself",
+			arg);
+		o->unknown++;
+		return 0;
 	default:
-		return 1;
+		log_err("internal error: option key %d for '%s'", key, arg);
+		o->unknown++;
+		return 0;
 	}
+}
+
+/*
+ * mount(8) runs "mount.algfs SOURCE TARGET [-sfnv] [-N NS] [-o OPTIONS]
+ * [-t TYPE]": turn that into algfs's own command line in @args.  -f means
+ * "fake" there, not "foreground".
+ */
+static int helper_args(int argc, char **argv, struct options *o, struct fuse_args *args)
+{
+	int c, rc = 0;
+
+	o->helper = true;
+	if (fuse_opt_add_arg(args, "mount.algfs"))
+		return EXIT_ERROR;
+	opterr = 0;
+	while (!rc && (c = getopt(argc, argv, "sfnvN:o:t:hV")) != -1) {
+		switch (c) {
+		case 's':
+			o->sloppy = true;
+			break;
+		case 'f':
+			o->fake = true;
+			break;
+		case 'n': /* no /etc/mtab to keep: the kernel's table is the one */
+		case 'v':
+			break;
+		case 'N':
+			log_err("-N %s: mounting in another mount namespace is not supported",
+				optarg);
+			rc = EXIT_USAGE;
+			break;
+		case 'o':
+			if (fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, optarg))
+				rc = EXIT_ERROR;
+			break;
+		case 't':
+			if (strcmp(optarg, "algfs") && strcmp(optarg, "fuse.algfs")) {
+				log_err("-t %s: mount.algfs mounts only type algfs", optarg);
+				rc = EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			o->help = 1;
+			break;
+		case 'V':
+			o->version = 1;
+			break;
+		default:
+			log_err("unknown option '-%c'", optopt);
+			rc = EXIT_USAGE;
+			break;
+		}
+	}
+	for (int i = optind; !rc && i < argc; i++)
+		if (fuse_opt_add_arg(args, argv[i]))
+			rc = EXIT_ERROR;
+	return rc;
 }
 
 /* The key for @cfg: from the keyring, or a secret that opens a keyslot. */
@@ -253,118 +408,85 @@ verify:
 	}
 }
 
-/* Daemon mode: the parent's end of the pipe on which the child reports. */
-static int ready_fd = -1;
-
-/* Fork; the parent exits with the child's report, or its exit status if it
- * died first.  Only the child returns. */
-static void fork_and_wait(void)
-{
-	int pfd[2], status;
-	uint8_t rc;
-	pid_t pid;
-	ssize_t n;
-
-	if (pipe2(pfd, O_CLOEXEC)) {
-		log_err("pipe: %s", strerror(errno));
-		exit(EXIT_ERROR);
-	}
-	pid = fork();
-	if (pid < 0) {
-		log_err("fork: %s", strerror(errno));
-		exit(EXIT_ERROR);
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		ready_fd = pfd[1];
-		return;
-	}
-	close(pfd[1]);
-	do
-		n = read(pfd[0], &rc, 1);
-	while (n < 0 && errno == EINTR);
-	if (n == 1)
-		_exit(rc);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status))
-		_exit(WEXITSTATUS(status));
-	log_err("the daemon died of signal %d before mounting", WTERMSIG(status));
-	_exit(EXIT_ERROR);
-}
-
-static void syslog_sink(int level, const char *msg)
-{
-	syslog(level, "%s", msg);
-}
-
-/* Mounted: detach from the terminal and tell the waiting parent. */
-static void detach(void)
-{
-	uint8_t ok = EXIT_OK;
-	int fd;
-
-	if (ready_fd < 0)
-		return;
-	setsid();
-	if (chdir("/"))
-		log_warn("chdir /: %s", strerror(errno));
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	if (write(ready_fd, &ok, 1) != 1)
-		log_warn("cannot tell the parent that the mount is ready: %s", strerror(errno));
-	close(ready_fd);
-	ready_fd = -1;
-}
-
-/*
- * Every inode the kernel remembers holds an O_PATH descriptor here, and the
- * kernel remembers as many as its caches keep: raise the open-file limit as
- * far as allowed (as root, to fs.nr_open), or a big tree fails with EMFILE.
- */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-	unsigned long nr_open = 0;
-	FILE *f;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return;
-	f = fopen("/proc/sys/fs/nr_open", "r");
-	if (f) {
-		if (fscanf(f, "%lu", &nr_open) != 1)
-			nr_open = 0;
-		fclose(f);
-	}
-	if (geteuid() == 0 && nr_open > rl.rlim_max)
-		rl.rlim_max = nr_open;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
-		log_info("open-file limit %llu: a tree with more files than that in the kernel's "
-			 "cache makes lookups fail with EMFILE (raise the hard limit)",
-			 (unsigned long long)rl.rlim_cur);
-}
-
-static int check_dirs(const struct options *o)
+/* Make both paths absolute and canonical (the daemon leaves its working
+ * directory; the mount table and mount(8) compare canonical paths) and
+ * refuse a mount point that cannot be one, or that has this volume on it. */
+static int check_dirs(struct options *o)
 {
 	struct stat st;
+	int err;
 
-	if (stat(o->mountpoint, &st) || !S_ISDIR(st.st_mode)) {
+	o->target = realpath(o->mountpoint, NULL);
+	if (!o->target || stat(o->target, &st) || !S_ISDIR(st.st_mode)) {
 		log_err("mount point %s: %s", o->mountpoint,
-			errno ? strerror(errno) : "not a directory");
+			o->target ? "not a directory" : strerror(errno));
 		return EXIT_MOUNT;
 	}
+	o->source = realpath(o->cipherdir, NULL);
+	if (!o->source) {
+		log_err("%s: %s", o->cipherdir, strerror(errno));
+		return EXIT_CIPHERDIR;
+	}
+	err = td_is_mounted(o->source, o->target);
+	if (err > 0) {
+		log_err("%s is already mounted on %s", o->source, o->target);
+		return EXIT_MOUNT;
+	}
+	if (err < 0)
+		log_warn("cannot read the mount table: %s", strerror(-err));
 	return EXIT_OK;
+}
+
+/* Unlocked: mount, serve until the kernel ends the session, unmount. */
+static int run_session(struct options *o, struct fuse_session *se, struct afs_fs *fs,
+		       struct ac_ctx *ctx)
+{
+	struct td_control ctl = {
+		.se = se,
+		.mountpoint = o->target,
+		.active = &fs->f_active,
+		.idle = o->idle_s,
+	};
+	struct fuse_loop_config *lcfg;
+	int err, rc = EXIT_OK;
+
+	if (fuse_session_mount(se, o->target)) {
+		log_err("cannot mount %s on %s", o->cipherdir, o->mountpoint);
+		return EXIT_MOUNT;
+	}
+	err = td_control_start(&ctl);
+	if (err) {
+		log_err("cannot start the control thread: %s", strerror(-err));
+		fuse_session_unmount(se);
+		return EXIT_ERROR;
+	}
+	/* A signal that came while mounting: handle it as any later one. */
+	if (tu_interrupted())
+		kill(getpid(), tu_interrupted());
+	log_notice("%s mounted on %s (crypto backend: %s)", o->source, o->target,
+		   ac_backend_name(ctx));
+	td_ready();
+	if (o->single) {
+		err = fuse_session_loop(se);
+	} else {
+		lcfg = fuse_loop_cfg_create();
+		if (lcfg) {
+			fuse_loop_cfg_set_clone_fd(lcfg, 0);
+			fuse_loop_cfg_set_idle_threads(lcfg, 10);
+		}
+		err = fuse_session_loop_mt(se, lcfg);
+		fuse_loop_cfg_destroy(lcfg);
+	}
+	afs_content_thread_exit();
+	td_control_stop(&ctl);
+	if (err < 0) {
+		log_err("the FUSE session ended with an error: %s", strerror(-err));
+		rc = EXIT_ERROR;
+	}
+	/* Normally the kernel has unmounted already and this does nothing. */
+	fuse_session_unmount(se);
+	log_notice("%s unmounted from %s", o->source, o->target);
+	return rc;
 }
 
 static int serve(struct options *o, struct fuse_args *args, const struct afs_config *cfg)
@@ -377,12 +499,11 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 		.default_permissions = true,
 	};
 	enum ac_backend_mode mode = AC_BACKEND_AUTO;
-	struct fuse_loop_config *lcfg = NULL;
 	struct fuse_session *se = NULL;
 	struct ac_ctx *ctx = NULL;
 	struct ac_key *mk = NULL;
 	struct afs_fs fs;
-	bool fs_ok = false, mounted = false, handlers = false;
+	bool fs_ok = false;
 	int rc, err;
 
 	if (o->crypto) {
@@ -399,7 +520,7 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 	if (!rc)
 		rc = get_key(o, cfg, ctx, &mk);
 	if (!rc) {
-		err = afs_fs_init(&fs, o->cipherdir, ctx, mk, cfg, &mopts);
+		err = afs_fs_init(&fs, o->source, ctx, mk, cfg, &mopts);
 		fs_ok = true;
 		rc = err ? EXIT_ERROR : EXIT_OK;
 	}
@@ -408,49 +529,9 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 		rc = 128 + tu_interrupted();
 	}
 	if (!rc) {
-		/* From now on a signal unmounts: libfuse's handlers end the
-		 * session loop, and it installs them only over the defaults. */
-		tu_signals_reset();
-		handlers = fuse_set_signal_handlers(se) == 0;
-		if (!handlers)
-			log_warn("cannot install the signal handlers: SIGTERM will not unmount");
-		if (fuse_session_mount(se, o->mountpoint)) {
-			log_err("cannot mount %s on %s", o->cipherdir, o->mountpoint);
-			rc = EXIT_MOUNT;
-		} else {
-			mounted = true;
-		}
+		signal(SIGPIPE, SIG_IGN);
+		rc = run_session(o, se, &fs, ctx);
 	}
-	if (!rc) {
-		if (!o->foreground) {
-			openlog("algfs", LOG_PID, LOG_DAEMON);
-			ac_log_set_sink(syslog_sink);
-		}
-		log_notice("%s mounted on %s (crypto backend: %s)", o->cipherdir, o->mountpoint,
-			   ac_backend_name(ctx));
-		detach();
-		if (o->single) {
-			err = fuse_session_loop(se);
-		} else {
-			lcfg = fuse_loop_cfg_create();
-			if (lcfg) {
-				fuse_loop_cfg_set_clone_fd(lcfg, 0);
-				fuse_loop_cfg_set_idle_threads(lcfg, 10);
-			}
-			err = fuse_session_loop_mt(se, lcfg);
-			fuse_loop_cfg_destroy(lcfg);
-		}
-		afs_content_thread_exit();
-		if (err < 0) {
-			log_err("the FUSE session ended with an error: %s", strerror(-err));
-			rc = EXIT_ERROR;
-		}
-		log_notice("%s unmounted from %s", o->cipherdir, o->mountpoint);
-	}
-	if (mounted)
-		fuse_session_unmount(se);
-	if (handlers)
-		fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
 	if (fs_ok)
 		afs_fs_destroy(&fs);
@@ -459,21 +540,54 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 	return rc;
 }
 
+/* After parsing: everything that can be refused before touching a key. */
+static int check_options(struct options *o)
+{
+	if (o->unknown)
+		return EXIT_USAGE;
+	if (o->nargs != 2) {
+		log_err(o->nargs < 2 ? "CIPHERDIR and MOUNTPOINT are needed"
+				    : "too many arguments: only CIPHERDIR and MOUNTPOINT");
+		if (o->helper)
+			helper_usage(stderr);
+		else
+			usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (o->timeout < 0) {
+		log_err("-o timeout: not a number of seconds");
+		return EXIT_USAGE;
+	}
+	if (o->idle && td_parse_duration(o->idle, &o->idle_s)) {
+		log_err("-o idle=%s: not a duration (90, 90s, 15m, 2h or 1d)", o->idle);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = { .timeout = 1.0 };
 	struct afs_config cfg;
 	char *fsname = NULL, *mountopts = NULL;
+	const char *prog = strrchr(argv[0], '/');
 	int rc;
 
-	tu_start("algfs");
+	prog = prog ? prog + 1 : argv[0];
+	tu_start(strncmp(prog, "mount.", 6) ? "algfs" : "mount.algfs");
+	if (!strncmp(prog, "mount.", 6)) {
+		args = (struct fuse_args)FUSE_ARGS_INIT(0, NULL);
+		rc = helper_args(argc, argv, &o, &args);
+		if (rc)
+			goto out;
+	}
 	if (fuse_opt_parse(&args, &o, opt_spec, opt_proc)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (o.help) {
-		usage(stdout);
+		o.helper ? helper_usage(stdout) : usage(stdout);
 		rc = EXIT_OK;
 		goto out;
 	}
@@ -482,36 +596,28 @@ int main(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (o.nargs != 2) {
-		log_err(o.nargs < 2 ? "CIPHERDIR and MOUNTPOINT are needed"
-				    : "too many arguments: only CIPHERDIR and MOUNTPOINT");
-		usage(stderr);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (o.timeout < 0) {
-		log_err("-o timeout: not a number of seconds");
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	rc = tu_config_read(o.cipherdir, &cfg);
+	rc = check_options(&o);
+	if (!rc)
+		rc = tu_config_read(o.cipherdir, &cfg);
 	if (!rc)
 		rc = check_dirs(&o);
-	if (rc)
+	if (rc || o.fake)
 		goto out;
 	/* What the mount table shows: the volume and our type, fuse.algfs. */
-	if (fuse_opt_add_opt_escaped(&fsname, o.cipherdir) ||
+	if (fuse_opt_add_opt_escaped(&fsname, o.source) ||
 	    asprintf(&mountopts, "-ofsname=%s,subtype=algfs,default_permissions", fsname) < 0 ||
 	    fuse_opt_add_arg(&args, mountopts)) {
 		log_err("out of memory");
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	raise_fd_limit();
+	td_raise_fd_limit();
 	/* New files get the caller's mode and umask (fs/ops_dir.c), not ours. */
 	umask(0);
-	if (!o.foreground)
-		fork_and_wait();
+	if (!o.foreground) {
+		td_log_to_syslog(o.source);
+		td_fork_and_wait();
+	}
 	rc = serve(&o, &args, &cfg);
 out:
 	free(fsname);
@@ -519,10 +625,13 @@ out:
 	fuse_opt_free_args(&args);
 	free(o.cipherdir);
 	free(o.mountpoint);
+	free(o.source);
+	free(o.target);
 	free(o.passfile);
 	free(o.keyfile);
 	free(o.extpass);
 	free(o.keydesc);
 	free(o.crypto);
+	free(o.idle);
 	return rc;
 }
