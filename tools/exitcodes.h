@@ -21,6 +21,7 @@ enum {
 	EXIT_PASSPHRASE = 15, /* no passphrase could be read, or the two differ */
 	EXIT_CRYPTO = 16, /* no usable crypto backend */
 	EXIT_MOUNT = 17, /* algfs: the mount itself failed (mount point, FUSE) */
+	EXIT_INSECURE = 18, /* a key or passphrase file that other users can read or change */
 };
 
 #endif /* ALGFS_EXITCODES_H */

@@ -119,7 +119,8 @@ static void usage(FILE *f)
 	tu_print_options(f, options, NOPTIONS, 1);
 	fprintf(f, "\n"
 		   "Exit status: 0 created; 2 usage; 6 CIPHERDIR not empty or already a volume;\n"
-		   "13 keyring; 15 no passphrase; 16 no crypto backend; 1 other errors.\n"
+		   "13 keyring; 15 no passphrase; 16 no crypto backend; 18 a passfile or keyfile\n"
+		   "others can read; 1 other errors.\n"
 		   "See mkfs.algfs(8).\n");
 }
 

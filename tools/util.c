@@ -258,7 +258,7 @@ static int interrupted_status(void)
 static int open_secret_file(const struct tu_keysrc *ks, int *fdp)
 {
 	struct stat st;
-	int fd = open(ks->ks_arg, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int rc, fd = open(ks->ks_arg, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0) {
 		log_err("%s %s: %s", ks->ks_opt, ks->ks_arg, strerror(errno));
@@ -268,6 +268,12 @@ static int open_secret_file(const struct tu_keysrc *ks, int *fdp)
 		log_err("%s %s: %s", ks->ks_opt, ks->ks_arg, strerror(EISDIR));
 		close(fd);
 		return EXIT_PASSPHRASE;
+	}
+	/* As ssh refuses a private key others can read. */
+	rc = tu_check_private_file(ks->ks_arg, fd, ks->ks_opt);
+	if (rc) {
+		close(fd);
+		return rc;
 	}
 	*fdp = fd;
 	return EXIT_OK;
@@ -570,6 +576,35 @@ int tu_secret_read(const struct tu_keysrc *ks, const char *what, bool confirm,
 	if (rc)
 		tu_secret_free(s);
 	return rc;
+}
+
+int tu_check_private_file(const char *path, int fd, const char *what)
+{
+	const char *sp = what ? " " : "";
+	struct stat st;
+
+	if (!what)
+		what = "";
+	if (fstat(fd, &st) < 0) {
+		log_err("%s%s%s: cannot tell who may read it (%s); refusing it", what, sp, path,
+			strerror(errno));
+		return EXIT_INSECURE;
+	}
+	if (!S_ISREG(st.st_mode))
+		return EXIT_OK;
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		log_err("%s%s%s: owned by uid %u, not by you or root: its owner can change it; "
+			"refusing it",
+			what, sp, path, (unsigned int)st.st_uid);
+		return EXIT_INSECURE;
+	}
+	if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+		log_err("%s%s%s: mode %04o lets other users read or change it; refusing it "
+			"(chmod 600 %s)",
+			what, sp, path, (unsigned int)(st.st_mode & 07777), path);
+		return EXIT_INSECURE;
+	}
+	return EXIT_OK;
 }
 
 /* --- recovery keys --- */

@@ -97,6 +97,20 @@ const char *tu_keysrc_noun(const struct tu_keysrc *ks);
 int tu_secret_read(const struct tu_keysrc *ks, const char *what, bool confirm,
 		   const char *alternatives, struct tu_secret *s);
 
+/**
+ * tu_check_private_file() - refuse a key file that others could read or change
+ * @path: the file's name, for messages
+ * @fd: the file, open: checked with fstat(), so that it is the file read
+ * @what: what named the file, for messages ("--key-blob"), or NULL
+ *
+ * A regular file must be owned by the caller or root and give no read or
+ * write permission to its group or others.  Anything else (a pipe,
+ * /dev/stdin on a terminal) is not checked: it holds no lasting copy.
+ *
+ * Return: an exit status: EXIT_OK, or EXIT_INSECURE with a message.
+ */
+int tu_check_private_file(const char *path, int fd, const char *what);
+
 /* Recovery keys. */
 void tu_recovery_format(const uint8_t key[TU_RECOVERY_LEN], char out[TU_RECOVERY_TEXT_LEN + 1]);
 /* Hex digits in any case; dashes and blanks are ignored.  Return: 0, -EINVAL. */
