@@ -224,7 +224,7 @@ static void shut_down(struct td_control *c, int sig)
 {
 	int err;
 
-	log_notice("%s: unmounting %s", strsignal(sig), c->mountpoint);
+	log_notice("SIG%s: unmounting %s", sigabbrev_np(sig), c->mountpoint);
 	err = td_unmount(c->mountpoint, false);
 	if (err == -EBUSY) {
 		err = td_unmount(c->mountpoint, true);
