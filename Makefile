@@ -7,7 +7,8 @@
 #                        in QEMU guests with Linux 6.12 and 6.1
 #   make deps            install the Debian build and test dependencies (root)
 #   make install         PREFIX=/usr/local DESTDIR= (and make uninstall)
-#   make demo            build, then show AF_ALG on the host and in a guest
+#   make demo            install, then show a volume at work in a guest with
+#                        AF_ALG and here, left mounted on /var/tmp/algfs-demo
 #   make clean
 
 PREFIX		?= /usr/local
@@ -158,15 +159,18 @@ asan:
 check: all asan
 	tests/check-all
 
-# The main job, for now: what the kernel crypto API answers here and in the
-# test bed's guest, and a volume created, unlocked and locked in both.
-demo: all
+# The main job: install, then show algfs at work inside the test bed's guest
+# (the kernel's AF_ALG backend, then unmounted) and on this machine, where the
+# demo volume stays mounted on /var/tmp/algfs-demo/plain.
+DEMODIR		?= /var/tmp/algfs-demo
+
+demo: install
+	@echo "== A QEMU guest with AF_ALG (tests/vm/run --kernel 6.12)"
+	-@tests/vm/run --kernel 6.12 -- sh -c 'build/afalg-probe kat && tests/demo'
+	@echo
 	@echo "== This machine, Linux $$(uname -r)"
 	@$(BUILDDIR)/afalg-probe kat || echo "(afalg-probe: exit status $$?)"
-	@tests/demo
-	@echo
-	@echo "== A QEMU guest with AF_ALG (tests/vm/run --kernel 6.12)"
-	@tests/vm/run --kernel 6.12 -- sh -c 'build/afalg-probe kat && tests/demo'
+	@tests/demo --keep $(DEMODIR)
 
 # mount.algfs is algfs itself (it reads mount(8)'s command line when called
 # by that name), copied rather than linked so that it works from any DESTDIR.
