@@ -72,7 +72,7 @@ static void syslog_sink(int level, const char *msg)
 	syslog(level, "%s: %s", log_volume, msg);
 	/* The terminal hears of problems only, as from any mount. */
 	if (level <= LOG_WARNING && atomic_load_explicit(&log_stderr_too, memory_order_relaxed))
-		fprintf(stderr, "algfs: %s\n", msg);
+		fprintf(stderr, "%s: %s\n", program_invocation_short_name, msg);
 }
 
 void td_log_to_syslog(const char *volume)
