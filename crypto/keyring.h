@@ -23,9 +23,12 @@ int ac_keyring_parse(const char *spec, int32_t *id);
 
 /**
  * ac_keyring_add() - add a key, or update the key of that type and name
- * @type: "logon" or "user"
+ * @type: "logon" or "user"; or "encrypted" or "trusted", with the payload
+ *        "load BLOB" (a blob saved with keyctl pipe), which never updates
  *
- * Return: the key's serial, or -errno (-EDQUOT: keyring quota, -EACCES).
+ * Return: the key's serial, or -errno (-EDQUOT: keyring quota, -EACCES;
+ * for "load": -ENODEV no such key type, -ENOKEY the blob's master key is
+ * missing, -EINVAL a bad blob or another master key).
  */
 int32_t ac_keyring_add(const char *type, const char *desc, const uint8_t *payload, size_t len,
 		       int32_t keyring);

@@ -13,9 +13,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exitcodes.h"
 #include "keyring.h"
@@ -51,6 +53,7 @@ enum {
 	OPT_RECOVERY,
 	OPT_RECOVERY_FILE,
 	OPT_KEYRING,
+	OPT_KEY_BLOB,
 	OPT_NEW_PASSFILE,
 	OPT_NEW_EXTPASS,
 	OPT_NEW_KEYFILE,
@@ -80,6 +83,9 @@ static const struct tu_option options[] = {
 	{ "keyring", 0, "KEYRING", OPT_KEYRING, C(UNLOCK),
 	  "the keyring to add the key to: @u (the user keyring, default), @s, @us, @p, @t or "
 	  "a keyring's serial number" },
+	{ "key-blob", 0, "FILE", OPT_KEY_BLOB, C(UNLOCK),
+	  "load the \"encrypted\" or \"trusted\" kernel key saved in FILE (keyctl pipe): the "
+	  "master key of a volume made with mkfs.algfs --keyring" },
 	{ "new-passfile", 0, "FILE", OPT_NEW_PASSFILE, C_NEW,
 	  "the new passphrase is the first line of FILE" },
 	{ "new-extpass", 0, "CMD", OPT_NEW_EXTPASS, C_NEW,
@@ -122,6 +128,7 @@ struct ctl {
 	const char *dir;
 	struct tu_keysrc ks; /* the current secret */
 	struct tu_keysrc newks; /* the new one: passwd, add-key */
+	const char *key_blob; /* unlock --key-blob FILE */
 	bool new_recovery;
 	uint32_t t_cost, m_cost, lanes; /* given on the command line, or 0 */
 	const char *keyring_spec;
@@ -319,6 +326,281 @@ static int read_new_secret(struct ctl *c, struct tu_secret *s)
 	return tu_secret_read(&c->newks, what, true, "--new-passfile or --new-extpass", s);
 }
 
+/* The daemon searches as this session does: say so if it would not find @desc. */
+static void check_findable(const struct ctl *c, const char *desc)
+{
+	if (ac_keyring_search(desc) < 0)
+		log_warn("this session cannot find the key in %s (its session keyring does not "
+			 "link it): a mount started from here will not find it either; link it "
+			 "(keyctl link %s @s) or use --keyring @s",
+			 c->keyring_spec, c->keyring_spec);
+}
+
+/* --- unlock --key-blob: a saved "encrypted" or "trusted" kernel key --- */
+
+/* The largest blob read: the kernel's largest encrypted key (4096 bytes) is
+ * saved as about 8.3 KB of text, a trusted key as at most 1024 hex digits. */
+#define KEY_BLOB_MAX 16384
+#define LOAD_CMD "load "
+
+struct key_blob {
+	char *kb_buf; /* add_key()'s payload: LOAD_CMD and the blob, locked memory */
+	size_t kb_len; /* without the blob's trailing blanks */
+	const char *kb_type; /* "encrypted" or "trusted" */
+	const char *kb_master; /* encrypted: its master key's description, in kb_buf */
+	int kb_master_len;
+};
+
+/*
+ * Which kernel key type the blob @b (@len bytes, NUL-terminated) was saved
+ * from: an "encrypted" key's starts with its format and its master key
+ * ("default user:kmk 32 HEX"), a "trusted" key's is hex digits only.
+ */
+static int parse_key_blob(const char *path, const char *b, size_t len, struct key_blob *kb)
+{
+	static const char *const formats[] = { "default ", "ecryptfs ", "enc32 " };
+	const char *m = NULL;
+
+	for (size_t i = 0; i < len; i++)
+		if (!isprint((unsigned char)b[i]))
+			goto bad;
+	if (strspn(b, "0123456789abcdefABCDEF") == len) {
+		kb->kb_type = "trusted";
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]) && !m; i++)
+		if (!strncmp(b, formats[i], strlen(formats[i])))
+			m = b + strlen(formats[i]);
+	if (!m || (strncmp(m, "user:", 5) && strncmp(m, "trusted:", 8)))
+		goto bad;
+	if (!strncmp(b, "ecryptfs ", 9)) {
+		log_err("--key-blob %s: an \"encrypted\" key of the ecryptfs format, which the "
+			"kernel loads only under a description of 16 hex digits, never as an algfs "
+			"key",
+			path);
+		return EXIT_WRONG_KEY;
+	}
+	kb->kb_type = "encrypted";
+	kb->kb_master = m;
+	kb->kb_master_len = (int)strcspn(m, " ");
+	return EXIT_OK;
+bad:
+	log_err("--key-blob %s: not a saved \"encrypted\" or \"trusted\" kernel key (keyctl "
+		"pipe writes an encrypted key as \"default user:NAME 32 HEX\", a trusted key as "
+		"hex digits)",
+		path);
+	return EXIT_WRONG_KEY;
+}
+
+/* Read @path into kb->kb_buf, after LOAD_CMD, and tell its type. */
+static int read_key_blob(const char *path, struct key_blob *kb)
+{
+	const size_t off = strlen(LOAD_CMD);
+	size_t len = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		log_err("--key-blob %s: %s", path, strerror(errno));
+		return EXIT_PASSPHRASE;
+	}
+	rc = tu_check_private_file(path, fd, "--key-blob");
+	if (!rc) {
+		kb->kb_buf = ac_secure_alloc(off + KEY_BLOB_MAX + 2);
+		if (!kb->kb_buf) {
+			log_err("cannot allocate locked memory for the key blob: %s",
+				strerror(errno));
+			rc = EXIT_ERROR;
+		}
+	}
+	while (!rc && len <= KEY_BLOB_MAX) {
+		ssize_t n = read(fd, kb->kb_buf + off + len, KEY_BLOB_MAX + 1 - len);
+
+		if (n > 0) {
+			len += (size_t)n;
+		} else if (n == 0) {
+			break;
+		} else if (errno != EINTR) {
+			log_err("--key-blob %s: %s", path, strerror(errno));
+			rc = EXIT_PASSPHRASE;
+		} else if (tu_interrupted()) {
+			rc = 128 + tu_interrupted();
+		}
+	}
+	close(fd);
+	if (rc)
+		return rc;
+	if (len > KEY_BLOB_MAX) {
+		log_err("--key-blob %s: larger than %d bytes: not a saved kernel key", path,
+			KEY_BLOB_MAX);
+		return EXIT_WRONG_KEY;
+	}
+	while (len && isspace((unsigned char)kb->kb_buf[off + len - 1]))
+		len--;
+	if (!len) {
+		log_err("--key-blob %s: the file is empty", path);
+		return EXIT_PASSPHRASE;
+	}
+	memcpy(kb->kb_buf, LOAD_CMD, off);
+	kb->kb_len = off + len;
+	kb->kb_buf[kb->kb_len] = '\0';
+	return parse_key_blob(path, kb->kb_buf + off, len, kb);
+}
+
+/* An encrypted or trusted key's bytes cannot be read: only AF_ALG keyed by
+ * serial can use it, here as in the daemon. */
+static int check_backend(struct ctl *c, const char *type)
+{
+	const char *why;
+	unsigned int caps;
+	int rc;
+
+	rc = tu_crypto_init(c->mode, &c->ctx);
+	if (rc)
+		return rc;
+	caps = ac_caps(c->ctx);
+	if (caps & AC_CAP_KEYS_IN_KERNEL)
+		return EXIT_OK;
+	why = caps & AC_CAP_KERNEL_IMPL
+		      ? "this kernel lacks ALG_SET_KEY_BY_KEY_SERIAL"
+		      : "the user crypto backend (OpenSSL) is in use (see --verbose)";
+	log_err("a kernel \"%s\" key can only be used by the crypto backend keying AF_ALG by "
+		"serial (ALG_SET_KEY_BY_KEY_SERIAL, Linux 6.2), and %s: neither algfsctl nor "
+		"algfs can use the key here",
+		type, why);
+	return EXIT_CRYPTO;
+}
+
+/* Why the kernel would not add the key: @err from add_key(). */
+static void report_load_error(const struct ctl *c, const struct key_blob *kb, const char *desc,
+			      int err)
+{
+	const int n = kb->kb_master_len;
+	const char *m = kb->kb_master;
+
+	switch (err) {
+	case -ENODEV:
+	case -ENOPKG:
+		log_err("cannot load --key-blob %s: this kernel has no \"%s\" keys (%s)",
+			c->key_blob, kb->kb_type,
+			m ? "CONFIG_ENCRYPTED_KEYS" : "CONFIG_TRUSTED_KEYS, and a TPM or TEE");
+		return;
+	case -ENOKEY:
+	case -EKEYREVOKED:
+	case -EKEYEXPIRED:
+		if (!m)
+			break;
+		log_err("cannot load --key-blob %s: the master key '%.*s' that it names is %s",
+			c->key_blob, n, m,
+			err == -ENOKEY ? "not in the keyring (or not in one this session searches)"
+			: err == -EKEYREVOKED ? "revoked"
+					      : "expired");
+		return;
+	case -EINVAL:
+		if (m)
+			log_err("the kernel refused the \"encrypted\" key in --key-blob %s: the "
+				"master key '%.*s' in the keyring is not the one it was saved "
+				"with, or the blob is damaged (the kernel log says which)",
+				c->key_blob, n, m);
+		else
+			log_err("the kernel refused the \"trusted\" key in --key-blob %s: it was "
+				"sealed by another TPM or with other options, or the blob is "
+				"damaged (the kernel log says which)",
+				c->key_blob);
+		return;
+	}
+	log_err("cannot add the \"%s\" key '%s' from --key-blob %s to the keyring %s: %s",
+		kb->kb_type, desc, c->key_blob, c->keyring_spec, strerror(-err));
+}
+
+/* Is the key just added as @serial this volume's master key? */
+static int verify_loaded(struct ctl *c, int32_t serial)
+{
+	int err;
+
+	err = ac_key_from_keyring(c->ctx, AC_ALG_HMAC, serial, &c->key);
+	if (err) {
+		log_err("cannot use the key loaded from %s: %s", c->key_blob, strerror(-err));
+		return tu_exit_status(err);
+	}
+	err = afs_config_verify(&c->cfg, c->key);
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case -EKEYREJECTED:
+		log_err("--key-blob %s holds another key, not the master key of %s (the key-check "
+			"value differs)",
+			c->key_blob, c->dir);
+		return EXIT_WRONG_KEY;
+	case -EBADMSG:
+		log_err("%s/%s failed its authentication with the key from %s: it was changed "
+			"after it was written",
+			c->dir, AFS_CONF_NAME, c->key_blob);
+		return EXIT_TAMPERED;
+	default:
+		log_err("cannot authenticate %s/%s: %s", c->dir, AFS_CONF_NAME, strerror(-err));
+		return tu_exit_status(err);
+	}
+}
+
+/*
+ * Add the key saved in c->key_blob as algfs:<uuid>, of its own type, and
+ * keep it only if it authenticates algfs.conf.  The kernel decrypts or
+ * unseals it; its bytes never reach this process.
+ */
+static int unlock_key_blob(struct ctl *c)
+{
+	char desc[AFS_KEYDESC_LEN + 1], list[256];
+	struct key_blob kb = { 0 };
+	int32_t serial;
+	int err, rc;
+
+	if (!c->cfg.keyring_only) {
+		slot_list(&c->cfg, list, sizeof(list));
+		log_err("--key-blob is for volumes made with mkfs.algfs --keyring, and %s has "
+			"keyslots (%s): unlock it with a passphrase, keyfile or recovery key",
+			c->dir, list);
+		return EXIT_USAGE;
+	}
+	afs_key_description(&c->cfg, desc);
+	rc = read_key_blob(c->key_blob, &kb);
+	if (!rc)
+		rc = check_backend(c, kb.kb_type);
+	/* A "load" never replaces a key: say why rather than let it fail. */
+	if (!rc && ac_keyring_search(desc) >= 0) {
+		log_err("the key '%s' is already in the keyring: %s is unlocked (algfsctl lock "
+			"removes the key)",
+			desc, c->dir);
+		rc = EXIT_REFUSED;
+	}
+	if (!rc && tu_interrupted())
+		rc = 128 + tu_interrupted();
+	if (rc)
+		goto out;
+	serial =
+		ac_keyring_add(kb.kb_type, desc, (const uint8_t *)kb.kb_buf, kb.kb_len, c->keyring);
+	if (serial < 0) {
+		report_load_error(c, &kb, desc, serial);
+		rc = EXIT_KEYRING;
+		goto out;
+	}
+	rc = verify_loaded(c, serial);
+	if (rc) {
+		err = ac_keyring_invalidate(serial);
+		if (err)
+			log_err("cannot remove the key '%s' again: %s", desc, strerror(-err));
+		goto out;
+	}
+	log_notice("added \"%s\" key %s from %s to %s: the kernel crypto backend uses it by "
+		   "serial, so the master key never leaves the kernel",
+		   kb.kb_type, desc, c->key_blob, c->keyring_spec);
+	check_findable(c, desc);
+	printf("%s\n", desc);
+out:
+	ac_secure_free(kb.kb_buf);
+	return rc;
+}
+
 /* --- the commands --- */
 
 static int cmd_unlock(struct ctl *c)
@@ -329,6 +611,8 @@ static int cmd_unlock(struct ctl *c)
 	int32_t serial;
 	int rc;
 
+	if (c->key_blob)
+		return unlock_key_blob(c);
 	if (c->cfg.keyring_only)
 		return refuse_keyring_only(c);
 	rc = open_volume(c);
@@ -358,12 +642,7 @@ static int cmd_unlock(struct ctl *c)
 		log_notice("keyslot %d opened; added \"user\" key %s to %s: the user crypto "
 			   "backend (OpenSSL) must read the key, which a logon key forbids",
 			   c->opened, desc, c->keyring_spec);
-	/* The daemon searches as this session does: say so if it would not find it. */
-	if (ac_keyring_search(desc) < 0)
-		log_warn("this session cannot find the key in %s (its session keyring does not "
-			 "link it): a mount started from here will not find it either; link it "
-			 "(keyctl link %s @s) or use --keyring @s",
-			 c->keyring_spec, c->keyring_spec);
+	check_findable(c, desc);
 	printf("%s\n", desc);
 	return EXIT_OK;
 }
@@ -662,7 +941,8 @@ static int cmd_info(struct ctl *c)
 }
 
 static const struct command commands[NCMDS] = {
-	[CMD_UNLOCK] = { "unlock", "[--keyring KEYRING] [SECRET OPTION] CIPHERDIR",
+	[CMD_UNLOCK] = { "unlock",
+			 "[--keyring KEYRING] [SECRET OPTION | --key-blob FILE] CIPHERDIR",
 			 "put the master key into the kernel keyring, for mounting", cmd_unlock },
 	[CMD_LOCK] = { "lock", "CIPHERDIR", "remove the master key from the kernel keyring",
 		       cmd_lock },
@@ -697,7 +977,8 @@ static void usage(FILE *f, const struct command *cmd, unsigned int mask)
 	fprintf(f, "\n"
 		   "Exit status: 0 done; 2 usage; 6 not a volume; 7 algfs.conf damaged;\n"
 		   "8 algfs.conf tampered with; 12 wrong key; 13 keyring; 14 refused;\n"
-		   "15 no passphrase; 16 no crypto backend; 1 other errors.\n"
+		   "15 no passphrase; 16 no crypto backend; 18 a key or passphrase file\n"
+		   "others can read; 1 other errors.\n"
 		   "See algfsctl(8).\n");
 }
 
@@ -755,6 +1036,13 @@ static int parse_option(struct ctl *c, int opt, const char *arg, char **argv)
 			return EXIT_USAGE;
 		}
 		c->keyring_spec = arg;
+		return EXIT_OK;
+	case OPT_KEY_BLOB:
+		if (c->key_blob) {
+			log_err("--key-blob given twice: give one key blob");
+			return EXIT_USAGE;
+		}
+		c->key_blob = arg;
 		return EXIT_OK;
 	case OPT_ARGON2_TIME:
 	case OPT_ARGON2_MEMORY:
@@ -825,6 +1113,10 @@ static int parse_args(int argc, char **argv, struct ctl *c)
 		rc = parse_option(c, opt, optarg, argv);
 	if (rc)
 		return rc;
+	if (c->key_blob && c->ks.ks_set) {
+		log_err("--key-blob and %s both name the key: give one of them", c->ks.ks_opt);
+		return EXIT_USAGE;
+	}
 	if (!c->cmd) {
 		log_err("no command given (see " PROG " --help)");
 		return EXIT_USAGE;
