@@ -61,8 +61,8 @@ static const struct tu_option options[] = {
 	{ "keyfile", 0, "FILE", OPT_KEYFILE, 1,
 	  "use every byte of FILE as the key (a keyfile keyslot; at most 1 MiB)" },
 	{ "keyring", 0, "DESC", OPT_KEYRING, 1,
-	  "use the key DESC already in the kernel keyring (a user or logon key) as the master "
-	  "key: no keyslot, no recovery key" },
+	  "use the key DESC already in the kernel keyring (a user, logon, encrypted or trusted "
+	  "key) as the master key: no keyslot, no recovery key" },
 	{ "block-size", 0, "SIZE", OPT_BLOCK_SIZE, 1,
 	  "content block size in bytes, a power of two from 4096 to 65536 (4K to 64K; "
 	  "default 4096)" },
