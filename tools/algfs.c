@@ -313,6 +313,16 @@ static int helper_args(int argc, char **argv, struct options *o, struct fuse_arg
 	return rc;
 }
 
+static bool have_terminal(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /* The key for @cfg: from the keyring, or a secret that opens a keyslot. */
 static int get_key(const struct options *o, const struct afs_config *cfg, struct ac_ctx *ctx,
 		   struct ac_key **keyp)
@@ -349,17 +359,21 @@ static int get_key(const struct options *o, const struct afs_config *cfg, struct
 					       : "");
 			return EXIT_KEYRING;
 		}
+		/* At boot, from mount -a or a script: say what is missing. */
+		if (!have_terminal()) {
+			log_err("no key for %s: %s is not in the kernel keyring (algfsctl unlock or "
+				"algfs-unlock@.service puts it there), and there is no terminal to "
+				"ask for the passphrase on (-o passfile=, keyfile= or extpass= "
+				"name other sources)",
+				o->cipherdir, desc);
+			return EXIT_KEYRING;
+		}
 		tu_keysrc_set(&ks, TU_SRC_TTY, NULL, "the terminal");
 	}
 	snprintf(what, sizeof(what), "Passphrase for %s", o->cipherdir);
 	rc = tu_secret_read(&ks, what, false, "-o passfile=, -o extpass= or -o keyfile=", &secret);
-	if (rc) {
-		if (ks.ks_src == TU_SRC_TTY)
-			log_err("nor is the key %s in the kernel keyring (algfsctl unlock puts it "
-				"there)",
-				desc);
+	if (rc)
 		return rc;
-	}
 	mk = ac_secure_alloc(AC_KEY_LEN);
 	if (!mk) {
 		log_err("cannot allocate locked memory for the key: %s", strerror(errno));
@@ -463,8 +477,7 @@ static int run_session(struct options *o, struct fuse_session *se, struct afs_fs
 	/* A signal that came while mounting: handle it as any later one. */
 	if (tu_interrupted())
 		kill(getpid(), tu_interrupted());
-	log_notice("%s mounted on %s (crypto backend: %s)", o->source, o->target,
-		   ac_backend_name(ctx));
+	log_notice("mounted on %s (crypto backend: %s)", o->target, ac_backend_name(ctx));
 	td_ready();
 	if (o->single) {
 		err = fuse_session_loop(se);
@@ -485,7 +498,7 @@ static int run_session(struct options *o, struct fuse_session *se, struct afs_fs
 	}
 	/* Normally the kernel has unmounted already and this does nothing. */
 	fuse_session_unmount(se);
-	log_notice("%s unmounted from %s", o->source, o->target);
+	log_notice("unmounted from %s", o->target);
 	return rc;
 }
 
