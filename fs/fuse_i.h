@@ -57,6 +57,9 @@ struct afs_inode {
 	/* Its last name was removed: lookups pass it by (the backing inode
 	 * number may be reused at once, as files keep no descriptor). */
 	bool i_dead;
+	/* Removals of its last name in flight (afs_inode_remove_begin()):
+	 * lookups of its number wait for them, same lock. */
+	unsigned int i_removing;
 
 	/*
 	 * How to reach the backing file.  Directories, and files with more
@@ -116,6 +119,7 @@ struct afs_fs {
 
 	struct afs_inode f_root;
 	pthread_mutex_t f_table_lock;
+	pthread_cond_t f_removed; /* an i_removing went down */
 	struct afs_inode **f_table;
 	size_t f_table_size; /* buckets, a power of two */
 	size_t f_count;
@@ -144,8 +148,15 @@ void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n);
  * afs_inode_fd_put() closes.  -ESTALE when the file is no longer there. */
 int afs_inode_fd(struct afs_fs *fs, struct afs_inode *inode);
 void afs_inode_fd_put(struct afs_inode *inode, int fd);
-/* The last name of the backing file (@dev, @ino) was removed. */
-void afs_inode_unlinked(struct afs_fs *fs, dev_t dev, ino_t ino);
+/*
+ * The last name of the backing file (@dev, @ino) is about to be removed:
+ * call before unlinkat() or renameat() over it, and afs_inode_remove_end()
+ * after, with whether it is gone.  In between, its number may already be
+ * reused by a new file; lookups of that number wait, so that the new file
+ * never gets the old record.  Returns the record to pass on (or NULL).
+ */
+struct afs_inode *afs_inode_remove_begin(struct afs_fs *fs, dev_t dev, ino_t ino);
+void afs_inode_remove_end(struct afs_fs *fs, struct afs_inode *inode, bool gone);
 /* A rename moved the backing file (@dev, @ino) to @disk in @dir. */
 void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *dir,
 		     const char *disk);

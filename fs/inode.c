@@ -232,15 +232,37 @@ static bool pin(struct afs_inode *inode, int fd)
 	return done;
 }
 
-void afs_inode_unlinked(struct afs_fs *fs, dev_t dev, ino_t ino)
+struct afs_inode *afs_inode_remove_begin(struct afs_fs *fs, dev_t dev, ino_t ino)
 {
 	struct afs_inode *inode;
 
 	pthread_mutex_lock(&fs->f_table_lock);
 	inode = find_locked(fs, dev, ino);
-	if (inode && inode != &fs->f_root)
-		inode->i_dead = true;
+	if (inode == &fs->f_root) {
+		inode = NULL;
+	} else if (inode) {
+		inode->i_removing++;
+		inode->i_iref++; /* kept until afs_inode_remove_end() */
+	}
 	pthread_mutex_unlock(&fs->f_table_lock);
+	return inode;
+}
+
+void afs_inode_remove_end(struct afs_fs *fs, struct afs_inode *inode, bool gone)
+{
+	struct afs_inode *freelist = NULL;
+
+	if (!inode)
+		return;
+	pthread_mutex_lock(&fs->f_table_lock);
+	if (gone)
+		inode->i_dead = true;
+	inode->i_removing--;
+	inode->i_iref--;
+	release_locked(fs, inode, &freelist);
+	pthread_cond_broadcast(&fs->f_removed);
+	pthread_mutex_unlock(&fs->f_table_lock);
+	free_list(freelist);
 }
 
 void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *dir,
@@ -325,7 +347,9 @@ int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *
 
 	pthread_mutex_lock(&fs->f_table_lock);
 	b = bucket(fs, st.st_dev, st.st_ino);
-	inode = find_locked(fs, st.st_dev, st.st_ino);
+	/* A removal of that number in flight: is this the same file? */
+	while ((inode = find_locked(fs, st.st_dev, st.st_ino)) && inode->i_removing)
+		pthread_cond_wait(&fs->f_removed, &fs->f_table_lock);
 	if (inode) {
 		inode->i_nlookup++;
 	} else {

@@ -311,22 +311,25 @@ void afs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *dir = afs_inode_get(fs, parent);
+	struct afs_inode *last = NULL;
 	struct afs_dname dn;
-	int err;
-
 	struct stat st;
+	int err;
 
 	err = afs_dname(fs, dir, name, &dn);
 	if (err == -EPERM)
 		err = -ENOENT;
-	if (!err && (fstatat(dir->i_fd, dn.d_disk, &st, AT_SYMLINK_NOFOLLOW) ||
-		     unlinkat(dir->i_fd, dn.d_disk, 0)))
+	if (!err && fstatat(dir->i_fd, dn.d_disk, &st, AT_SYMLINK_NOFOLLOW))
 		err = -errno;
 	if (!err) {
-		afs_dname_sidecar_del(dir->i_fd, &dn);
 		if (st.st_nlink <= 1)
-			afs_inode_unlinked(fs, st.st_dev, st.st_ino);
+			last = afs_inode_remove_begin(fs, st.st_dev, st.st_ino);
+		if (unlinkat(dir->i_fd, dn.d_disk, 0))
+			err = -errno;
+		afs_inode_remove_end(fs, last, !err);
 	}
+	if (!err)
+		afs_dname_sidecar_del(dir->i_fd, &dn);
 	afs_reply_err(req, err);
 }
 
@@ -412,6 +415,7 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *dir = afs_inode_get(fs, parent), *ndir = afs_inode_get(fs, newparent);
+	struct afs_inode *last = NULL;
 	struct saved_iv s = { .dfd = -1 };
 	struct afs_dname on, nn;
 	struct stat ost, nst;
@@ -462,15 +466,16 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 		err = afs_dname_sidecar_add(fs, ndir->i_fd, &nn);
 		new_sidecar = !err;
 	}
+	if (!err && replaced && !S_ISDIR(nst.st_mode) && nst.st_nlink <= 1)
+		last = afs_inode_remove_begin(fs, nst.st_dev, nst.st_ino);
 	if (!err && renameat2(dir->i_fd, on.d_disk, ndir->i_fd, nn.d_disk, flags))
 		err = -errno;
+	afs_inode_remove_end(fs, last, !err);
 	if (err) {
 		if (new_sidecar)
 			undo_sidecar(ndir->i_fd, &nn);
 		iv_restore(&s);
 	} else {
-		if (replaced && !S_ISDIR(nst.st_mode) && nst.st_nlink <= 1)
-			afs_inode_unlinked(fs, nst.st_dev, nst.st_ino);
 		afs_inode_moved(fs, ost.st_dev, ost.st_ino, ndir, nn.d_disk);
 		/* (rename between two links of one file leaves both) */
 		if (on.d_long && !exists(dir->i_fd, on.d_disk))
