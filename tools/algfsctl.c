@@ -13,11 +13,9 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "exitcodes.h"
 #include "keyring.h"
@@ -392,59 +390,47 @@ bad:
 	return EXIT_WRONG_KEY;
 }
 
-/* Read @path into kb->kb_buf, after LOAD_CMD, and tell its type. */
+/* Read @path into kb->kb_buf, after LOAD_CMD, and tell its type.  The
+ * file is read as a keyfile is: only a private one, into locked memory. */
 static int read_key_blob(const char *path, struct key_blob *kb)
 {
 	const size_t off = strlen(LOAD_CMD);
-	size_t len = 0;
-	int fd, rc;
+	struct tu_keysrc ks = { 0 };
+	struct tu_secret file = { 0 };
+	size_t len;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		log_err("--key-blob %s: %s", path, strerror(errno));
-		return EXIT_PASSPHRASE;
-	}
-	rc = tu_check_private_file(path, fd, "--key-blob");
-	if (!rc) {
-		kb->kb_buf = ac_secure_alloc(off + KEY_BLOB_MAX + 2);
+	tu_keysrc_set(&ks, TU_SRC_KEYFILE, path, "--key-blob");
+	rc = tu_secret_read(&ks, NULL, false, NULL, &file);
+	if (rc)
+		return rc;
+	len = file.s_len;
+	while (len && isspace((unsigned char)file.s_buf[len - 1]))
+		len--;
+	if (len > KEY_BLOB_MAX) {
+		log_err("--key-blob %s: larger than %d bytes: not a saved kernel key", path,
+			KEY_BLOB_MAX);
+		rc = EXIT_WRONG_KEY;
+	} else if (!len) {
+		log_err("--key-blob %s: the file is empty", path);
+		rc = EXIT_PASSPHRASE;
+	} else {
+		kb->kb_buf = ac_secure_alloc(off + len + 1);
 		if (!kb->kb_buf) {
 			log_err("cannot allocate locked memory for the key blob: %s",
 				strerror(errno));
 			rc = EXIT_ERROR;
 		}
 	}
-	while (!rc && len <= KEY_BLOB_MAX) {
-		ssize_t n = read(fd, kb->kb_buf + off + len, KEY_BLOB_MAX + 1 - len);
-
-		if (n > 0) {
-			len += (size_t)n;
-		} else if (n == 0) {
-			break;
-		} else if (errno != EINTR) {
-			log_err("--key-blob %s: %s", path, strerror(errno));
-			rc = EXIT_PASSPHRASE;
-		} else if (tu_interrupted()) {
-			rc = 128 + tu_interrupted();
-		}
+	if (!rc) {
+		memcpy(kb->kb_buf, LOAD_CMD, off);
+		memcpy(kb->kb_buf + off, file.s_buf, len);
+		kb->kb_len = off + len;
+		kb->kb_buf[kb->kb_len] = '\0';
+		rc = parse_key_blob(path, kb->kb_buf + off, len, kb);
 	}
-	close(fd);
-	if (rc)
-		return rc;
-	if (len > KEY_BLOB_MAX) {
-		log_err("--key-blob %s: larger than %d bytes: not a saved kernel key", path,
-			KEY_BLOB_MAX);
-		return EXIT_WRONG_KEY;
-	}
-	while (len && isspace((unsigned char)kb->kb_buf[off + len - 1]))
-		len--;
-	if (!len) {
-		log_err("--key-blob %s: the file is empty", path);
-		return EXIT_PASSPHRASE;
-	}
-	memcpy(kb->kb_buf, LOAD_CMD, off);
-	kb->kb_len = off + len;
-	kb->kb_buf[kb->kb_len] = '\0';
-	return parse_key_blob(path, kb->kb_buf + off, len, kb);
+	tu_secret_free(&file);
+	return rc;
 }
 
 /* An encrypted or trusted key's bytes cannot be read: only AF_ALG keyed by
