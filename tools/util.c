@@ -63,16 +63,6 @@ void tu_signals_init(void)
 	}
 }
 
-void tu_signals_reset(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction old;
-
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == on_signal)
-			signal(sigs[i], SIG_DFL);
-}
-
 int tu_interrupted(void)
 {
 	return caught_signal;

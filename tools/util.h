@@ -173,9 +173,6 @@ void tu_signals_init(void);
 /* What every tool does first: log as @prog at notice level, no core dumps,
  * the signal handlers. */
 void tu_start(const char *prog);
-/* Give SIGINT, SIGTERM and SIGHUP their default action again (a daemon
- * whose event loop installs its own: libfuse keeps handlers it finds). */
-void tu_signals_reset(void);
 /* The signal that arrived, or 0. */
 int tu_interrupted(void);
 /* Die of the signal that arrived, as a shell expects (128 + N). */
