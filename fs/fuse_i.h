@@ -18,7 +18,7 @@
 #ifndef ALGFS_FUSE_I_H
 #define ALGFS_FUSE_I_H
 
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 
 #include <fuse_lowlevel.h>
 #include <pthread.h>

@@ -9,7 +9,7 @@
  *
  *   hellofs MOUNTPOINT [-f] [-o OPTIONS]
  */
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
