@@ -215,26 +215,47 @@ static int plain_size(struct afs_fs *fs, uint64_t csize, uint64_t *psize)
 	return 1;
 }
 
-int afs_content_size(struct afs_fs *fs, int fd, uint64_t *psize)
+int afs_content_plain_size(struct afs_fs *fs, uint64_t csize, uint64_t *psize)
 {
-	struct stat st;
-	int err;
-
-	if (fstat(fd, &st))
-		return -errno;
-	err = plain_size(fs, (uint64_t)st.st_size, psize);
-	return err < 0 ? err : 0;
+	return plain_size(fs, csize, psize);
 }
 
-static int csize_of(int fd, uint64_t *csize)
+/*
+ * The size on disk.  While the file is open, only this daemon changes it,
+ * under i_rw, so it is kept in i_csize (AFS_CSIZE_UNKNOWN when not known)
+ * and a read or write costs no fstat().
+ */
+static int csize_of(struct afs_inode *inode, int fd, uint64_t *csize)
 {
 	struct stat st;
 
-	*csize = 0;
-	if (fstat(fd, &st))
+	*csize = atomic_load_explicit(&inode->i_csize, memory_order_relaxed);
+	if (*csize != AFS_CSIZE_UNKNOWN)
+		return 0;
+	if (fstat(fd, &st)) {
+		*csize = 0;
 		return -errno;
+	}
 	*csize = (uint64_t)st.st_size;
+	if (inode->i_nopen)
+		atomic_store_explicit(&inode->i_csize, *csize, memory_order_relaxed);
 	return 0;
+}
+
+/* After a change of the size on disk (exclusive i_rw): what it is now, or
+ * AFS_CSIZE_UNKNOWN after a failure left it unsure. */
+static void csize_set(struct afs_inode *inode, uint64_t csize)
+{
+	atomic_store_explicit(&inode->i_csize, inode->i_nopen ? csize : AFS_CSIZE_UNKNOWN,
+			      memory_order_relaxed);
+}
+
+static void csize_grow(struct afs_inode *inode, uint64_t end)
+{
+	uint64_t c = atomic_load_explicit(&inode->i_csize, memory_order_relaxed);
+
+	if (c != AFS_CSIZE_UNKNOWN && end > c)
+		csize_set(inode, end);
 }
 
 int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd)
@@ -246,7 +267,7 @@ int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd)
 
 	if (inode->i_have_id)
 		return 0;
-	err = csize_of(fd, &csize);
+	err = csize_of(inode, fd, &csize);
 	if (err || csize == 0)
 		return err;
 	err = pread_full(fd, hdr, sizeof(hdr), 0, &got);
@@ -284,10 +305,11 @@ void afs_content_restore_mtime(struct afs_inode *inode, int fd)
 		log_dbg("cannot put a file's mtime back: %s", strerror(errno));
 }
 
-/* A new file ID, its header on disk, its key. */
-static int content_create(struct afs_fs *fs, struct afs_inode *inode, int fd)
+/* A new file ID and its key; its header in @hdr, for the caller to write
+ * with the first block (@fd -1), or written here. */
+static int content_create(struct afs_fs *fs, struct afs_inode *inode, int fd,
+			  uint8_t hdr[AFS_HEADER_LEN])
 {
-	uint8_t hdr[AFS_HEADER_LEN];
 	int err;
 
 	err = afs_header_new(hdr, inode->i_id);
@@ -296,10 +318,14 @@ static int content_create(struct afs_fs *fs, struct afs_inode *inode, int fd)
 	err = afs_subkey(fs->f_mk, AFS_KEY_CONTENT, inode->i_id, &inode->i_key);
 	if (err)
 		return err;
-	err = pwrite_full(fd, hdr, sizeof(hdr), 0);
-	if (err) {
-		afs_content_forget(inode);
-		return err;
+	if (fd >= 0) {
+		err = pwrite_full(fd, hdr, AFS_HEADER_LEN, 0);
+		if (err) {
+			csize_set(inode, AFS_CSIZE_UNKNOWN);
+			afs_content_forget(inode);
+			return err;
+		}
+		csize_grow(inode, AFS_HEADER_LEN);
 	}
 	inode->i_have_id = true;
 	return 0;
@@ -315,7 +341,7 @@ ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, siz
 	ssize_t n;
 	int err;
 
-	err = csize_of(fd, &csize);
+	err = csize_of(inode, fd, &csize);
 	if (err)
 		return err;
 	err = plain_size(fs, csize, &psize);
@@ -384,11 +410,12 @@ static int read_block(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64
 	return err;
 }
 
-/* Encrypt @len bytes of blocks from @first and write them in one go. */
+/* Encrypt @len bytes of blocks from @first and write them in one go; with
+ * @hdr (a new file, @first 0), the header goes in the same write. */
 static int write_blocks(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t first,
-			const uint8_t *pt, size_t len)
+			const uint8_t *pt, size_t len, const uint8_t *hdr)
 {
-	size_t nblocks = (len + fs->f_bs - 1) / fs->f_bs;
+	size_t nblocks = (len + fs->f_bs - 1) / fs->f_bs, pre = hdr ? AFS_HEADER_LEN : 0;
 	uint8_t *ct;
 	uint64_t coff;
 	ssize_t n;
@@ -397,11 +424,20 @@ static int write_blocks(struct afs_fs *fs, struct afs_inode *inode, int fd, uint
 	err = afs_block_cipher_off(first, fs->f_bs, &coff);
 	if (err)
 		return err;
-	ct = tbuf(TB_REQ_CT, nblocks * AFS_BLOCK_DISK_LEN(fs->f_bs));
+	ct = tbuf(TB_REQ_CT, pre + nblocks * AFS_BLOCK_DISK_LEN(fs->f_bs));
 	if (!ct)
 		return -ENOMEM;
-	n = afs_blocks_encrypt(inode->i_key, inode->i_id, first, pt, len, fs->f_bs, ct);
-	return n < 0 ? (int)n : pwrite_full(fd, ct, (size_t)n, coff);
+	n = afs_blocks_encrypt(inode->i_key, inode->i_id, first, pt, len, fs->f_bs, ct + pre);
+	if (n < 0)
+		return (int)n;
+	if (hdr)
+		memcpy(ct, hdr, pre);
+	err = pwrite_full(fd, ct, pre + (size_t)n, coff - pre);
+	if (err)
+		csize_set(inode, AFS_CSIZE_UNKNOWN);
+	else
+		csize_grow(inode, coff + (uint64_t)n);
+	return err;
 }
 
 /* The plaintext length of block @index in a file of @size bytes. */
@@ -426,7 +462,7 @@ static int resize_block(struct afs_fs *fs, struct afs_inode *inode, int fd, uint
 		return -ENOMEM;
 	memset(pt, 0, fs->f_bs);
 	err = read_block(fs, inode, fd, index, have, pt);
-	return err ? err : write_blocks(fs, inode, fd, index, pt, want);
+	return err ? err : write_blocks(fs, inode, fd, index, pt, want, NULL);
 }
 
 /* Zero-extend the last block of a file of @psize bytes to the length it
@@ -448,6 +484,7 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 {
 	uint64_t csize, psize, newsize, max, last;
 	uint32_t bs = fs->f_bs, have, head_end;
+	uint8_t hdrbuf[AFS_HEADER_LEN], *hdr = NULL;
 	struct afs_range r;
 	uint8_t *pt = NULL;
 	size_t ptlen = 0, len;
@@ -460,23 +497,27 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 		return err;
 	if (off > max || size > max - off)
 		return -EFBIG;
-	err = csize_of(fd, &csize);
+	err = csize_of(inode, fd, &csize);
 	if (err)
 		return err;
 	err = plain_size(fs, csize, &psize);
 	if (err)
 		return err < 0 ? err : -EIO;
-	if (!inode->i_have_id) {
-		if (csize)
-			return -EIO;
-		err = content_create(fs, inode, fd);
-		if (err)
-			return err;
-	}
-	newsize = psize > off + size ? psize : off + size;
 	err = afs_block_range(off, size, bs, &r);
 	if (err)
 		return err;
+	if (!inode->i_have_id) {
+		if (csize)
+			return -EIO;
+		/* A new file: its header goes with its first block if the
+		 * write starts there, which it nearly always does. */
+		err = content_create(fs, inode, r.first == 0 ? -1 : fd, hdrbuf);
+		if (err)
+			return err;
+		if (r.first == 0)
+			hdr = hdrbuf;
+	}
+	newsize = psize > off + size ? psize : off + size;
 
 	/* A gap after a partial last block: that block becomes whole. */
 	if (off > psize && psize / bs < r.first) {
@@ -487,10 +528,18 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 
 	last = r.first + r.count - 1;
 	len = (size_t)((last - r.first) * bs + block_len(bs, last, newsize));
+	/* Whole blocks, or up to the new end: encrypted straight from the
+	 * request, with nothing to read back. */
+	if (r.head == 0 && block_len(bs, last, psize) <= r.tail) {
+		err = write_blocks(fs, inode, fd, r.first, buf, size, hdr);
+		goto out;
+	}
 	ptlen = (size_t)r.count * bs;
 	pt = tbuf(TB_REQ_PT, ptlen);
-	if (!pt)
-		return -ENOMEM;
+	if (!pt) {
+		err = -ENOMEM;
+		goto out;
+	}
 	/* Zeros where the write puts nothing and nothing is read back. */
 	memset(pt, 0, r.head);
 	memset(pt + r.head + size, 0, ptlen - r.head - size);
@@ -507,8 +556,11 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 	}
 	if (!err) {
 		memcpy(pt + r.head, buf, size);
-		err = write_blocks(fs, inode, fd, r.first, pt, len);
+		err = write_blocks(fs, inode, fd, r.first, pt, len, hdr);
 	}
+out:
+	if (err && hdr) /* nothing of the new file reached the disk */
+		afs_content_forget(inode);
 	return err ? err : (ssize_t)size;
 }
 
@@ -523,15 +575,16 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 		return err;
 	if (size > max)
 		return -EFBIG;
-	err = csize_of(fd, &csize);
+	err = csize_of(inode, fd, &csize);
 	if (err)
 		return err;
 	damaged = plain_size(fs, csize, &psize);
 	if (damaged < 0)
 		return damaged;
 	if (size == 0) {
-		if (ftruncate(fd, 0))
+		if (csize && ftruncate(fd, 0))
 			return -errno;
+		csize_set(inode, 0);
 		afs_content_forget(inode);
 		return 0;
 	}
@@ -541,9 +594,11 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 	if (err)
 		return err;
 	if (!inode->i_have_id) {
+		uint8_t hdr[AFS_HEADER_LEN];
+
 		if (csize)
 			return -EIO;
-		err = content_create(fs, inode, fd);
+		err = content_create(fs, inode, fd, hdr);
 		if (err)
 			return err;
 	} else if (size < psize) {
@@ -562,8 +617,11 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 	} else {
 		return -EIO;
 	}
-	if (ftruncate(fd, (off_t)newc))
+	if (ftruncate(fd, (off_t)newc)) {
+		csize_set(inode, AFS_CSIZE_UNKNOWN);
 		return -errno;
+	}
+	csize_set(inode, newc);
 	return 0;
 }
 
@@ -576,7 +634,9 @@ int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 
 	if (len == 0 || end < off)
 		return -EINVAL;
-	err = afs_content_size(fs, fd, &psize);
+	err = csize_of(inode, fd, &csize);
+	if (!err && plain_size(fs, csize, &psize) < 0)
+		err = -EIO;
 	if (err)
 		return err;
 	if (end > psize) {
@@ -589,7 +649,7 @@ int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 	err = afs_block_range(off, len, fs->f_bs, &r);
 	if (err)
 		return err;
-	err = csize_of(fd, &csize);
+	err = csize_of(inode, fd, &csize);
 	if (err)
 		return err;
 	cstart = r.coff;
@@ -636,13 +696,14 @@ static int block_is_hole(struct afs_fs *fs, int fd, uint64_t j, uint64_t csize)
  * say where to look, and a block is a hole when its bytes on disk are all
  * zeros (as reads treat it), whatever pages the backing file allocated.
  */
-int64_t afs_content_seek(struct afs_fs *fs, int fd, uint64_t off, int whence)
+int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
+			 int whence)
 {
 	uint64_t csize, psize, j, k, coff, pos;
 	off_t found;
 	int err;
 
-	err = csize_of(fd, &csize);
+	err = csize_of(inode, fd, &csize);
 	if (err)
 		return err;
 	if (plain_size(fs, csize, &psize) < 0)

@@ -25,13 +25,13 @@ static int read_exact(int fd, void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EUCLEAN;
 }
 
-int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, uint8_t iv[AFS_DIRIV_LEN])
+int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, int dirfd, uint8_t iv[AFS_DIRIV_LEN])
 {
 	int fd, err = 0;
 
 	pthread_mutex_lock(&dir->i_lock);
 	if (!dir->i_iv_loaded) {
-		fd = openat(dir->i_fd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(dirfd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			err = -errno;
 		} else {
@@ -46,7 +46,7 @@ int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, uint8_t iv[AFS_DIRIV_LE
 			char path[AFS_PROC_PATH_MAX], where[512];
 			ssize_t n;
 
-			afs_proc_path(dir->i_fd, path);
+			afs_proc_path(dirfd, path);
 			n = readlink(path, where, sizeof(where) - 1);
 			where[n > 0 ? n : 0] = 0;
 			log_err("%s/%s: %s", where, AFS_DIRIV_NAME,
@@ -63,7 +63,8 @@ int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, uint8_t iv[AFS_DIRIV_LE
 	return err;
 }
 
-int afs_dname(struct afs_fs *fs, struct afs_inode *dir, const char *plain, struct afs_dname *dn)
+int afs_dname(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *plain,
+	      struct afs_dname *dn)
 {
 	uint8_t iv[AFS_DIRIV_LEN];
 	int err;
@@ -78,7 +79,7 @@ int afs_dname(struct afs_fs *fs, struct afs_inode *dir, const char *plain, struc
 		strcpy(dn->d_disk, plain);
 		return 0;
 	}
-	err = afs_dir_iv(fs, dir, iv);
+	err = afs_dir_iv(fs, dir, dirfd, iv);
 	if (err)
 		return err;
 	err = afs_name_encrypt(fs->f_names, iv, plain, dn->d_enc);
@@ -145,7 +146,7 @@ int afs_dname_plain(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const c
 			return -EUCLEAN;
 		disk = enc;
 	}
-	err = afs_dir_iv(fs, dir, iv);
+	err = afs_dir_iv(fs, dir, dirfd, iv);
 	if (err)
 		return err;
 	err = afs_name_decrypt(fs->f_names, iv, disk, plain);

@@ -20,6 +20,7 @@
 
 #define FUSE_USE_VERSION 312
 
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -62,18 +63,32 @@ struct afs_inode {
 	unsigned int i_removing;
 
 	/*
-	 * How to reach the backing file.  Directories, and files with more
-	 * than one name, hold an O_PATH descriptor (i_fd, set once).  Other
-	 * files do not, or a tree of more files than the open-file limit
-	 * could not be kept in the kernel's cache: they are found again by
-	 * name (i_parent, i_name, checked against i_dev and i_ino), or through
-	 * a handle while open (i_ofd).  Use afs_inode_fd().  i_parent, i_name
-	 * and i_ofd change under i_lock.
+	 * How to reach the backing file (afs_loc_get()).  Every inode but the
+	 * root records its parent directory and on-disk name (i_parent,
+	 * i_name), checked against i_dev and i_ino when used.  Directories
+	 * keep an O_PATH descriptor (i_fd) in a bounded LRU (f_lru), opened
+	 * again by name when it was closed; files with more than one name pin
+	 * one, since the name recorded may be removed while another stays.
+	 * An open file has i_ofd, shared by all its handles.  i_parent, i_name,
+	 * i_fd and i_ofd change under i_lock; i_users counts operations using
+	 * a directory's i_fd, directly or through a child (an LRU entry in use
+	 * is not closed, a directory in use is not freed); it goes down under
+	 * the table lock.
 	 */
 	int i_fd;
 	int i_ofd;
+	atomic_uint i_users;
+	bool i_pinned; /* i_fd is a file's own, outside the LRU */
 	struct afs_inode *i_parent;
 	char *i_name;
+	/* The LRU of directory descriptors, under afs_fs.f_lru_lock. */
+	struct afs_inode *i_lru_prev, *i_lru_next;
+	bool i_in_lru;
+	atomic_bool i_lru_ref; /* used since the clock hand last passed */
+	/* Directories: whether the backing one has a default ACL, known once
+	 * asked (new entries then keep their mode; the umask is ours to
+	 * apply otherwise).  Changed only through this daemon's setxattr. */
+	atomic_int i_dacl; /* -1 unknown, 0 none, 1 present */
 
 	/* Directories: the IV of the names inside, read once. */
 	pthread_mutex_t i_lock; /* i_iv_loaded, i_iv, i_bad, and the above */
@@ -86,7 +101,9 @@ struct afs_inode {
 	 * read-modify-write of a partial block is never torn.
 	 */
 	pthread_rwlock_t i_rw;
-	unsigned int i_nopen; /* open handles; the key is dropped at the last close */
+	unsigned int i_nopen; /* open handles (sharing i_ofd); the key is dropped at the last close */
+	/* While open: the size on disk, or AFS_CSIZE_UNKNOWN (content.c). */
+	_Atomic uint64_t i_csize;
 	bool i_have_id; /* i_id and i_key are valid: the file has a header */
 	uint8_t i_id[AFS_FILE_ID_LEN];
 	struct ac_key *i_key; /* content key, derived from i_id */
@@ -119,6 +136,10 @@ struct afs_fs {
 
 	struct afs_inode f_root;
 	pthread_mutex_t f_table_lock;
+	/* Directory descriptors kept open, least recently used last. */
+	pthread_mutex_t f_lru_lock;
+	struct afs_inode *f_lru_head, *f_lru_tail;
+	unsigned int f_lru_count, f_lru_max;
 	pthread_cond_t f_removed; /* an i_removing went down */
 	struct afs_inode **f_table;
 	size_t f_table_size; /* buckets, a power of two */
@@ -137,17 +158,57 @@ static inline struct afs_fs *afs_req_fs(fuse_req_t req)
 void afs_reply_err(fuse_req_t req, int err);
 
 /* inode.c */
+/* "/proc/self/fd/N" for an O_PATH fd (afs_proc_path()). */
+#define AFS_PROC_PATH_MAX 32
 /* The inode of the kernel's @ino; marks the volume active. */
 struct afs_inode *afs_inode_get(struct afs_fs *fs, fuse_ino_t ino);
 fuse_ino_t afs_inode_nodeid(struct afs_fs *fs, const struct afs_inode *inode);
-/* Look @name (on disk) up in @dir, add a lookup reference, fill @e. */
-int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *disk,
-			  struct fuse_entry_param *e);
+
+/*
+ * Where an inode's backing file is, for one operation: its own descriptor
+ * (l_fd: a directory's, a pinned file's, or a copy of an unlinked open
+ * file's), or its parent's descriptor and its name.  Pass the *at() calls
+ * afs_loc_at(), afs_loc_name() and afs_loc_flags(), so that both work.
+ */
+struct afs_loc {
+	int l_fd;
+	bool l_close; /* l_fd is a copy of ours */
+	struct afs_inode *l_held; /* whose i_users we hold, or NULL */
+	int l_dirfd;
+	char l_name[AFS_ENC_NAME_BUF];
+};
+/* Return: 0, -ESTALE (removed), or the error of reopening a directory. */
+int afs_loc_get(struct afs_fs *fs, struct afs_inode *inode, struct afs_loc *l);
+void afs_loc_put(struct afs_fs *fs, struct afs_loc *l);
+static inline int afs_loc_at(const struct afs_loc *l)
+{
+	return l->l_fd >= 0 ? l->l_fd : l->l_dirfd;
+}
+static inline const char *afs_loc_name(const struct afs_loc *l)
+{
+	return l->l_fd >= 0 ? "" : l->l_name;
+}
+static inline int afs_loc_flags(const struct afs_loc *l)
+{
+	return l->l_fd >= 0 ? AT_EMPTY_PATH : 0;
+}
+/* A path to it for calls that take no descriptor (the *xattr() family):
+ * returns true when the l* variant (no following) must be used. */
+#define AFS_LOC_PATH_MAX (AFS_PROC_PATH_MAX + AFS_ENC_NAME_BUF)
+bool afs_loc_path(const struct afs_loc *l, char buf[AFS_LOC_PATH_MAX]);
+/* The backing stat of @inode, checked to be that file (else -ESTALE). */
+int afs_loc_stat(struct afs_fs *fs, struct afs_inode *inode, const struct afs_loc *l,
+		 struct stat *st);
+
+/* A directory's descriptor, held until afs_dir_fd_put(). */
+int afs_dir_fd(struct afs_fs *fs, struct afs_inode *dir);
+void afs_dir_fd_put(struct afs_fs *fs, struct afs_inode *dir);
+
+/* Look @disk up in @dir (its descriptor @dirfd), add a lookup reference,
+ * fill @e.  With @st, the caller has stat'ed it already. */
+int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *disk,
+			  const struct stat *st, struct fuse_entry_param *e);
 void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n);
-/* A descriptor of @inode's backing file: i_fd itself or a new one, which
- * afs_inode_fd_put() closes.  -ESTALE when the file is no longer there. */
-int afs_inode_fd(struct afs_fs *fs, struct afs_inode *inode);
-void afs_inode_fd_put(struct afs_inode *inode, int fd);
 /*
  * The last name of the backing file (@dev, @ino) is about to be removed:
  * call before unlinkat() or renameat() over it, and afs_inode_remove_end()
@@ -160,17 +221,13 @@ void afs_inode_remove_end(struct afs_fs *fs, struct afs_inode *inode, bool gone)
 /* A rename moved the backing file (@dev, @ino) to @disk in @dir. */
 void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *dir,
 		     const char *disk);
-/* @inode is open (@fd, its first handle) or no longer (-1). */
-void afs_inode_set_open_fd(struct afs_inode *inode, int fd);
 /* The plaintext view of @inode's attributes. */
 int afs_inode_stat(struct afs_fs *fs, struct afs_inode *inode, struct stat *st);
-/* Turn the backing stat @st of @fd into the plaintext one (the sizes of
- * files and symlinks). */
-void afs_stat_plain(struct afs_fs *fs, int fd, struct stat *st);
+/* Turn the backing stat @st of the entry (@dirfd, @name) into the
+ * plaintext one (the sizes of files and symlinks). */
+void afs_stat_plain(struct afs_fs *fs, int dirfd, const char *name, struct stat *st);
 int afs_inode_table_init(struct afs_fs *fs);
 void afs_inode_table_free(struct afs_fs *fs);
-/* "/proc/self/fd/N" for an O_PATH fd. */
-#define AFS_PROC_PATH_MAX 32
 void afs_proc_path(int fd, char buf[AFS_PROC_PATH_MAX]);
 
 /* dirnames.c */
@@ -180,9 +237,11 @@ struct afs_dname {
 	char d_enc[AFS_ENC_NAME_BUF]; /* the full encoded name, for a sidecar */
 	bool d_long; /* d_disk is algfs.longname.*; d_enc goes in its sidecar */
 };
-int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, uint8_t iv[AFS_DIRIV_LEN]);
+/* @dir's IV, read once through its descriptor @dirfd. */
+int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, int dirfd, uint8_t iv[AFS_DIRIV_LEN]);
 /* The on-disk name for @plain in @dir: -ENAMETOOLONG, -EINVAL, -EPERM. */
-int afs_dname(struct afs_fs *fs, struct afs_inode *dir, const char *plain, struct afs_dname *dn);
+int afs_dname(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *plain,
+	      struct afs_dname *dn);
 /* The plaintext name of the entry @disk of @dir (open as @dirfd): -ENOENT
  * for algfs's own files, -EUCLEAN for a name that does not decrypt. */
 int afs_dname_plain(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *disk,
@@ -196,8 +255,11 @@ int afs_dir_iv_create(struct afs_fs *fs, int parentfd, const char *disk, uid_t u
 int afs_dir_is_empty(int dirfd);
 
 /* content.c: all with i_rw held as said. */
+#define AFS_CSIZE_UNKNOWN UINT64_MAX
 int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd); /* exclusive */
-int afs_content_size(struct afs_fs *fs, int fd, uint64_t *psize);
+/* The plaintext size of a file of @csize bytes on disk: 0, 1 for a size no
+ * algfs file has (then @psize makes the damaged tail one byte), or -errno. */
+int afs_content_plain_size(struct afs_fs *fs, uint64_t csize, uint64_t *psize);
 /* *@data: the plaintext, in a buffer of the calling thread's that the next
  * content call of that thread reuses. */
 ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, size_t size,
@@ -208,7 +270,8 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			 uint64_t size); /* exclusive */
 int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
 			 uint64_t len); /* exclusive */
-int64_t afs_content_seek(struct afs_fs *fs, int fd, uint64_t off, int whence); /* shared */
+int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
+			 int whence); /* shared */
 void afs_content_forget(struct afs_inode *inode);
 /* After a write to @fd: the mtime the kernel last set, if it keeps it. */
 void afs_content_restore_mtime(struct afs_inode *inode, int fd);
@@ -250,11 +313,18 @@ void afs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t
 		      struct fuse_file_info *fi);
 void afs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		  struct fuse_file_info *fi);
-/* Open the content of @inode for reading and writing (setattr's truncate). */
-int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, int flags);
-/* A new handle on @inode's content (@fd): its header read, its key derived;
- * with @truncate, emptied.  afs_content_put() at its release. */
-int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, bool truncate);
+/* The backing file of @inode opened for reading and writing (read only on
+ * a read-only mount), checked to be that file; @st gets its stat. */
+int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, struct stat *st);
+/*
+ * A new handle on @inode's content: the descriptor all its handles share,
+ * opened by the first (@fd, opened by the caller with @st its stat, or -1 to
+ * open it here), its header read and key derived; with @truncate, emptied.
+ * Return: the shared descriptor, or -errno (then @fd was closed).
+ * afs_content_put() at its release.
+ */
+int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, const struct stat *st,
+		    bool truncate);
 void afs_content_put(struct afs_inode *inode);
 
 void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
@@ -270,9 +340,10 @@ void afs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
 /* ops_dir.c: the mode of a new entry in @parent: the caller's umask
  * applies unless @parent has a default ACL (which the backing fs applies). */
-mode_t afs_new_mode(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, mode_t mode);
-/* ops_dir.c: make a new entry owned by the caller (multi-user mounts). */
-int afs_chown_new(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, int dirfd,
-		  const char *disk);
+mode_t afs_new_mode(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, int dirfd,
+		    mode_t mode);
+/* ops_dir.c: make a new entry @disk of @dirfd owned by the caller
+ * (multi-user mounts). */
+int afs_chown_new(struct afs_fs *fs, fuse_req_t req, int dirfd, const char *disk);
 
 #endif /* ALGFS_FUSE_I_H */

@@ -1,18 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * inode.c - the inode table: one struct afs_inode per backing (dev, ino)
- * that the kernel holds a lookup reference to, each with an O_PATH fd.
+ * that the kernel holds a lookup reference to, and how each is reached.
  *
  * The node ID the kernel sees is the struct's address, as in libfuse's
- * passthrough_ll.c; the root is FUSE_ROOT_ID.  The table lock guards only
- * the hash chains and the lookup counts: it is never held on the read or
- * write path, nor across a system call other than close().
+ * passthrough_ll.c; the root is FUSE_ROOT_ID.  The table lock guards the
+ * hash chains, the lookup counts and the parent links: it is never held on
+ * the read or write path, nor across a system call other than close().
+ *
+ * Descriptors stay bounded whatever the size of the tree: a file is reached
+ * by its parent's descriptor and its name (one fstatat() to look it up or
+ * stat it, checked against its inode number), and directories keep theirs
+ * in an LRU of f_lru_max entries, opened again by name once closed.  Lock
+ * order: a child's i_lock before its parent's; the table lock before the
+ * LRU lock; the LRU lock takes an i_lock only with trylock.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fuse_i.h"
@@ -20,6 +28,13 @@
 #include "secmem.h"
 
 #define TABLE_MIN 1024
+/* Directory descriptors kept open at most, and at least; between the two,
+ * a quarter of the open-file limit (the rest is for open files, keys and
+ * the kernel backend's sockets). */
+#define LRU_MAX 2048
+#define LRU_MIN 16
+/* Retries of a name-based access that raced with a rename of that file. */
+#define LOC_RETRIES 3
 
 void afs_proc_path(int fd, char buf[AFS_PROC_PATH_MAX])
 {
@@ -86,8 +101,103 @@ static void table_grow(struct afs_fs *fs)
 	free(t);
 }
 
-static void inode_free(struct afs_inode *inode)
+/* --- The LRU of directory descriptors ------------------------------------ */
+
+/* Under the LRU lock. */
+static void lru_unlink(struct afs_fs *fs, struct afs_inode *inode)
 {
+	if (inode->i_lru_prev)
+		inode->i_lru_prev->i_lru_next = inode->i_lru_next;
+	else
+		fs->f_lru_head = inode->i_lru_next;
+	if (inode->i_lru_next)
+		inode->i_lru_next->i_lru_prev = inode->i_lru_prev;
+	else
+		fs->f_lru_tail = inode->i_lru_prev;
+	inode->i_lru_prev = inode->i_lru_next = NULL;
+}
+
+static void lru_push(struct afs_fs *fs, struct afs_inode *inode)
+{
+	inode->i_lru_prev = NULL;
+	inode->i_lru_next = fs->f_lru_head;
+	if (fs->f_lru_head)
+		fs->f_lru_head->i_lru_prev = inode;
+	else
+		fs->f_lru_tail = inode;
+	fs->f_lru_head = inode;
+}
+
+/*
+ * Under the LRU lock: close the descriptor of one directory not in use and
+ * not used since the clock hand last passed it (a second chance, so that a
+ * use costs no lock).  Returns the descriptor to close, or -1.
+ */
+static int lru_evict_one(struct afs_fs *fs)
+{
+	unsigned int budget = fs->f_lru_count * 2;
+	struct afs_inode *c;
+	int fd;
+
+	while (budget-- && (c = fs->f_lru_tail)) {
+		lru_unlink(fs, c);
+		if (pthread_mutex_trylock(&c->i_lock)) {
+			lru_push(fs, c);
+			continue;
+		}
+		if (atomic_load(&c->i_users) || atomic_exchange(&c->i_lru_ref, false)) {
+			pthread_mutex_unlock(&c->i_lock);
+			lru_push(fs, c);
+			continue;
+		}
+		fd = c->i_fd;
+		c->i_fd = -1;
+		c->i_in_lru = false;
+		fs->f_lru_count--;
+		pthread_mutex_unlock(&c->i_lock);
+		return fd;
+	}
+	return -1;
+}
+
+/* @dir got a descriptor: enter it, closing others beyond the bound. */
+static void lru_add(struct afs_fs *fs, struct afs_inode *dir)
+{
+	int close_fds[4], n = 0, fd;
+
+	pthread_mutex_lock(&fs->f_lru_lock);
+	if (!dir->i_in_lru) {
+		dir->i_in_lru = true;
+		lru_push(fs, dir);
+		fs->f_lru_count++;
+	}
+	while (fs->f_lru_count > fs->f_lru_max && n < 4) {
+		fd = lru_evict_one(fs);
+		if (fd < 0)
+			break; /* all in use: over the bound until they are put */
+		close_fds[n++] = fd;
+	}
+	pthread_mutex_unlock(&fs->f_lru_lock);
+	while (n)
+		close(close_fds[--n]);
+}
+
+static void lru_del(struct afs_fs *fs, struct afs_inode *inode)
+{
+	pthread_mutex_lock(&fs->f_lru_lock);
+	if (inode->i_in_lru) {
+		lru_unlink(fs, inode);
+		inode->i_in_lru = false;
+		fs->f_lru_count--;
+	}
+	pthread_mutex_unlock(&fs->f_lru_lock);
+}
+
+/* --- Records ------------------------------------------------------------- */
+
+static void inode_free(struct afs_fs *fs, struct afs_inode *inode)
+{
+	lru_del(fs, inode);
 	if (inode->i_fd >= 0)
 		close(inode->i_fd);
 	if (inode->i_ofd >= 0)
@@ -111,6 +221,7 @@ static struct afs_inode *inode_new(const struct stat *st)
 	inode->i_ino = st->st_ino;
 	inode->i_type = st->st_mode & S_IFMT;
 	inode->i_nlookup = 1;
+	atomic_init(&inode->i_dacl, -1);
 	pthread_mutex_init(&inode->i_lock, NULL);
 	pthread_rwlock_init(&inode->i_rw, NULL);
 	return inode;
@@ -122,7 +233,8 @@ static void release_locked(struct afs_fs *fs, struct afs_inode *inode, struct af
 {
 	struct afs_inode **pp;
 
-	while (inode && inode != &fs->f_root && !inode->i_nlookup && !inode->i_iref) {
+	while (inode && inode != &fs->f_root && !inode->i_nlookup && !inode->i_iref &&
+	       !atomic_load(&inode->i_users)) {
 		struct afs_inode *parent = inode->i_parent;
 
 		for (pp = &fs->f_table[bucket(fs, inode->i_dev, inode->i_ino)]; *pp;
@@ -142,13 +254,13 @@ static void release_locked(struct afs_fs *fs, struct afs_inode *inode, struct af
 	}
 }
 
-static void free_list(struct afs_inode *list)
+static void free_list(struct afs_fs *fs, struct afs_inode *list)
 {
 	struct afs_inode *next;
 
 	for (; list; list = next) {
 		next = list->i_next;
-		inode_free(list);
+		inode_free(fs, list);
 	}
 }
 
@@ -171,65 +283,177 @@ static void set_name_locked(struct afs_fs *fs, struct afs_inode *inode, struct a
 	}
 }
 
-int afs_inode_fd(struct afs_fs *fs, struct afs_inode *inode)
-{
-	struct stat st;
-	int fd;
+/* --- Reaching the backing file ------------------------------------------- */
 
-	(void)fs;
-	if (__atomic_load_n(&inode->i_fd, __ATOMIC_ACQUIRE) >= 0)
-		return inode->i_fd;
-	pthread_mutex_lock(&inode->i_lock);
-	if (inode->i_fd >= 0) {
-		fd = inode->i_fd;
-	} else if (inode->i_ofd >= 0) {
-		fd = fcntl(inode->i_ofd, F_DUPFD_CLOEXEC, 0);
-		if (fd < 0)
-			fd = -errno;
-	} else if (inode->i_parent && inode->i_name) {
-		fd = openat(inode->i_parent->i_fd, inode->i_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			fd = errno == ENOENT ? -ESTALE : -errno;
-		} else if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ||
-			   st.st_ino != inode->i_ino || st.st_dev != inode->i_dev) {
-			/* removed, and the name reused */
-			close(fd);
-			fd = -ESTALE;
-		}
-	} else {
-		fd = -ESTALE;
+static int check_same(const struct afs_inode *inode, const struct stat *st)
+{
+	return st->st_ino == inode->i_ino && st->st_dev == inode->i_dev ? 0 : -ESTALE;
+}
+
+/* A use of directory @dir, which something else keeps alive meanwhile (the
+ * root is never freed nor closed). */
+static void hold(struct afs_fs *fs, struct afs_inode *dir)
+{
+	if (dir != &fs->f_root)
+		atomic_fetch_add(&dir->i_users, 1);
+}
+
+/*
+ * The descriptor of directory @dir, whose i_users the caller holds: the one
+ * kept, or a new one opened by name in its parent (held meanwhile) and
+ * entered in the LRU.  No lock is held across the system calls, so that
+ * a slow reopen stops nobody else.
+ */
+static int dir_fd_held(struct afs_fs *fs, struct afs_inode *dir)
+{
+	char name[AFS_ENC_NAME_BUF];
+	struct afs_inode *parent;
+	struct stat st;
+	int pfd, fd, err;
+
+	pthread_mutex_lock(&dir->i_lock);
+	atomic_store_explicit(&dir->i_lru_ref, true, memory_order_relaxed);
+	fd = dir->i_fd;
+	if (fd >= 0 || dir->i_dead || !dir->i_parent || !dir->i_name) {
+		pthread_mutex_unlock(&dir->i_lock);
+		return fd >= 0 ? fd : -ESTALE;
 	}
-	pthread_mutex_unlock(&inode->i_lock);
+	/* Our lock on @dir keeps its parent (dir's i_iref on it) until ours
+	 * is taken. */
+	parent = dir->i_parent;
+	hold(fs, parent);
+	snprintf(name, sizeof(name), "%s", dir->i_name);
+	pthread_mutex_unlock(&dir->i_lock);
+
+	pfd = dir_fd_held(fs, parent);
+	fd = pfd < 0 ? pfd : openat(pfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd >= 0 && fd < 0)
+		fd = errno == ENOENT || errno == ENOTDIR ? -ESTALE : -errno;
+	afs_dir_fd_put(fs, parent);
+	if (fd < 0)
+		return fd;
+	err = fstat(fd, &st) ? -errno : check_same(dir, &st);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	pthread_mutex_lock(&dir->i_lock);
+	if (dir->i_fd >= 0) { /* another thread was quicker */
+		close(fd);
+		fd = dir->i_fd;
+		pthread_mutex_unlock(&dir->i_lock);
+		return fd;
+	}
+	dir->i_fd = fd;
+	pthread_mutex_unlock(&dir->i_lock);
+	lru_add(fs, dir);
 	return fd;
 }
 
-void afs_inode_fd_put(struct afs_inode *inode, int fd)
+int afs_dir_fd(struct afs_fs *fs, struct afs_inode *dir)
 {
-	if (fd >= 0 && fd != __atomic_load_n(&inode->i_fd, __ATOMIC_ACQUIRE))
-		close(fd);
+	int fd;
+
+	if (dir == &fs->f_root)
+		return dir->i_fd;
+	hold(fs, dir);
+	fd = dir_fd_held(fs, dir);
+	if (fd < 0)
+		afs_dir_fd_put(fs, dir);
+	return fd;
 }
 
-void afs_inode_set_open_fd(struct afs_inode *inode, int fd)
+/* Under the table lock, so that whoever drops the last use may free it. */
+void afs_dir_fd_put(struct afs_fs *fs, struct afs_inode *dir)
 {
-	pthread_mutex_lock(&inode->i_lock);
-	if (inode->i_ofd >= 0)
-		close(inode->i_ofd);
-	inode->i_ofd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-	pthread_mutex_unlock(&inode->i_lock);
+	struct afs_inode *freelist = NULL;
+
+	if (dir == &fs->f_root)
+		return;
+	pthread_mutex_lock(&fs->f_table_lock);
+	if (atomic_fetch_sub(&dir->i_users, 1) == 1)
+		release_locked(fs, dir, &freelist);
+	pthread_mutex_unlock(&fs->f_table_lock);
+	free_list(fs, freelist);
 }
 
-/* Keep @fd (O_PATH) as @inode's own descriptor; false if it has one. */
-static bool pin(struct afs_inode *inode, int fd)
+int afs_loc_get(struct afs_fs *fs, struct afs_inode *inode, struct afs_loc *l)
 {
-	bool done = false;
+	struct afs_inode *parent;
+	int fd;
 
-	pthread_mutex_lock(&inode->i_lock);
-	if (inode->i_fd < 0) {
-		__atomic_store_n(&inode->i_fd, fd, __ATOMIC_RELEASE);
-		done = true;
+	l->l_fd = l->l_dirfd = -1;
+	l->l_close = false;
+	l->l_held = NULL;
+	l->l_name[0] = 0;
+	if (S_ISDIR(inode->i_type)) {
+		fd = afs_dir_fd(fs, inode);
+		if (fd < 0)
+			return fd;
+		l->l_fd = fd;
+		l->l_held = inode == &fs->f_root ? NULL : inode;
+		return 0;
 	}
+	pthread_mutex_lock(&inode->i_lock);
+	if (inode->i_fd >= 0) {
+		/* a pinned file's: the kernel's reference keeps it */
+		l->l_fd = inode->i_fd;
+		pthread_mutex_unlock(&inode->i_lock);
+		return 0;
+	}
+	if (inode->i_dead || !inode->i_parent) {
+		/* removed: only an open handle still reaches it */
+		fd = -ESTALE;
+		if (inode->i_ofd >= 0) {
+			l->l_fd = fcntl(inode->i_ofd, F_DUPFD_CLOEXEC, 0);
+			l->l_close = l->l_fd >= 0;
+			fd = l->l_fd >= 0 ? 0 : -errno;
+		}
+		pthread_mutex_unlock(&inode->i_lock);
+		return fd;
+	}
+	parent = inode->i_parent;
+	hold(fs, parent);
+	snprintf(l->l_name, sizeof(l->l_name), "%s", inode->i_name);
 	pthread_mutex_unlock(&inode->i_lock);
-	return done;
+	fd = dir_fd_held(fs, parent);
+	if (fd < 0) {
+		afs_dir_fd_put(fs, parent);
+		return fd;
+	}
+	l->l_dirfd = fd;
+	l->l_held = parent == &fs->f_root ? NULL : parent;
+	return 0;
+}
+
+void afs_loc_put(struct afs_fs *fs, struct afs_loc *l)
+{
+	if (l->l_close)
+		close(l->l_fd);
+	if (l->l_held)
+		afs_dir_fd_put(fs, l->l_held);
+	l->l_held = NULL;
+	l->l_close = false;
+	l->l_fd = l->l_dirfd = -1;
+}
+
+bool afs_loc_path(const struct afs_loc *l, char buf[AFS_LOC_PATH_MAX])
+{
+	if (l->l_fd >= 0) {
+		afs_proc_path(l->l_fd, buf);
+		return false;
+	}
+	snprintf(buf, AFS_LOC_PATH_MAX, "/proc/self/fd/%d/%s", l->l_dirfd, l->l_name);
+	return true;
+}
+
+int afs_loc_stat(struct afs_fs *fs, struct afs_inode *inode, const struct afs_loc *l,
+		 struct stat *st)
+{
+	(void)fs;
+	if (fstatat(afs_loc_at(l), afs_loc_name(l), st, afs_loc_flags(l) | AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT && l->l_fd < 0 ? -ESTALE : -errno;
+	return check_same(inode, st);
 }
 
 struct afs_inode *afs_inode_remove_begin(struct afs_fs *fs, dev_t dev, ino_t ino)
@@ -255,14 +479,17 @@ void afs_inode_remove_end(struct afs_fs *fs, struct afs_inode *inode, bool gone)
 	if (!inode)
 		return;
 	pthread_mutex_lock(&fs->f_table_lock);
-	if (gone)
+	if (gone) {
+		pthread_mutex_lock(&inode->i_lock);
 		inode->i_dead = true;
+		pthread_mutex_unlock(&inode->i_lock);
+	}
 	inode->i_removing--;
 	inode->i_iref--;
 	release_locked(fs, inode, &freelist);
 	pthread_cond_broadcast(&fs->f_removed);
 	pthread_mutex_unlock(&fs->f_table_lock);
-	free_list(freelist);
+	free_list(fs, freelist);
 }
 
 void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *dir,
@@ -273,26 +500,26 @@ void afs_inode_moved(struct afs_fs *fs, dev_t dev, ino_t ino, struct afs_inode *
 
 	pthread_mutex_lock(&fs->f_table_lock);
 	inode = find_locked(fs, dev, ino);
-	if (inode && inode->i_fd < 0 && name) {
+	if (inode && inode != &fs->f_root && !inode->i_pinned && name) {
 		set_name_locked(fs, inode, dir, name, &freelist, &old);
 		name = NULL;
 	}
 	pthread_mutex_unlock(&fs->f_table_lock);
 	free(name);
 	free(old);
-	free_list(freelist);
+	free_list(fs, freelist);
 }
 
-void afs_stat_plain(struct afs_fs *fs, int fd, struct stat *st)
+void afs_stat_plain(struct afs_fs *fs, int dirfd, const char *name, struct stat *st)
 {
 	if (S_ISREG(st->st_mode)) {
 		uint64_t psize;
 
-		if (afs_content_size(fs, fd, &psize) == 0)
+		if (afs_content_plain_size(fs, (uint64_t)st->st_size, &psize) >= 0)
 			st->st_size = (off_t)psize;
 	} else if (S_ISLNK(st->st_mode)) {
 		char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_ENC_BUF];
-		ssize_t n = readlinkat(fd, "", enc, sizeof(enc) - 1);
+		ssize_t n = readlinkat(dirfd, name, enc, sizeof(enc) - 1);
 
 		if (n < 0)
 			return;
@@ -306,44 +533,69 @@ void afs_stat_plain(struct afs_fs *fs, int fd, struct stat *st)
 
 int afs_inode_stat(struct afs_fs *fs, struct afs_inode *inode, struct stat *st)
 {
-	int fd = afs_inode_fd(fs, inode), err = 0;
+	struct afs_loc l;
+	int err, tries;
 
-	if (fd < 0)
-		return fd;
-	if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-		err = -errno;
-	else
-		afs_stat_plain(fs, fd, st);
-	afs_inode_fd_put(inode, fd);
+	for (tries = 0; tries < LOC_RETRIES; tries++) {
+		err = afs_loc_get(fs, inode, &l);
+		if (err)
+			return err;
+		err = afs_loc_stat(fs, inode, &l, st);
+		if (!err)
+			afs_stat_plain(fs, afs_loc_at(&l), afs_loc_name(&l), st);
+		afs_loc_put(fs, &l);
+		if (err != -ESTALE || inode->i_dead)
+			break;
+		/* renamed meanwhile? then the new name is recorded: again */
+	}
 	return err;
 }
 
-int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *disk,
-			  struct fuse_entry_param *e)
+/* Pin an O_PATH descriptor of a file with several names (@dirfd, @disk),
+ * if it has none yet.  Return: 0 or -errno. */
+static int pin_file(struct afs_inode *inode, int dirfd, const char *disk)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	if (__atomic_load_n(&inode->i_pinned, __ATOMIC_ACQUIRE))
+		return 0;
+	fd = openat(dirfd, disk, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		err = -errno;
+	else
+		err = check_same(inode, &st);
+	pthread_mutex_lock(&inode->i_lock);
+	if (!err && inode->i_fd < 0) {
+		inode->i_fd = fd;
+		__atomic_store_n(&inode->i_pinned, true, __ATOMIC_RELEASE);
+		fd = -1;
+	}
+	pthread_mutex_unlock(&inode->i_lock);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *disk,
+			  const struct stat *stp, struct fuse_entry_param *e)
 {
 	struct afs_inode *inode, *freelist = NULL;
 	char *name, *oldname = NULL;
-	bool keep, fd_kept = false;
 	struct stat st;
-	int fd, err;
+	bool fresh = false;
 	size_t b;
+	int err;
 
-	fd = openat(dir->i_fd, disk, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (stp)
+		st = *stp;
+	else if (fstatat(dirfd, disk, &st, AT_SYMLINK_NOFOLLOW))
 		return -errno;
-	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-
-	/* Only directories and files of several names keep a descriptor. */
-	keep = S_ISDIR(st.st_mode) || st.st_nlink > 1;
-	name = keep ? NULL : strdup(disk);
-	if (!keep && !name) {
-		close(fd);
+	name = strdup(disk);
+	if (!name)
 		return -ENOMEM;
-	}
 
 	pthread_mutex_lock(&fs->f_table_lock);
 	b = bucket(fs, st.st_dev, st.st_ino);
@@ -355,33 +607,38 @@ int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, const char *
 	} else {
 		inode = inode_new(&st);
 		if (inode) {
+			fresh = true;
 			inode->i_next = fs->f_table[b];
 			fs->f_table[b] = inode;
 			if (++fs->f_count > fs->f_table_size)
 				table_grow(fs);
 		}
 	}
-	if (inode && keep) {
-		if (pin(inode, fd))
-			fd_kept = true;
-	} else if (inode && inode->i_fd < 0) {
-		/* the name it was found by now: the latest is the surest */
+	/* the name it was found by now: the latest is the surest */
+	if (inode && inode != &fs->f_root && !inode->i_pinned) {
 		set_name_locked(fs, inode, dir, name, &freelist, &oldname);
 		name = NULL;
 	}
 	pthread_mutex_unlock(&fs->f_table_lock);
 	free(name);
 	free(oldname);
-	free_list(freelist);
-	if (!inode) {
-		close(fd);
+	free_list(fs, freelist);
+	if (!inode)
 		return -ENOMEM;
+	(void)fresh;
+
+	/* A file of several names keeps a descriptor: the name recorded may
+	 * be removed while another one stays. */
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+		err = pin_file(inode, dirfd, disk);
+		if (err) {
+			afs_inode_forget(fs, afs_inode_nodeid(fs, inode), 1);
+			return err;
+		}
 	}
 
 	memset(e, 0, sizeof(*e));
-	afs_stat_plain(fs, fd, &st);
-	if (!fd_kept)
-		close(fd);
+	afs_stat_plain(fs, dirfd, disk, &st);
 	e->attr = st;
 	e->ino = afs_inode_nodeid(fs, inode);
 	e->attr_timeout = fs->f_opts.timeout;
@@ -404,7 +661,7 @@ void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n)
 	inode->i_nlookup -= n;
 	release_locked(fs, inode, &freelist);
 	pthread_mutex_unlock(&fs->f_table_lock);
-	free_list(freelist);
+	free_list(fs, freelist);
 }
 
 void afs_inode_table_free(struct afs_fs *fs)
@@ -415,7 +672,7 @@ void afs_inode_table_free(struct afs_fs *fs)
 	for (i = 0; i < fs->f_table_size; i++) {
 		for (inode = fs->f_table[i]; inode; inode = next) {
 			next = inode->i_next;
-			inode_free(inode);
+			inode_free(fs, inode);
 		}
 	}
 	free(fs->f_table);
@@ -425,6 +682,14 @@ void afs_inode_table_free(struct afs_fs *fs)
 
 int afs_inode_table_init(struct afs_fs *fs)
 {
+	struct rlimit rl;
+	rlim_t max = LRU_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < max)
+		max = rl.rlim_cur / 4 > LRU_MIN ? rl.rlim_cur / 4 : LRU_MIN;
+	fs->f_lru_max = (unsigned int)max;
+	pthread_mutex_init(&fs->f_lru_lock, NULL);
 	fs->f_table_size = TABLE_MIN;
 	fs->f_table = calloc(TABLE_MIN, sizeof(*fs->f_table));
 	return fs->f_table ? 0 : -ENOMEM;

@@ -24,11 +24,17 @@
 void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
 	struct stat st;
 	int err;
 
-	(void)fi;
-	err = afs_inode_stat(fs, afs_inode_get(fs, ino), &st);
+	if (fi && S_ISREG(inode->i_type)) {
+		err = fstat((int)fi->fh, &st) ? -errno : 0;
+		if (!err)
+			afs_stat_plain(fs, (int)fi->fh, "", &st);
+	} else {
+		err = afs_inode_stat(fs, inode, &st);
+	}
 	if (err)
 		afs_reply_err(req, err);
 	else
@@ -38,6 +44,7 @@ void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static int set_size(struct afs_fs *fs, struct afs_inode *inode, struct fuse_file_info *fi,
 		    off_t size)
 {
+	struct stat st;
 	int fd, err;
 
 	if (S_ISDIR(inode->i_type))
@@ -46,26 +53,35 @@ static int set_size(struct afs_fs *fs, struct afs_inode *inode, struct fuse_file
 		return -EINVAL;
 	if (size < 0)
 		return -EINVAL;
-	fd = fi ? (int)fi->fh : afs_open_content(fs, inode, O_RDWR);
-	if (fd < 0)
-		return fd;
 	pthread_rwlock_wrlock(&inode->i_rw);
+	if (fi) {
+		fd = (int)fi->fh;
+	} else if (inode->i_nopen) {
+		fd = inode->i_ofd; /* kept while open, under i_rw */
+	} else {
+		/* Opening under i_rw: nobody else opens it meanwhile. */
+		fd = afs_open_content(fs, inode, &st);
+		if (fd < 0) {
+			pthread_rwlock_unlock(&inode->i_rw);
+			return fd;
+		}
+	}
 	err = afs_content_load(fs, inode, fd);
 	if (!err || size == 0)
 		err = afs_content_truncate(fs, inode, fd, (uint64_t)size);
-	if (!inode->i_nopen)
+	if (!inode->i_nopen) {
 		afs_content_forget(inode);
-	pthread_rwlock_unlock(&inode->i_rw);
-	if (!fi)
 		close(fd);
+	}
+	pthread_rwlock_unlock(&inode->i_rw);
 	return err;
 }
 
-static int set_times(struct afs_inode *inode, int ifd, struct fuse_file_info *fi,
+static int set_times(struct afs_inode *inode, const struct afs_loc *l, struct fuse_file_info *fi,
 		     const struct stat *attr, int to_set)
 {
 	struct timespec tv[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
-	char path[AFS_PROC_PATH_MAX];
+	char path[AFS_LOC_PATH_MAX];
 
 	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
 		tv[0].tv_nsec = UTIME_NOW;
@@ -75,14 +91,31 @@ static int set_times(struct afs_inode *inode, int ifd, struct fuse_file_info *fi
 		tv[1].tv_nsec = UTIME_NOW;
 	else if (to_set & FUSE_SET_ATTR_MTIME)
 		tv[1] = attr->st_mtim;
-	if (fi)
+	if (fi && S_ISREG(inode->i_type))
 		return futimens((int)fi->fh, tv) ? -errno : 0;
-	if (utimensat(ifd, "", tv, AT_EMPTY_PATH) == 0)
+	if (l->l_fd < 0)
+		return utimensat(l->l_dirfd, l->l_name, tv, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	if (utimensat(l->l_fd, "", tv, AT_EMPTY_PATH) == 0)
 		return 0;
 	if (errno != EINVAL || S_ISLNK(inode->i_type))
 		return -errno;
-	afs_proc_path(ifd, path);
+	afs_loc_path(l, path);
 	return utimensat(AT_FDCWD, path, tv, 0) ? -errno : 0;
+}
+
+static int set_mode(struct afs_inode *inode, const struct afs_loc *l, struct fuse_file_info *fi,
+		    mode_t mode)
+{
+	char path[AFS_LOC_PATH_MAX];
+
+	if (S_ISLNK(inode->i_type))
+		return -EOPNOTSUPP;
+	if (fi && S_ISREG(inode->i_type))
+		return fchmod((int)fi->fh, mode) ? -errno : 0;
+	if (l->l_fd < 0)
+		return fchmodat(l->l_dirfd, l->l_name, mode, 0) ? -errno : 0;
+	afs_loc_path(l, path);
+	return chmod(path, mode) ? -errno : 0;
 }
 
 void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -90,27 +123,24 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char path[AFS_PROC_PATH_MAX];
+	struct afs_loc l;
 	struct stat st;
-	int err = 0, ifd;
+	bool have_st = false;
+	int err;
 
-	ifd = afs_inode_fd(fs, inode);
-	if (ifd < 0) {
-		afs_reply_err(req, ifd);
+	err = afs_loc_get(fs, inode, &l);
+	if (err) {
+		afs_reply_err(req, err);
 		return;
 	}
-	if (to_set & FUSE_SET_ATTR_MODE) {
-		afs_proc_path(ifd, path);
-		if (S_ISLNK(inode->i_type))
-			err = -EOPNOTSUPP;
-		else if (fi ? fchmod((int)fi->fh, attr->st_mode) : chmod(path, attr->st_mode))
-			err = -errno;
-	}
+	if (to_set & FUSE_SET_ATTR_MODE)
+		err = set_mode(inode, &l, fi, attr->st_mode);
 	if (!err && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
 		uid_t uid = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
 		gid_t gid = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
 
-		if (fchownat(ifd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		if (fchownat(afs_loc_at(&l), afs_loc_name(&l), uid, gid,
+			     afs_loc_flags(&l) | AT_SYMLINK_NOFOLLOW))
 			err = -errno;
 	}
 	if (!err && (to_set & FUSE_SET_ATTR_SIZE))
@@ -124,19 +154,20 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 
 		if (pin)
 			pthread_rwlock_wrlock(&inode->i_rw);
-		err = set_times(inode, ifd, fi, attr, to_set);
-		if (pin && !err && fstatat(ifd, "", &st, AT_EMPTY_PATH) == 0) {
+		err = set_times(inode, &l, fi, attr, to_set);
+		if (pin && !err && afs_loc_stat(fs, inode, &l, &st) == 0) {
+			have_st = true;
 			inode->i_mtime = st.st_mtim;
 			inode->i_mtime_pinned = true;
 		}
 		if (pin)
 			pthread_rwlock_unlock(&inode->i_rw);
 	}
-	if (!err && fstatat(ifd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-		err = -errno;
+	if (!err && !have_st)
+		err = afs_loc_stat(fs, inode, &l, &st);
 	if (!err)
-		afs_stat_plain(fs, ifd, &st);
-	afs_inode_fd_put(inode, ifd);
+		afs_stat_plain(fs, afs_loc_at(&l), afs_loc_name(&l), &st);
+	afs_loc_put(fs, &l);
 	if (err)
 		afs_reply_err(req, err);
 	else
@@ -191,6 +222,28 @@ void afs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	fuse_reply_err(req, ((unsigned int)mask & ~bits & 7) ? EACCES : 0);
 }
 
+/* The *xattr() calls on a path of afs_loc_path(): l* with @nofollow. */
+static ssize_t xa_get(const char *path, bool nofollow, const char *name, void *v, size_t n)
+{
+	return nofollow ? lgetxattr(path, name, v, n) : getxattr(path, name, v, n);
+}
+
+static int xa_set(const char *path, bool nofollow, const char *name, const void *v, size_t n,
+		  int flags)
+{
+	return nofollow ? lsetxattr(path, name, v, n, flags) : setxattr(path, name, v, n, flags);
+}
+
+static ssize_t xa_list(const char *path, bool nofollow, char *list, size_t n)
+{
+	return nofollow ? llistxattr(path, list, n) : listxattr(path, list, n);
+}
+
+static int xa_remove(const char *path, bool nofollow, const char *name)
+{
+	return nofollow ? lremovexattr(path, name) : removexattr(path, name);
+}
+
 static bool is_acl(const char *name)
 {
 	return !strcmp(name, XATTR_ACL_ACCESS) || !strcmp(name, XATTR_ACL_DEFAULT);
@@ -201,7 +254,7 @@ static bool is_user(const char *name)
 	return !strncmp(name, AFS_XATTR_PREFIX, sizeof(AFS_XATTR_PREFIX) - 1);
 }
 
-static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, const char *name, const char *value, size_t size, int flags)
+static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool nf, const char *name, const char *value, size_t size, int flags)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
@@ -210,7 +263,9 @@ static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, const 
 	int err, n;
 
 	if (is_acl(name)) {
-		afs_reply_err(req, setxattr(path, name, value, size, flags) ? errno : 0);
+		if (!strcmp(name, XATTR_ACL_DEFAULT))
+			atomic_store(&inode->i_dacl, -1); /* asked again at the next create */
+		afs_reply_err(req, xa_set(path, nf, name, value, size, flags) ? errno : 0);
 		return;
 	}
 	if (!is_user(name)) {
@@ -232,7 +287,7 @@ static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, const 
 		return;
 	}
 	n = afs_xattr_value_encrypt(fs->f_xvalue, disk, (const uint8_t *)value, size, enc);
-	err = n < 0 ? n : setxattr(path, disk, enc, (size_t)n, flags) ? -errno : 0;
+	err = n < 0 ? n : xa_set(path, nf, disk, enc, (size_t)n, flags) ? -errno : 0;
 	free(enc);
 	afs_reply_err(req, err);
 }
@@ -248,7 +303,8 @@ static void reply_xattr_buf(fuse_req_t req, const void *buf, size_t len, size_t 
 		fuse_reply_buf(req, buf, len);
 }
 
-static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, const char *name, size_t size)
+static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool nf,
+			const char *name, size_t size)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
@@ -276,7 +332,7 @@ static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, const 
 		}
 	}
 	for (;;) {
-		n = getxattr(path, disk, NULL, 0);
+		n = xa_get(path, nf, disk, NULL, 0);
 		if (n < 0) {
 			afs_reply_err(req, errno);
 			return;
@@ -287,7 +343,7 @@ static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, const 
 			afs_reply_err(req, ENOMEM);
 			return;
 		}
-		m = getxattr(path, disk, enc, (size_t)n);
+		m = xa_get(path, nf, disk, enc, (size_t)n);
 		if (m >= 0)
 			break;
 		if (errno != ERANGE) { /* grown since: ask again */
@@ -315,7 +371,7 @@ static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, const 
 	free(plain);
 }
 
-static void do_listxattr(fuse_req_t req, fuse_ino_t ino, const char *path, size_t size)
+static void do_listxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool nf, size_t size)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
@@ -328,7 +384,7 @@ static void do_listxattr(fuse_req_t req, fuse_ino_t ino, const char *path, size_
 		return;
 	}
 	for (;;) {
-		n = listxattr(path, NULL, 0);
+		n = xa_list(path, nf, NULL, 0);
 		if (n < 0)
 			goto fail;
 		free(list);
@@ -337,7 +393,7 @@ static void do_listxattr(fuse_req_t req, fuse_ino_t ino, const char *path, size_
 			errno = ENOMEM;
 			goto fail;
 		}
-		n = listxattr(path, list, (size_t)n);
+		n = xa_list(path, nf, list, (size_t)n);
 		if (n >= 0)
 			break;
 		if (errno != ERANGE)
@@ -376,7 +432,8 @@ fail:
 	free(out);
 }
 
-static void do_removexattr(fuse_req_t req, fuse_ino_t ino, const char *path, const char *name)
+static void do_removexattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool nf,
+			   const char *name)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
@@ -384,7 +441,9 @@ static void do_removexattr(fuse_req_t req, fuse_ino_t ino, const char *path, con
 	int n;
 
 	if (is_acl(name)) {
-		afs_reply_err(req, removexattr(path, name) ? errno : 0);
+		if (!strcmp(name, XATTR_ACL_DEFAULT))
+			atomic_store(&inode->i_dacl, -1);
+		afs_reply_err(req, xa_remove(path, nf, name) ? errno : 0);
 		return;
 	}
 	if (!is_user(name) || S_ISLNK(inode->i_type)) {
@@ -395,70 +454,44 @@ static void do_removexattr(fuse_req_t req, fuse_ino_t ino, const char *path, con
 	if (n < 0)
 		afs_reply_err(req, n);
 	else
-		afs_reply_err(req, removexattr(path, disk) ? errno : 0);
+		afs_reply_err(req, xa_remove(path, nf, disk) ? errno : 0);
 }
+
+/* Run @fn on a path to @ino's backing file. */
+#define WITH_PATH(req, ino, call)                                                     \
+	do {                                                                           \
+		struct afs_fs *fs_ = afs_req_fs(req);                                   \
+		char path[AFS_LOC_PATH_MAX];                                           \
+		struct afs_loc l_;                                                     \
+		bool nf;                                                               \
+		int err_ = afs_loc_get(fs_, afs_inode_get(fs_, ino), &l_);             \
+                                                                                       \
+		if (err_) {                                                            \
+			afs_reply_err(req, err_);                                      \
+			break;                                                         \
+		}                                                                      \
+		nf = afs_loc_path(&l_, path);                                          \
+		call;                                                                  \
+		afs_loc_put(fs_, &l_);                                                 \
+	} while (0)
 
 void afs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		     size_t size, int flags)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char path[AFS_PROC_PATH_MAX];
-	int fd = afs_inode_fd(fs, inode);
-
-	if (fd < 0) {
-		afs_reply_err(req, fd);
-		return;
-	}
-	afs_proc_path(fd, path);
-	do_setxattr(req, ino, path, name, value, size, flags);
-	afs_inode_fd_put(inode, fd);
+	WITH_PATH(req, ino, do_setxattr(req, ino, path, nf, name, value, size, flags));
 }
 
 void afs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char path[AFS_PROC_PATH_MAX];
-	int fd = afs_inode_fd(fs, inode);
-
-	if (fd < 0) {
-		afs_reply_err(req, fd);
-		return;
-	}
-	afs_proc_path(fd, path);
-	do_getxattr(req, ino, path, name, size);
-	afs_inode_fd_put(inode, fd);
+	WITH_PATH(req, ino, do_getxattr(req, ino, path, nf, name, size));
 }
 
 void afs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char path[AFS_PROC_PATH_MAX];
-	int fd = afs_inode_fd(fs, inode);
-
-	if (fd < 0) {
-		afs_reply_err(req, fd);
-		return;
-	}
-	afs_proc_path(fd, path);
-	do_listxattr(req, ino, path, size);
-	afs_inode_fd_put(inode, fd);
+	WITH_PATH(req, ino, do_listxattr(req, ino, path, nf, size));
 }
 
 void afs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char path[AFS_PROC_PATH_MAX];
-	int fd = afs_inode_fd(fs, inode);
-
-	if (fd < 0) {
-		afs_reply_err(req, fd);
-		return;
-	}
-	afs_proc_path(fd, path);
-	do_removexattr(req, ino, path, name);
-	afs_inode_fd_put(inode, fd);
+	WITH_PATH(req, ino, do_removexattr(req, ino, path, nf, name));
 }

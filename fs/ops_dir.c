@@ -19,8 +19,7 @@
 #include "fuse_i.h"
 #include "log.h"
 
-int afs_chown_new(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, int dirfd,
-		  const char *disk)
+int afs_chown_new(struct afs_fs *fs, fuse_req_t req, int dirfd, const char *disk)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct stat pst;
@@ -29,30 +28,35 @@ int afs_chown_new(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, i
 	if (!fs->f_opts.multiuser || (ctx->uid == 0 && ctx->gid == 0))
 		return 0;
 	/* A set-group-ID directory gives its group; the backing one did. */
-	if (fstatat(parent->i_fd, "", &pst, AT_EMPTY_PATH) == 0 && (pst.st_mode & S_ISGID))
+	if (fstatat(dirfd, "", &pst, AT_EMPTY_PATH) == 0 && (pst.st_mode & S_ISGID))
 		gid = (gid_t)-1;
 	if (fchownat(dirfd, disk, ctx->uid, gid, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	return 0;
 }
 
-mode_t afs_new_mode(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, mode_t mode)
+mode_t afs_new_mode(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent, int dirfd,
+		    mode_t mode)
 {
 	char path[AFS_PROC_PATH_MAX];
+	int dacl;
 
 	if (!fs->f_dont_mask)
 		return mode; /* the kernel applied the umask */
-	afs_proc_path(parent->i_fd, path);
-	if (getxattr(path, "system.posix_acl_default", NULL, 0) > 0)
-		return mode;
-	return mode & ~fuse_req_ctx(req)->umask;
+	dacl = atomic_load(&parent->i_dacl);
+	if (dacl < 0) {
+		afs_proc_path(dirfd, path);
+		dacl = getxattr(path, "system.posix_acl_default", NULL, 0) > 0;
+		atomic_store(&parent->i_dacl, dacl);
+	}
+	return dacl ? mode : mode & ~fuse_req_ctx(req)->umask;
 }
 
-static void reply_entry_of(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir,
+static void reply_entry_of(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
 			   const char *disk)
 {
 	struct fuse_entry_param e;
-	int err = afs_inode_lookup_disk(fs, dir, disk, &e);
+	int err = afs_inode_lookup_disk(fs, dir, dirfd, disk, NULL, &e);
 
 	if (err)
 		afs_reply_err(req, err);
@@ -66,11 +70,17 @@ void afs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct afs_inode *dir = afs_inode_get(fs, parent);
 	struct fuse_entry_param e;
 	struct afs_dname dn;
-	int err;
+	int err, dirfd;
 
-	err = afs_dname(fs, dir, name, &dn);
+	dirfd = afs_dir_fd(fs, dir);
+	if (dirfd < 0) {
+		afs_reply_err(req, dirfd);
+		return;
+	}
+	err = afs_dname(fs, dir, dirfd, name, &dn);
 	if (!err)
-		err = afs_inode_lookup_disk(fs, dir, dn.d_disk, &e);
+		err = afs_inode_lookup_disk(fs, dir, dirfd, dn.d_disk, NULL, &e);
+	afs_dir_fd_put(fs, dir);
 	if (err == -EPERM || err == -EINVAL)
 		err = -ENOENT; /* a reserved name: it does not exist */
 	if (err == -ENOENT) {
@@ -119,138 +129,136 @@ static void undo_sidecar(int dirfd, const struct afs_dname *dn)
 }
 
 /* The on-disk name of a new entry @name in @dir, its sidecar written. */
-static int new_name(struct afs_fs *fs, struct afs_inode *dir, const char *name,
+static int new_name(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *name,
 		    struct afs_dname *dn)
 {
-	int err = afs_dname(fs, dir, name, dn);
+	int err = afs_dname(fs, dir, dirfd, name, dn);
 
-	return err ? err : afs_dname_sidecar_add(fs, dir->i_fd, dn);
+	return err ? err : afs_dname_sidecar_add(fs, dirfd, dn);
 }
 
 /* A non-directory entry @dn was made in @dir (@err 0) or not (-errno):
  * give it to the caller and answer with it, or undo and answer the error. */
-static void finish_new(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir,
+static void finish_new(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
 		       const struct afs_dname *dn, int err)
 {
 	if (err) {
-		undo_sidecar(dir->i_fd, dn);
+		undo_sidecar(dirfd, dn);
 		afs_reply_err(req, err);
 		return;
 	}
-	err = afs_chown_new(fs, req, dir, dir->i_fd, dn->d_disk);
+	err = afs_chown_new(fs, req, dirfd, dn->d_disk);
 	if (err) {
-		unlinkat(dir->i_fd, dn->d_disk, 0);
-		afs_dname_sidecar_del(dir->i_fd, dn);
+		unlinkat(dirfd, dn->d_disk, 0);
+		afs_dname_sidecar_del(dirfd, dn);
 		afs_reply_err(req, err);
 		return;
 	}
-	reply_entry_of(req, fs, dir, dn->d_disk);
+	reply_entry_of(req, fs, dir, dirfd, dn->d_disk);
 }
 
-void afs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-		   struct fuse_file_info *fi)
+static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
+		      const char *name, mode_t mode, struct fuse_file_info *fi)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *dir = afs_inode_get(fs, parent), *inode;
 	struct fuse_entry_param e;
+	struct afs_inode *inode;
 	struct afs_dname dn;
+	struct stat st;
 	int fd, err, flags;
 
-	err = new_name(fs, dir, name, &dn);
+	err = new_name(fs, dir, dirfd, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
-	flags = (fi->flags & ~(O_ACCMODE | O_APPEND | O_TRUNC | O_DIRECT | O_NOFOLLOW)) |
-		O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW;
-	fd = openat(dir->i_fd, dn.d_disk, flags, afs_new_mode(fs, req, dir, mode));
+	/* Always readable too: a partial block is read before a rewrite. */
+	flags = (fi->flags & (O_CREAT | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+		(fs->f_opts.read_only ? O_RDONLY : O_RDWR);
+	fd = openat(dirfd, dn.d_disk, flags, afs_new_mode(fs, req, dir, dirfd, mode));
 	if (fd < 0) {
 		err = -errno;
-		undo_sidecar(dir->i_fd, &dn);
+		undo_sidecar(dirfd, &dn);
 		afs_reply_err(req, err);
 		return;
 	}
-	err = afs_chown_new(fs, req, dir, dir->i_fd, dn.d_disk);
+	err = afs_chown_new(fs, req, dirfd, dn.d_disk);
+	if (!err && fstat(fd, &st))
+		err = -errno;
 	if (!err)
-		err = afs_inode_lookup_disk(fs, dir, dn.d_disk, &e);
+		err = afs_inode_lookup_disk(fs, dir, dirfd, dn.d_disk, &st, &e);
 	if (err) {
 		close(fd);
 		afs_reply_err(req, err);
 		return;
 	}
 	inode = afs_inode_get(fs, e.ino);
-	err = afs_content_get(fs, inode, fd, fi->flags & O_TRUNC);
-	if (err) {
-		close(fd);
+	fd = afs_content_get(fs, inode, fd, &st, (fi->flags & O_TRUNC) && st.st_size);
+	if (fd < 0) {
 		afs_inode_forget(fs, e.ino, 1);
-		afs_reply_err(req, err);
+		afs_reply_err(req, fd);
 		return;
 	}
 	fi->fh = (uint64_t)fd;
 	fi->keep_cache = 1;
 	if (fuse_reply_create(req, &e, fi)) {
 		afs_content_put(inode);
-		close(fd);
 		afs_inode_forget(fs, e.ino, 1);
 	}
 }
 
-void afs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+static void do_mkdir(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
+		     const char *name, mode_t mode)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *dir = afs_inode_get(fs, parent);
 	struct afs_dname dn;
 	struct stat st;
 	int err;
 
-	err = new_name(fs, dir, name, &dn);
+	err = new_name(fs, dir, dirfd, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
-	if (mkdirat(dir->i_fd, dn.d_disk, afs_new_mode(fs, req, dir, mode))) {
+	if (mkdirat(dirfd, dn.d_disk, afs_new_mode(fs, req, dir, dirfd, mode))) {
 		err = -errno;
-		undo_sidecar(dir->i_fd, &dn);
+		undo_sidecar(dirfd, &dn);
 		afs_reply_err(req, err);
 		return;
 	}
-	err = afs_chown_new(fs, req, dir, dir->i_fd, dn.d_disk);
-	if (!err && fstatat(dir->i_fd, dn.d_disk, &st, AT_SYMLINK_NOFOLLOW))
+	err = afs_chown_new(fs, req, dirfd, dn.d_disk);
+	if (!err && fstatat(dirfd, dn.d_disk, &st, AT_SYMLINK_NOFOLLOW))
 		err = -errno;
 	if (!err) {
 		/* A directory whose owner cannot write it still gets its IV. */
-		err = afs_dir_iv_create(fs, dir->i_fd, dn.d_disk,
+		err = afs_dir_iv_create(fs, dirfd, dn.d_disk,
 					fs->f_opts.multiuser ? st.st_uid : (uid_t)-1, st.st_gid);
 	}
 	if (err) {
-		unlinkat(dir->i_fd, dn.d_disk, AT_REMOVEDIR);
-		afs_dname_sidecar_del(dir->i_fd, &dn);
+		unlinkat(dirfd, dn.d_disk, AT_REMOVEDIR);
+		afs_dname_sidecar_del(dirfd, &dn);
 		afs_reply_err(req, err);
 		return;
 	}
-	reply_entry_of(req, fs, dir, dn.d_disk);
+	reply_entry_of(req, fs, dir, dirfd, dn.d_disk);
 }
 
-void afs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+static void do_mknod(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
+		     const char *name, mode_t mode, dev_t rdev)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *dir = afs_inode_get(fs, parent);
 	struct afs_dname dn;
 	int err;
 
-	err = new_name(fs, dir, name, &dn);
+	err = new_name(fs, dir, dirfd, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
-	err = mknodat(dir->i_fd, dn.d_disk, afs_new_mode(fs, req, dir, mode), rdev) ? -errno : 0;
-	finish_new(req, fs, dir, &dn, err);
+	err = mknodat(dirfd, dn.d_disk, afs_new_mode(fs, req, dir, dirfd, mode), rdev) ? -errno : 0;
+	finish_new(req, fs, dir, dirfd, &dn, err);
 }
 
-void afs_op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const char *name)
+static void do_symlink(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
+		       const char *target, const char *name)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *dir = afs_inode_get(fs, parent);
 	char enc[AFS_SYMLINK_ENC_BUF];
 	struct afs_dname dn;
 	int err;
@@ -261,76 +269,126 @@ void afs_op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const
 	}
 	err = afs_symlink_encrypt(fs->f_symlink, target, enc);
 	if (err >= 0)
-		err = new_name(fs, dir, name, &dn);
+		err = new_name(fs, dir, dirfd, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
-	err = symlinkat(enc, dir->i_fd, dn.d_disk) ? -errno : 0;
-	finish_new(req, fs, dir, &dn, err);
+	err = symlinkat(enc, dirfd, dn.d_disk) ? -errno : 0;
+	finish_new(req, fs, dir, dirfd, &dn, err);
 }
 
-void afs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name)
+static void do_link(fuse_req_t req, struct afs_fs *fs, struct afs_inode *inode,
+		    struct afs_inode *dir, int dirfd, const char *name)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *inode = afs_inode_get(fs, ino), *dir = afs_inode_get(fs, parent);
-	char path[AFS_PROC_PATH_MAX];
+	char path[AFS_LOC_PATH_MAX];
 	struct afs_dname dn;
-	int err, fd;
+	struct afs_loc l;
+	int err;
 
-	err = new_name(fs, dir, name, &dn);
+	err = new_name(fs, dir, dirfd, name, &dn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
-	fd = afs_inode_fd(fs, inode);
-	if (fd < 0) {
-		undo_sidecar(dir->i_fd, &dn);
-		afs_reply_err(req, fd);
+	err = afs_loc_get(fs, inode, &l);
+	if (err) {
+		undo_sidecar(dirfd, &dn);
+		afs_reply_err(req, err);
 		return;
 	}
-	afs_proc_path(fd, path);
-	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc works without. */
-	if (linkat(fd, "", dir->i_fd, dn.d_disk, AT_EMPTY_PATH) == 0)
+	if (l.l_fd < 0) {
+		err = linkat(l.l_dirfd, l.l_name, dirfd, dn.d_disk, 0) ? -errno : 0;
+	} else if (linkat(l.l_fd, "", dirfd, dn.d_disk, AT_EMPTY_PATH) == 0) {
 		err = 0;
-	else if ((errno == ENOENT || errno == EPERM) &&
-		 linkat(AT_FDCWD, path, dir->i_fd, dn.d_disk, AT_SYMLINK_FOLLOW) == 0)
-		err = 0;
-	else
+	} else if (errno == ENOENT || errno == EPERM) {
+		/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc works without. */
+		afs_loc_path(&l, path);
+		err = linkat(AT_FDCWD, path, dirfd, dn.d_disk, AT_SYMLINK_FOLLOW) ? -errno : 0;
+	} else {
 		err = -errno;
-	afs_inode_fd_put(inode, fd);
+	}
+	afs_loc_put(fs, &l);
 	if (err) {
-		undo_sidecar(dir->i_fd, &dn);
+		undo_sidecar(dirfd, &dn);
 		afs_reply_err(req, err);
 		return;
 	}
-	reply_entry_of(req, fs, dir, dn.d_disk);
+	reply_entry_of(req, fs, dir, dirfd, dn.d_disk);
 }
 
-void afs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+static void do_unlink(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
+		      const char *name)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *dir = afs_inode_get(fs, parent);
 	struct afs_inode *last = NULL;
 	struct afs_dname dn;
 	struct stat st;
 	int err;
 
-	err = afs_dname(fs, dir, name, &dn);
+	err = afs_dname(fs, dir, dirfd, name, &dn);
 	if (err == -EPERM)
 		err = -ENOENT;
-	if (!err && fstatat(dir->i_fd, dn.d_disk, &st, AT_SYMLINK_NOFOLLOW))
+	if (!err && fstatat(dirfd, dn.d_disk, &st, AT_SYMLINK_NOFOLLOW))
 		err = -errno;
 	if (!err) {
 		if (st.st_nlink <= 1)
 			last = afs_inode_remove_begin(fs, st.st_dev, st.st_ino);
-		if (unlinkat(dir->i_fd, dn.d_disk, 0))
+		if (unlinkat(dirfd, dn.d_disk, 0))
 			err = -errno;
 		afs_inode_remove_end(fs, last, !err);
 	}
 	if (!err)
-		afs_dname_sidecar_del(dir->i_fd, &dn);
+		afs_dname_sidecar_del(dirfd, &dn);
 	afs_reply_err(req, err);
+}
+
+/*
+ * Every operation on entries of one directory: @fn runs with the parent's
+ * descriptor held (opened again if the LRU closed it).
+ */
+#define IN_DIR(req, parent, call)                                                    \
+	do {                                                                          \
+		struct afs_fs *fs = afs_req_fs(req);                                   \
+		struct afs_inode *dir = afs_inode_get(fs, parent);                     \
+		int dirfd = afs_dir_fd(fs, dir);                                      \
+                                                                                      \
+		if (dirfd < 0) {                                                      \
+			afs_reply_err(req, dirfd);                                    \
+			break;                                                        \
+		}                                                                     \
+		call;                                                                 \
+		afs_dir_fd_put(fs, dir);                                              \
+	} while (0)
+
+void afs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		   struct fuse_file_info *fi)
+{
+	IN_DIR(req, parent, do_create(req, fs, dir, dirfd, name, mode, fi));
+}
+
+void afs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	IN_DIR(req, parent, do_mkdir(req, fs, dir, dirfd, name, mode));
+}
+
+void afs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	IN_DIR(req, parent, do_mknod(req, fs, dir, dirfd, name, mode, rdev));
+}
+
+void afs_op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const char *name)
+{
+	IN_DIR(req, parent, do_symlink(req, fs, dir, dirfd, target, name));
+}
+
+void afs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name)
+{
+	IN_DIR(req, parent, do_link(req, fs, afs_inode_get(fs, ino), dir, dirfd, name));
+}
+
+void afs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	IN_DIR(req, parent, do_unlink(req, fs, dir, dirfd, name));
 }
 
 /* algfs.diriv of a directory about to be removed or replaced, kept so that
@@ -387,34 +445,42 @@ static void iv_done(struct saved_iv *s)
 	s->dfd = -1;
 }
 
-void afs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+static void do_rmdir(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
+		     const char *name)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *dir = afs_inode_get(fs, parent);
 	struct saved_iv s = { .dfd = -1 };
+	struct afs_inode *gone = NULL;
 	struct afs_dname dn;
+	struct stat st;
 	int err;
 
-	err = afs_dname(fs, dir, name, &dn);
+	err = afs_dname(fs, dir, dirfd, name, &dn);
 	if (err == -EPERM)
 		err = -ENOENT;
 	if (!err)
-		err = iv_remove(fs, dir->i_fd, dn.d_disk, &s);
-	if (!err && unlinkat(dir->i_fd, dn.d_disk, AT_REMOVEDIR)) {
+		err = iv_remove(fs, dirfd, dn.d_disk, &s);
+	if (!err && fstat(s.dfd, &st) == 0)
+		gone = afs_inode_remove_begin(fs, st.st_dev, st.st_ino);
+	if (!err && unlinkat(dirfd, dn.d_disk, AT_REMOVEDIR)) {
 		err = -errno;
 		iv_restore(&s);
 	}
+	afs_inode_remove_end(fs, gone, !err);
 	iv_done(&s);
 	if (!err)
-		afs_dname_sidecar_del(dir->i_fd, &dn);
+		afs_dname_sidecar_del(dirfd, &dn);
 	afs_reply_err(req, err);
 }
 
-void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
-		   const char *newname, unsigned int flags)
+void afs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *dir = afs_inode_get(fs, parent), *ndir = afs_inode_get(fs, newparent);
+	IN_DIR(req, parent, do_rmdir(req, fs, dir, dirfd, name));
+}
+
+static void do_rename(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
+		      const char *name, struct afs_inode *ndir, int ndirfd, const char *newname,
+		      unsigned int flags)
+{
 	struct afs_inode *last = NULL;
 	struct saved_iv s = { .dfd = -1 };
 	struct afs_dname on, nn;
@@ -426,18 +492,18 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 		afs_reply_err(req, EINVAL);
 		return;
 	}
-	err = afs_dname(fs, dir, name, &on);
+	err = afs_dname(fs, dir, dirfd, name, &on);
 	if (!err)
-		err = afs_dname(fs, ndir, newname, &nn);
+		err = afs_dname(fs, ndir, ndirfd, newname, &nn);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
 	if (flags & RENAME_EXCHANGE) {
 		/* Both names stay; so do their sidecars. */
-		if (fstatat(dir->i_fd, on.d_disk, &ost, AT_SYMLINK_NOFOLLOW) ||
-		    fstatat(ndir->i_fd, nn.d_disk, &nst, AT_SYMLINK_NOFOLLOW) ||
-		    renameat2(dir->i_fd, on.d_disk, ndir->i_fd, nn.d_disk, flags)) {
+		if (fstatat(dirfd, on.d_disk, &ost, AT_SYMLINK_NOFOLLOW) ||
+		    fstatat(ndirfd, nn.d_disk, &nst, AT_SYMLINK_NOFOLLOW) ||
+		    renameat2(dirfd, on.d_disk, ndirfd, nn.d_disk, flags)) {
 			afs_reply_err(req, errno);
 			return;
 		}
@@ -446,43 +512,60 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 		fuse_reply_err(req, 0);
 		return;
 	}
-	if (fstatat(dir->i_fd, on.d_disk, &ost, AT_SYMLINK_NOFOLLOW)) {
+	if (fstatat(dirfd, on.d_disk, &ost, AT_SYMLINK_NOFOLLOW)) {
 		afs_reply_err(req, -errno);
 		return;
 	}
-	replaced = fstatat(ndir->i_fd, nn.d_disk, &nst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	replaced = fstatat(ndirfd, nn.d_disk, &nst, AT_SYMLINK_NOFOLLOW) == 0 &&
 		   (nst.st_ino != ost.st_ino || nst.st_dev != ost.st_dev);
 	/* An empty directory being replaced holds its algfs.diriv. */
 	if (!(flags & RENAME_NOREPLACE) && S_ISDIR(ost.st_mode) && replaced &&
 	    S_ISDIR(nst.st_mode)) {
-		err = iv_remove(fs, ndir->i_fd, nn.d_disk, &s);
+		err = iv_remove(fs, ndirfd, nn.d_disk, &s);
 		if (err) {
 			iv_done(&s);
 			afs_reply_err(req, err);
 			return;
 		}
 	}
-	if (nn.d_long && !exists(ndir->i_fd, nn.d_disk)) {
-		err = afs_dname_sidecar_add(fs, ndir->i_fd, &nn);
+	if (nn.d_long && !exists(ndirfd, nn.d_disk)) {
+		err = afs_dname_sidecar_add(fs, ndirfd, &nn);
 		new_sidecar = !err;
 	}
-	if (!err && replaced && !S_ISDIR(nst.st_mode) && nst.st_nlink <= 1)
+	if (!err && replaced && (S_ISDIR(nst.st_mode) || nst.st_nlink <= 1))
 		last = afs_inode_remove_begin(fs, nst.st_dev, nst.st_ino);
-	if (!err && renameat2(dir->i_fd, on.d_disk, ndir->i_fd, nn.d_disk, flags))
+	if (!err && renameat2(dirfd, on.d_disk, ndirfd, nn.d_disk, flags))
 		err = -errno;
 	afs_inode_remove_end(fs, last, !err);
 	if (err) {
 		if (new_sidecar)
-			undo_sidecar(ndir->i_fd, &nn);
+			undo_sidecar(ndirfd, &nn);
 		iv_restore(&s);
 	} else {
 		afs_inode_moved(fs, ost.st_dev, ost.st_ino, ndir, nn.d_disk);
 		/* (rename between two links of one file leaves both) */
-		if (on.d_long && !exists(dir->i_fd, on.d_disk))
-			afs_dname_sidecar_del(dir->i_fd, &on);
+		if (on.d_long && !exists(dirfd, on.d_disk))
+			afs_dname_sidecar_del(dirfd, &on);
 	}
 	iv_done(&s);
 	afs_reply_err(req, err);
+}
+
+void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		   const char *newname, unsigned int flags)
+{
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *dir = afs_inode_get(fs, parent), *ndir = afs_inode_get(fs, newparent);
+	int dirfd = afs_dir_fd(fs, dir), ndirfd = dirfd < 0 ? dirfd : afs_dir_fd(fs, ndir);
+
+	if (dirfd < 0 || ndirfd < 0)
+		afs_reply_err(req, dirfd < 0 ? dirfd : ndirfd);
+	else
+		do_rename(req, fs, dir, dirfd, name, ndir, ndirfd, newname, flags);
+	if (ndirfd >= 0)
+		afs_dir_fd_put(fs, ndir);
+	if (dirfd >= 0)
+		afs_dir_fd_put(fs, dir);
 }
 
 void afs_op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -490,17 +573,19 @@ void afs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
 	char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_ENC_BUF];
+	struct afs_loc l;
 	ssize_t n;
-	int fd = afs_inode_fd(fs, inode);
+	int err;
 
-	if (fd < 0) {
-		afs_reply_err(req, fd);
+	err = afs_loc_get(fs, inode, &l);
+	if (err) {
+		afs_reply_err(req, err);
 		return;
 	}
-	n = readlinkat(fd, "", enc, sizeof(enc) - 1);
+	n = readlinkat(afs_loc_at(&l), afs_loc_name(&l), enc, sizeof(enc) - 1);
 	if (n < 0)
-		n = -errno;
-	afs_inode_fd_put(inode, fd);
+		n = errno == ENOENT && l.l_fd < 0 ? -ESTALE : -errno;
+	afs_loc_put(fs, &l);
 	if (n < 0) {
 		afs_reply_err(req, (int)n);
 		return;
@@ -535,7 +620,15 @@ void afs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		afs_reply_err(req, ENOMEM);
 		return;
 	}
-	fd = openat(inode->i_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = afs_dir_fd(fs, inode);
+	if (fd >= 0) {
+		int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		afs_dir_fd_put(fs, inode);
+		fd = dfd >= 0 ? dfd : -errno;
+	}
+	if (fd < 0)
+		errno = -fd;
 	if (fd < 0 || !(d->dh_dir = fdopendir(fd))) {
 		err = errno;
 		if (fd >= 0)
@@ -606,7 +699,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		}
 		memset(&e, 0, sizeof(e));
 		if (plus && strcmp(plain, ".") && strcmp(plain, "..")) {
-			err = afs_inode_lookup_disk(fs, dir, d->dh_entry->d_name, &e);
+			err = afs_inode_lookup_disk(fs, dir, dirfd(d->dh_dir), d->dh_entry->d_name,
+						    NULL, &e);
 			if (err == -ENOENT) { /* gone since readdir() */
 				err = 0;
 				d->dh_entry = NULL;

@@ -37,44 +37,82 @@ static int open_write_only(const char *path, int flags)
 	return err;
 }
 
-int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, int flags)
+int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, struct stat *st)
 {
-	char path[AFS_PROC_PATH_MAX];
-	int fd, pfd;
+	/* Appending, truncation, direct and synchronous I/O are done here,
+	 * over blocks, for all handles of the file at once (the kernel sends
+	 * the fsync that O_SYNC asks for). */
+	int flags = O_CLOEXEC | O_NOFOLLOW | (fs->f_opts.read_only ? O_RDONLY : O_RDWR);
+	char path[AFS_LOC_PATH_MAX];
+	struct afs_loc l;
+	int fd, err;
 
-	/* Appending, truncation and direct I/O are done here, over blocks. */
-	flags &= ~(O_ACCMODE | O_APPEND | O_TRUNC | O_CREAT | O_EXCL | O_DIRECT | O_NOCTTY |
-		   O_NOFOLLOW);
-	flags |= O_CLOEXEC | (fs->f_opts.read_only ? O_RDONLY : O_RDWR);
-	pfd = afs_inode_fd(fs, inode);
-	if (pfd < 0)
-		return pfd;
-	afs_proc_path(pfd, path);
-	fd = open(path, flags);
-	if (fd < 0 && errno == EACCES && !fs->f_opts.read_only)
-		fd = open_write_only(path, flags);
-	else if (fd < 0)
-		fd = -errno;
-	afs_inode_fd_put(inode, pfd);
+	err = afs_loc_get(fs, inode, &l);
+	if (err)
+		return err;
+	if (l.l_fd >= 0) { /* an O_PATH descriptor: reopened through /proc */
+		afs_loc_path(&l, path);
+		fd = open(path, flags & ~O_NOFOLLOW);
+	} else {
+		fd = openat(l.l_dirfd, l.l_name, flags);
+	}
+	if (fd < 0 && errno == EACCES && !fs->f_opts.read_only) {
+		afs_loc_path(&l, path);
+		fd = open_write_only(path, flags & ~O_NOFOLLOW);
+	} else if (fd < 0) {
+		fd = errno == ENOENT && l.l_fd < 0 ? -ESTALE : -errno;
+	}
+	afs_loc_put(fs, &l);
+	if (fd < 0)
+		return fd;
+	err = fstat(fd, st) ? -errno : 0;
+	if (!err && (st->st_ino != inode->i_ino || st->st_dev != inode->i_dev))
+		err = -ESTALE; /* the name holds another file now */
+	if (err) {
+		close(fd);
+		return err;
+	}
 	return fd;
 }
 
-int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, bool truncate)
+int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, const struct stat *st,
+		    bool truncate)
 {
+	struct stat st2;
 	int err = 0;
 
 	pthread_rwlock_wrlock(&inode->i_rw);
-	/* A damaged header is reported by reads and writes, not by open:
-	 * the file can still be truncated or removed. */
-	afs_content_load(fs, inode, fd);
+	if (inode->i_nopen) {
+		/* Open already: every handle shares that descriptor. */
+		if (fd >= 0)
+			close(fd);
+		fd = inode->i_ofd;
+	} else {
+		if (fd < 0) {
+			fd = afs_open_content(fs, inode, &st2);
+			st = &st2;
+		}
+		if (fd < 0) {
+			pthread_rwlock_unlock(&inode->i_rw);
+			return fd;
+		}
+		atomic_store(&inode->i_csize, (uint64_t)st->st_size);
+		/* A damaged header is reported by reads and writes, not by
+		 * open: the file can still be truncated or removed. */
+		afs_content_load(fs, inode, fd);
+		pthread_mutex_lock(&inode->i_lock);
+		inode->i_ofd = fd;
+		pthread_mutex_unlock(&inode->i_lock);
+	}
+	inode->i_nopen++;
 	if (truncate)
 		err = afs_content_truncate(fs, inode, fd, 0);
-	if (!err && !inode->i_nopen++)
-		afs_inode_set_open_fd(inode, fd);
-	else if (err && !inode->i_nopen)
-		afs_content_forget(inode);
 	pthread_rwlock_unlock(&inode->i_rw);
-	return err;
+	if (err) {
+		afs_content_put(inode);
+		return err;
+	}
+	return fd;
 }
 
 /* The file key stays only while the file is open: a kernel backend key is
@@ -82,39 +120,39 @@ int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, bool tru
  * (Deriving it again on the next open hits ac_derive_key()'s cache.) */
 void afs_content_put(struct afs_inode *inode)
 {
+	int fd = -1;
+
 	pthread_rwlock_wrlock(&inode->i_rw);
 	if (inode->i_nopen && !--inode->i_nopen) {
 		afs_content_forget(inode);
-		afs_inode_set_open_fd(inode, -1);
+		atomic_store(&inode->i_csize, AFS_CSIZE_UNKNOWN);
+		pthread_mutex_lock(&inode->i_lock);
+		fd = inode->i_ofd;
+		inode->i_ofd = -1;
+		pthread_mutex_unlock(&inode->i_lock);
 	}
 	pthread_rwlock_unlock(&inode->i_rw);
+	if (fd >= 0)
+		close(fd);
 }
 
 void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
-	int fd, err;
+	int fd;
 
-	fd = afs_open_content(fs, inode, fi->flags);
+	fd = afs_content_get(fs, inode, -1, NULL, fi->flags & O_TRUNC);
 	if (fd < 0) {
 		afs_reply_err(req, fd);
-		return;
-	}
-	err = afs_content_get(fs, inode, fd, fi->flags & O_TRUNC);
-	if (err) {
-		close(fd);
-		afs_reply_err(req, err);
 		return;
 	}
 	fi->fh = (uint64_t)fd;
 	/* Only this daemon changes the files: what the kernel cached stays. */
 	fi->keep_cache = 1;
 	fi->noflush = 0;
-	if (fuse_reply_open(req, fi)) {
+	if (fuse_reply_open(req, fi))
 		afs_content_put(inode);
-		close(fd);
-	}
 }
 
 void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -170,8 +208,8 @@ void afs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void afs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	(void)fi; /* its descriptor is the file's, closed with the last handle */
 	afs_content_put(afs_inode_get(afs_req_fs(req), ino));
-	close((int)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -227,7 +265,7 @@ void afs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		return;
 	}
 	pthread_rwlock_rdlock(&inode->i_rw);
-	pos = afs_content_seek(fs, (int)fi->fh, (uint64_t)off, whence);
+	pos = afs_content_seek(fs, inode, (int)fi->fh, (uint64_t)off, whence);
 	pthread_rwlock_unlock(&inode->i_rw);
 	if (pos < 0)
 		afs_reply_err(req, (int)pos);
