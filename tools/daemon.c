@@ -111,27 +111,19 @@ void td_ready(void)
 void td_raise_fd_limit(void)
 {
 	struct rlimit rl;
-	unsigned long nr_open = 0;
-	FILE *f;
 
+	/* Up to the hard limit only: the daemon's descriptors are bounded
+	 * (directories through an LRU sized from this limit, fs/inode.c), so
+	 * a lower hard limit set on purpose is respected. */
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return;
-	f = fopen("/proc/sys/fs/nr_open", "r");
-	if (f) {
-		if (fscanf(f, "%lu", &nr_open) != 1)
-			nr_open = 0;
-		fclose(f);
-	}
-	if (geteuid() == 0 && nr_open > rl.rlim_max)
-		rl.rlim_max = nr_open;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
-		log_info("open-file limit %llu: a tree with more files than that in the kernel's "
-			 "cache makes lookups fail with EMFILE (raise the hard limit)",
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
+		log_warn("open-file limit %llu: directories are opened again more often, and "
+			 "fewer files can be open at once (raise the hard limit)",
 			 (unsigned long long)rl.rlim_cur);
 }
 

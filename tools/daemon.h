@@ -28,8 +28,8 @@ void td_ready(void);
  * standard error as well until td_ready(). */
 void td_log_to_syslog(const char *volume);
 
-/* Raise the open-file limit as far as allowed; every inode the kernel
- * remembers holds a descriptor here. */
+/* Raise the soft open-file limit to the hard one (the directory LRU is
+ * sized from it); warn when it is low. */
 void td_raise_fd_limit(void);
 
 /* 1 if @source is mounted on @target as an algfs volume, 0 if not, -errno
