@@ -160,7 +160,7 @@ vol_init()
 		gocryptfs -init -q -passfile "$d/passfile" -scryptn 10 "$d/cipher" ;;
 	securefs)
 		mkdir -p "$d/cipher"
-		securefs create --format 4 --pass "$pw" "$d/cipher" > "$d/create.log" 2>&1 ||
+		securefs create --format 4 -r 1 --pass "$pw" "$d/cipher" > "$d/create.log" 2>&1 ||
 			{ cat "$d/create.log" >&2; return 1; } ;;
 	cryfs)
 		mkdir -p "$d/cipher" "$d/local"
