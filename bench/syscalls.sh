@@ -117,7 +117,8 @@ else
 	made_dir=1
 fi
 dir=$(cd "$dir" && pwd)
-spid= # the strace running now, if any
+spid= # the strace running now, if any, and the mount its daemon serves
+cur_mnt=
 
 # stop_traced: wait for the traced daemon to leave after its unmount; if it
 # does not, kill it (the child of strace), then strace.
@@ -139,6 +140,7 @@ stop_traced()
 		kill -9 "$p" 2> /dev/null || true
 	fi
 	wait "$p" 2> /dev/null || true
+	unmount "$cur_mnt" || true
 }
 
 cleanup()
@@ -146,11 +148,16 @@ cleanup()
 	local rc=$? m
 	trap - EXIT INT TERM
 	set +e
+	# A daemon interrupted while it mounts: let it finish, then unmount.
+	if [ -n "$spid" ]; then
+		wait_mounted "$cur_mnt" "$spid" 2> /dev/null
+		unmount "$cur_mnt"
+	fi
+	stop_traced
 	for m in "$dir"/*/mnt; do
 		[ -d "$m" ] || continue
 		mounted "$m" && unmount "$m"
 	done
-	stop_traced
 	if mounted "$dir"; then
 		umount "$dir" || umount -l "$dir"
 	fi
@@ -180,6 +187,7 @@ traced()
 	t=$traces/$sys.$run
 	vol_argv "$sys" "$d" "$@"
 	log "$sys: $run"
+	cur_mnt=$d/mnt
 	setsid strace -f -C -qq -xx -s 8 -y -e signal=none -o "$t.trace" -- "${vol_cmd[@]}" \
 		< /dev/null > "$t.log" 2>&1 3>&- &
 	spid=$!
@@ -323,7 +331,7 @@ phase_table()
 			rq=$((rq + $(get "$c" requests)))
 			thr=$((thr + $(get "$c" threads)))
 		done
-		echo "$line | $reqs | $thr | $(per $((thr * 1000)) "$rq" 1) |"
+		echo "$line | $reqs | $(fmt "$thr") | $(per $((thr * 1000)) "$rq" 1) |"
 	done
 	echo
 	echo "Most frequent calls:"
@@ -389,7 +397,7 @@ threads_check()
 	done
 	thr_rate=$(awk -v t="$t" -v r="$r" 'BEGIN { printf "%.2f", r ? 1000 * t / r : 0 }')
 	echo
-	echo "algfs: $t threads created while serving $(fmt "$r") FUSE requests in all its runs above:"
+	echo "algfs: $(fmt "$t") threads created while serving $(fmt "$r") FUSE requests in all its runs above:"
 	echo "$thr_rate per 1,000 requests (limit $max_threads; a thread per request would be 1,000)."
 	thr_bad=$(awk -v a="$thr_rate" -v b="$max_threads" 'BEGIN { print (a > b) ? 1 : 0 }')
 }
