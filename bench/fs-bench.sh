@@ -132,7 +132,7 @@ list()
 		out+="$w "
 	done
 	[ -n "$out" ] || bad "$1: empty list"
-	echo "$out"
+	echo "${out% }"
 }
 words=$(list --systems "$systems" "$all_systems")
 read -r -a selected <<< "$words"
@@ -431,10 +431,16 @@ header()
 	done
 	echo "fuse:     $(fusermount3 -V 2>&1 | sed -n 1p); libfuse3 $(dpkg-query -W -f '${Version}' libfuse3-3 2> /dev/null || echo ?); open files $(ulimit -Sn)/$(ulimit -Hn), CAP_SYS_RESOURCE $(has_cap 24)"
 	echo "tools:    $(dd --version | sed -n 1p); $(tar --version | sed -n 1p); $(fio --version 2> /dev/null || echo 'fio -')"
-	echo "write:    dd $((size / 1048576)) MiB, bs=1M conv=fsync; read: dd bs=1M after unmount, drop_caches, mount"
-	echo "tree:     $(basename "$tarball") ($tar_files files, $((tar_bytes / 1048576)) MiB); untar + sync; md5sum of every"
-	echo "          file, ls -lR, rm -rf + sync: each after unmount, drop_caches, mount"
-	echo "fio:      4 KiB randread/randwrite, psync, direct=$fio_direct, $((fio_size / 1048576)) MiB file, ${fio_time} s, 1 and 4 jobs, each cold"
+	if timed write || timed read; then
+		echo "write:    dd $((size / 1048576)) MiB, bs=1M conv=fsync; read: dd bs=1M after unmount, drop_caches, mount"
+	fi
+	if timed untar || timed md5 || timed lslr || timed rm; then
+		echo "tree:     $(basename "$tarball") ($tar_files files, $((tar_bytes / 1048576)) MiB); untar + sync; md5sum of every"
+		echo "          file, ls -lR, rm -rf + sync: each after unmount, drop_caches, mount"
+	fi
+	if timed fio; then
+		echo "fio:      4 KiB randread/randwrite, psync, direct=$fio_direct, $((fio_size / 1048576)) MiB file, ${fio_time} s, 1 and 4 jobs, each cold"
+	fi
 	local st=${step_set# }
 	echo "steps:    ${st% }; repeats: $repeats, interleaved (median shown)"
 	for fs in "${selected[@]}"; do
@@ -532,7 +538,11 @@ table()
 		done
 		[[ " ${fs_list[*]} " == *" algfs "* ]] || continue
 		echo
-		echo "### $b backing: algfs against the best peer and bindfs (>1: algfs better)"
+		line="the best peer"
+		[ ${#peers[@]} -gt 0 ] || line=
+		[[ " ${fs_list[*]} " != *" bindfs "* ]] || line+="${line:+ and }bindfs"
+		[ -n "$line" ] || continue
+		echo "### $b backing: algfs against $line (>1: algfs better)"
 		echo
 		line="| |"
 		for metric in "${cols[@]}"; do line+=" ${title[$metric]} |"; done

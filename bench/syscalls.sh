@@ -267,7 +267,7 @@ declare -A wl_what=(
 	[unlink]='unlink of {N} files'
 )
 declare -A wl_op=([create]=CREATE [lookup]=LOOKUP [getattr]=GETATTR [setattr]=SETATTR
-	[release]=RELEASE [write]=WRITE [readdir]=READDIRPLUS [unlink]=UNLINK)
+	[release]=RELEASE [write]=WRITE [readdir]="READDIRPLUS READDIR" [unlink]=UNLINK)
 if [ -n "$ops" ]; then
 	vol_init algfs "$dir/ops"
 	for wl in $workloads; do
@@ -347,7 +347,7 @@ phase_table()
 
 ops_tables()
 {
-	local wl c op all
+	local wl c op all kinds
 	all=$work/ops.all
 	cat "$traces"/algfs.op-*.counts > "$all"
 	echo
@@ -357,9 +357,11 @@ ops_tables()
 	echo "|---|---|---:|---|---:|---:|"
 	for wl in $workloads; do
 		c=$traces/algfs.op-$wl.counts
-		op=${wl_op[$wl]}
-		[ "$wl" = readdir ] && [ "$(get "$c" op READDIRPLUS)" -eq 0 ] && op=READDIR
-		echo "| $wl | ${wl_what[$wl]//\{N\}/$count} | $(fmt "$(get "$c" requests)") | $(fmt "$(get "$c" op "$op")") $op | $(fmt "$(get "$c" summary)") | $(get "$c" threads) |"
+		kinds=
+		for op in ${wl_op[$wl]}; do
+			kinds+="${kinds:+, }$(fmt "$(get "$c" op "$op")") $op"
+		done
+		echo "| $wl | ${wl_what[$wl]//\{N\}/$count} | $(fmt "$(get "$c" requests)") | $kinds | $(fmt "$(get "$c" summary)") | $(get "$c" threads) |"
 	done
 	echo
 	echo "algfs, system calls per FUSE request of each kind, over all the micro-workloads (a"
