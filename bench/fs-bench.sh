@@ -388,6 +388,7 @@ attempt()
 	else
 		errs=$(cat "$state/errlines")
 	fi
+	case $rc in 124|137) errs="timed out after $step_timeout s (-t) ${errs:-}" ;; esac
 	failed[$key]="$(cat "$state/step") failed (exit $rc): $(tr '\n' ' ' <<< "${errs:-?}")"
 	log "$key: ${failed[$key]}"
 	if [ "$(wc -l < "$state/err")" -gt 4 ]; then
@@ -524,7 +525,10 @@ table()
 		for metric in "${cols[@]}"; do line+="---:|"; done
 		echo "$line"
 		for fs in "${selected[@]}"; do
-			line="| $fs |"
+			line="| $fs"
+			[ -n "${skipped[$fs]:-}" ] && line+=" (skipped)"
+			[ -n "${failed[$b/$fs]:-}" ] && line+=" (FAILED)"
+			line+=" |"
 			for metric in "${cols[@]}"; do
 				if [ -n "${skipped[$fs]:-}" ]; then
 					line+=" - |"
@@ -532,8 +536,6 @@ table()
 					line+=" $(show "$metric" "${med[$fs.$metric]}") |"
 				fi
 			done
-			[ -n "${skipped[$fs]:-}" ] && line+=" skipped"
-			[ -n "${failed[$b/$fs]:-}" ] && line+=" FAILED"
 			echo "$line"
 		done
 		[[ " ${fs_list[*]} " == *" algfs "* ]] || continue
