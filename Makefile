@@ -9,6 +9,11 @@
 #   make install         PREFIX=/usr/local DESTDIR= (and make uninstall)
 #   make demo            install, then show a volume at work in a guest with
 #                        AF_ALG and here, left mounted on /var/tmp/algfs-demo
+#   make bench           algfs against gocryptfs, securefs and bindfs on tmpfs
+#                        and ext4 (root; hours: see bench/README.md);
+#                        BENCH_ARGS="..." passes options to bench/fs-bench.sh
+#   make bench-syscalls  system calls per file and per FUSE request (root);
+#                        BENCH_ARGS="..." passes options to bench/syscalls.sh
 #   make clean
 
 PREFIX		?= /usr/local
@@ -172,6 +177,15 @@ demo: install
 	@$(BUILDDIR)/afalg-probe kat || echo "(afalg-probe: exit status $$?)"
 	@tests/demo --keep $(DEMODIR)
 
+# The benchmarks (bench/README.md): root, this machine, not the test bed.
+BENCH_ARGS	?=
+
+bench: all
+	bench/fs-bench.sh $(BENCH_ARGS)
+
+bench-syscalls: all
+	bench/syscalls.sh $(BENCH_ARGS)
+
 # mount.algfs is algfs itself (it reads mount(8)'s command line when called
 # by that name), copied rather than linked so that it works from any DESTDIR.
 MANPAGES	:= $(addsuffix .8,$(TOOLS) $(DAEMON) mount.algfs algfs-unlock@.service)
@@ -220,4 +234,4 @@ deps:
 clean:
 	rm -rf $(BUILDDIR) build-asan tests/results
 
-.PHONY: all asan check demo install uninstall deps clean
+.PHONY: all asan check demo bench bench-syscalls install uninstall deps clean

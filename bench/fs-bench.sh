@@ -2,296 +2,193 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright (c) 2026 The algfs authors
 #
-# bench/fs-bench.sh [-s SIZE] [-r REPEATS] [-o OUTFILE] [-d DIR] [-c CACHEDIR]
-#                   [-t TIMEOUT] [--only LIST] [--no-install]
+# bench/fs-bench.sh [--systems LIST] [--steps LIST] [--backings LIST]
+#                   [-s SIZE] [--fio-size SIZE] [--fio-time SECONDS]
+#                   [--fio-direct 0|1] [--tree full|slice] [-r REPEATS]
+#                   [-o OUTFILE] [-d DIR] [-c CACHEDIR] [-t TIMEOUT]
+#                   [--no-install]
 #
-# Compares, in the same run on this machine, the bare backing directory with
-# gocryptfs, securefs (lite format), CryFS and algfs mounted over it.  For
-# each filesystem and repeat:
-#   write  dd 1 MiB blocks from /dev/zero, conv=fsync, then sync     (MiB/s)
-#   read   unmount, drop caches, mount, dd the file to /dev/null     (MiB/s)
-#   untar  drop caches, tar -xf Debian's linux-source tarball (kept
-#          decompressed in CACHEDIR, read from the page cache), sync  (s)
-#   rm     unmount, drop caches, mount, rm -rf the tree, sync         (s)
-# Repeats interleave the filesystems; the table shows the median of each and
-# its ratio to bare.  Run as root (caches, apt-get, FUSE); SIZE takes a K, M
-# or G suffix.
-#   -s SIZE      dd file size (default 1G)
-#   -r REPEATS   repeats, median reported (default 1)
-#   -o OUTFILE   also write the report there
-#   -d DIR       scratch directory on a real disk (default /var/tmp/algfs-bench;
-#                created and removed; must be new or empty)
-#   -c CACHEDIR  where the decompressed tarball is kept between runs
-#                (default /var/tmp/algfs-bench-cache)
-#   -t TIMEOUT   seconds any one step may take before it counts as hung (1800)
-#   --only LIST  comma-separated subset of bare,gocryptfs,securefs,cryfs,algfs
-#                (default: all but cryfs)
-#   --no-install never run apt-get; skip what is missing
+# The gocryptfs "canonical" set, in one run on this machine, on algfs and
+# its peers: gocryptfs, securefs (lite format), bindfs -o multithreaded
+# (FUSE passthrough without crypto: the ceiling) and the bare backing
+# directory (the reference), each over a backing directory on tmpfs and on
+# ext4.  For each backing, repeat and filesystem (repeats interleave the
+# filesystems), after a fresh mount and drop_caches each:
+#   write   dd SIZE from /dev/zero, bs=1M conv=fsync             (MB/s)
+#   read    dd that file to /dev/null, cold                      (MB/s)
+#   untar   tar -xf of Debian's linux-source tree, then sync      (s)
+#   md5     md5sum of every file of the tree, cold                (s)
+#   lslr    ls -lR of the tree, cold                              (s)
+#   rm      rm -rf of the tree, cold, then sync                   (s)
+#   fio     4 KiB random read and random write of a FIO-SIZE file,
+#           1 job and 4 jobs, FIO-TIME seconds each, cold each    (IOPS)
+# Prints the median of each column per backing and filesystem, the ratio of
+# algfs to the best peer (gocryptfs, securefs, cryfs) and to bindfs, and
+# every repeat's figures.  Run as root (drop_caches, tmpfs, FUSE).
+#   --systems LIST   comma-separated subset of bare,bindfs,gocryptfs,
+#                    securefs,cryfs,algfs (default all but cryfs; --only
+#                    is the same)
+#   --steps LIST     subset of write,read,untar,md5,lslr,rm,fio (default
+#                    all; a step that another needs runs untimed)
+#   --backings LIST  subset of tmpfs,ext4 (default tmpfs,ext4)
+#   -s SIZE          the dd file (default 1G; K, M or G suffix)
+#   --fio-size SIZE  the fio file (default 1G)
+#   --fio-time SECS  each fio run (default 15)
+#   --fio-direct N   1: fio with O_DIRECT (each I/O a FUSE request);
+#                    0: through the page cache (default 0)
+#   --tree WHICH     full: the whole tree (default); slice: fs/ext4,
+#                    fs/btrfs and fs/xfs only (399 files), for quick checks
+#   -r REPEATS       repeats, median reported (default 3)
+#   -o OUTFILE       also write the report there
+#   -d DIR           scratch directory on an ext4 disk (default
+#                    /var/tmp/algfs-bench; created and removed; must be
+#                    new or empty); the ext4 backing is DIR/ext4, the tmpfs
+#                    one a tmpfs mounted on DIR/tmpfs
+#   -c CACHEDIR      where the decompressed tarball is kept between runs
+#                    (default /var/tmp/algfs-bench-cache)
+#   -t TIMEOUT       seconds any one step may take before it counts as
+#                    hung (1800)
+#   --no-install     never run apt-get; skip what is missing
 # ALGFS_BIN=DIR takes algfs and mkfs.algfs from DIR instead of build/.  Exit
 # status: 0 all measured (or skipped), 1 a filesystem failed or set-up
 # failed, 64 usage.
 set -euo pipefail
 
+prog="fs-bench.sh"
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${ALGFS_BIN:-$repo/build}
 size_arg=1G
-repeats=1
+fio_size_arg=1G
+fio_time=15
+fio_direct=0
+tree=full
+repeats=3
 outfile=
 dir=/var/tmp/algfs-bench
 cache=/var/tmp/algfs-bench-cache
 step_timeout=1800
-only=bare,gocryptfs,securefs,algfs
+systems=bare,bindfs,gocryptfs,securefs,algfs
+steps=write,read,untar,md5,lslr,rm,fio
+backings=tmpfs,ext4
 install=1
-all_fs="bare gocryptfs securefs cryfs algfs"
-pw=benchpassword
 
 usage() { sed -n '5,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
-die() { echo "fs-bench.sh: $*" >&2; exit 1; }
-# Progress goes to fd 3 (the original stderr): attempt() sends the stderr of
-# each measurement to a file and shows it only when the measurement fails.
-exec 3>&2
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&3; }
+bad() { echo "$prog: $*" >&2; exit 64; }
 
 while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || case $1 in --no-install|-h|--help) ;; *) bad "$1 needs a value" ;; esac
 	case $1 in
+	--systems|--only) systems=$2; shift 2 ;;
+	--steps) steps=$2; shift 2 ;;
+	--backings) backings=$2; shift 2 ;;
 	-s) size_arg=$2; shift 2 ;;
+	--fio-size) fio_size_arg=$2; shift 2 ;;
+	--fio-time) fio_time=$2; shift 2 ;;
+	--fio-direct) fio_direct=$2; shift 2 ;;
+	--tree) tree=$2; shift 2 ;;
 	-r) repeats=$2; shift 2 ;;
 	-o) outfile=$2; shift 2 ;;
 	-d) dir=$2; shift 2 ;;
 	-c) cache=$2; shift 2 ;;
 	-t) step_timeout=$2; shift 2 ;;
-	--only) only=$2; shift 2 ;;
 	--no-install) install=; shift ;;
 	-h|--help) usage; exit 0 ;;
-	*) echo "fs-bench.sh: unknown option $1" >&2; usage >&2; exit 64 ;;
+	*) echo "$prog: unknown option $1" >&2; usage >&2; exit 64 ;;
 	esac
 done
 
-case $size_arg in
-*[kK]) size=$((${size_arg%?} * 1024)) ;;
-*[mM]) size=$((${size_arg%?} * 1024 * 1024)) ;;
-*[gG]) size=$((${size_arg%?} * 1024 * 1024 * 1024)) ;;
-*[!0-9]*|'') die "bad size $size_arg" ;;
-*) size=$size_arg ;;
-esac
-[ $((size % 1048576)) -eq 0 ] && [ "$size" -gt 0 ] || die "size must be a positive multiple of 1M"
-count=$((size / 1048576))
-[[ $repeats =~ ^[1-9][0-9]*$ ]] || die "bad repeat count $repeats"
-[[ $step_timeout =~ ^[1-9][0-9]*$ ]] || die "bad timeout $step_timeout"
-selected=()
-for fs in ${only//,/ }; do
-	[[ " $all_fs " == *" $fs "* ]] || die "unknown filesystem $fs (known: $all_fs)"
-	selected+=("$fs")
-done
-[ ${#selected[@]} -gt 0 ] || die "--only: empty list"
-[ "$(id -u)" -eq 0 ] || die "run as root (drop_caches, apt-get, FUSE mounts)"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$repo/bench/lib.sh"
+
+# bytes SIZE: SIZE (a K, M or G suffix allowed) in bytes, a multiple of 1 MiB.
+bytes()
+{
+	local n
+	case $1 in
+	*[kK]) n=$((${1%?} * 1024)) ;;
+	*[mM]) n=$((${1%?} * 1048576)) ;;
+	*[gG]) n=$((${1%?} * 1073741824)) ;;
+	*) n=$1 ;;
+	esac 2> /dev/null || n=x
+	if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -eq 0 ] || [ $((n % 1048576)) -ne 0 ]; then
+		bad "bad size $1: a positive multiple of 1M"
+	fi
+	echo "$n"
+}
+size=$(bytes "$size_arg")
+fio_size=$(bytes "$fio_size_arg")
+[[ $repeats =~ ^[1-9][0-9]*$ ]] || bad "bad repeat count $repeats"
+[[ $step_timeout =~ ^[1-9][0-9]*$ ]] || bad "bad timeout $step_timeout"
+[[ $fio_time =~ ^[1-9][0-9]*$ ]] || bad "bad fio time $fio_time"
+[[ $fio_direct =~ ^[01]$ ]] || bad "--fio-direct: 0 or 1"
+[[ $tree =~ ^(full|slice)$ ]] || bad "--tree: full or slice"
+
+# list NAME VALUE KNOWN: the comma-separated VALUE as words, each in KNOWN.
+list()
+{
+	local w out=
+	for w in ${2//,/ }; do
+		[[ " $3 " == *" $w "* ]] || bad "$1: unknown $w (known: $3)"
+		out+="$w "
+	done
+	[ -n "$out" ] || bad "$1: empty list"
+	echo "${out% }"
+}
+words=$(list --systems "$systems" "$all_systems")
+read -r -a selected <<< "$words"
+words=$(list --backings "$backings" "tmpfs ext4")
+read -r -a backing_list <<< "$words"
+words=$(list --steps "$steps" "write read untar md5 lslr rm fio")
+step_set=" $words "
+timed() { [[ $step_set == *" $1 "* ]]; }
+[ "$(id -u)" -eq 0 ] || die "run as root (drop_caches, tmpfs, FUSE)"
 
 # ---------------------------------------------------------------- set-up ---
 
-updated=
-apt_install()
-{
-	[ -n "$install" ] || return 1
-	if [ -z "$updated" ]; then
-		log "apt-get update"
-		apt-get update -qq >&2 || return 1
-		updated=1
-	fi
-	log "apt-get install $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
-}
-
-# need COMMAND PACKAGE: make sure COMMAND exists, installing PACKAGE if not.
-need()
-{
-	command -v "$1" > /dev/null && return 0
-	apt_install "$2" > /dev/null || true
-	command -v "$1" > /dev/null
-}
-
 for c in "fusermount3 fuse3" "mountpoint util-linux" "xz xz-utils" "timeout coreutils"; do
-	need $c || die "${c% *} is missing and could not be installed"
+	need "${c% *}" "${c#* }" || die "${c% *} is missing and could not be installed"
 done
+if timed fio; then
+	need fio fio || die "fio is missing and could not be installed"
+fi
 fs_list=()
 declare -A skipped=()
 for fs in "${selected[@]}"; do
-	case $fs in
-	gocryptfs|securefs|cryfs)
-		need $fs $fs || { skipped[$fs]="$fs not installed and apt-get install failed"; log "${skipped[$fs]}"; continue; } ;;
-	algfs)
-		if [ ! -x "$bin/algfs" ] || [ ! -x "$bin/mkfs.algfs" ]; then
-			skipped[$fs]="$bin/algfs or $bin/mkfs.algfs not built yet"
-			log "skipping algfs: ${skipped[$fs]}"
-			continue
-		fi ;;
-	esac
-	fs_list+=("$fs")
+	why=$(system_missing "$fs")
+	if [ -n "$why" ]; then
+		skipped[$fs]=$why
+		log "skipping $fs: $why"
+	else
+		fs_list+=("$fs")
+	fi
 done
 [ ${#fs_list[@]} -gt 0 ] || die "nothing to measure"
 
-# The tarball: Debian's linux-source, decompressed once into the cache so
-# that untar measures the filesystem, not xz.
-shopt -s nullglob
-xzs=(/usr/src/linux-source-*.tar.xz)
-if [ ${#xzs[@]} -eq 0 ]; then
-	apt_install linux-source || true
-	xzs=(/usr/src/linux-source-*.tar.xz)
-fi
-[ ${#xzs[@]} -gt 0 ] || die "no /usr/src/linux-source-*.tar.xz (apt-get install linux-source)"
-xzfile=${xzs[-1]}
-mkdir -p "$cache"
-tarball=$cache/$(basename "$xzfile" .xz)
-if [ ! -s "$tarball" ] || [ "$xzfile" -nt "$tarball" ]; then
-	log "decompressing $xzfile into $cache (once)"
-	xz -dc -T0 "$xzfile" > "$tarball.part"
-	mv "$tarball.part" "$tarball"
-fi
-# What a correct extraction holds: regular files, their bytes, one sample.
-if [ ! -s "$tarball.manifest" ] || [ "$tarball" -nt "$tarball.manifest" ] ||
-   [ "$(wc -l < "$tarball.manifest")" -ne 2 ]; then
-	tar -tvf "$tarball" | awk 'NR == 1 { top = $6; sub("/.*", "", top) }
-		$1 ~ /^-/ { n++; s += $3 } END { print n, s, top }' > "$tarball.manifest.part"
-	read -r _ _ tar_top < "$tarball.manifest.part"
-	tar -xOf "$tarball" "$tar_top/MAINTAINERS" | sha256sum | cut -d' ' -f1 >> "$tarball.manifest.part"
-	mv "$tarball.manifest.part" "$tarball.manifest"
-fi
-{ read -r tar_files tar_bytes tar_top; read -r sample_sum; } < "$tarball.manifest"
-sample=$tar_top/MAINTAINERS
+prepare_tarball "$cache"
+[ "$tree" = full ] || prepare_slice
 
-# ------------------------------------------------------------- mounting ---
-
-# mnt FS: where FS is read and written.
-mnt()
-{
-	if [ "$1" = bare ]; then
-		echo "$dir/bare/plain"
-	else
-		echo "$dir/$1/mnt"
+# The scratch directory: on ext4, new or empty.
+made_dir=
+if [ -e "$dir" ]; then
+	if [ ! -d "$dir" ] || [ -n "$(ls -A "$dir")" ]; then
+		die "$dir exists and is not an empty directory"
 	fi
-}
-
-# Nothing here stats a mount point that may be dead: a stat on the mount of a
-# hung daemon hangs too.  Mount points are looked up in /proc/self/mountinfo.
-
-# mount_dev MNT: the device number (major:minor) of the mount on MNT, if any.
-mount_dev() { awk -v m="$1" '$5 == m { d = $3 } END { if (d != "") print d }' /proc/self/mountinfo; }
-mounted() { [ -n "$(mount_dev "$1")" ]; }
-
-# fuse_abort MNT: abort the FUSE connection behind MNT, so that everything
-# waiting on a hung daemon gets ENOTCONN (mounts fusectl if it is not).
-fuse_abort()
-{
-	local devno
-	devno=$(mount_dev "$1")
-	[ -n "$devno" ] || return 0
-	grep -q ' /sys/fs/fuse/connections fusectl ' /proc/self/mounts ||
-		mount -t fusectl fusectl /sys/fs/fuse/connections 2> /dev/null || true
-	if [ -w "/sys/fs/fuse/connections/${devno#*:}/abort" ]; then
-		echo 1 > "/sys/fs/fuse/connections/${devno#*:}/abort" || true
-	fi
-}
-
-# unmount MNT: unmount and wait until it is gone; escalate if it will not go.
-unmount()
-{
-	local m=$1 _
-	mounted "$m" || return 0
-	timeout -k 2 20 fusermount3 -u "$m" 2> /dev/null ||
-		timeout -k 2 20 umount "$m" 2> /dev/null || true
-	for _ in $(seq 50); do
-		mounted "$m" || return 0
-		sleep 0.2
-	done
-	kill_hung "$m"
-	! mounted "$m"
-}
-
-# kill_hung MNT: abort the FUSE connection and detach the mount.
-kill_hung()
-{
-	mounted "$1" || return 0
-	log "$1: aborting its FUSE connection and detaching it"
-	fuse_abort "$1"
-	umount -l "$1" 2> /dev/null || true
-}
-
-# wait_mounted MNT: the daemon may return before the mount is visible.
-wait_mounted()
-{
-	local _
-	for _ in $(seq 100); do
-		mounted "$1" && return 0
-		sleep 0.1
-	done
-	echo "$1: not mounted after 10 s" >&2
-	return 1
-}
-
-fs_init()
-{
-	local fs=$1 d=$dir/$1
-	mkdir -p "$d"
-	case $fs in
-	bare)
-		mkdir -p "$d/plain" ;;
-	gocryptfs)
-		mkdir -p "$d/cipher" "$d/mnt"
-		gocryptfs -init -q -extpass "echo $pw" -scryptn 10 "$d/cipher" ;;
-	securefs)
-		mkdir -p "$d/cipher" "$d/mnt"
-		securefs create --format 4 --pass "$pw" "$d/cipher" > "$d/create.log" 2>&1 ||
-			{ cat "$d/create.log" >&2; return 1; } ;;
-	cryfs)
-		mkdir -p "$d/cipher" "$d/mnt" "$d/local"
-		# First mount creates the volume; scrypt defaults are kept.
-		fs_mount cryfs
-		unmount "$d/mnt" ;;
-	algfs)
-		mkdir -p "$d/cipher" "$d/mnt"
-		printf '%s\n' "$pw" > "$d/passfile"
-		chmod 600 "$d/passfile"
-		"$bin/mkfs.algfs" "$d/cipher" --passfile "$d/passfile" --argon2-time 1 \
-			--argon2-memory 8M --argon2-lanes 1 --no-recovery-key -q ;;
-	esac
-}
-
-fs_mount()
-{
-	local fs=$1 d=$dir/$1
-	case $fs in
-	bare) return 0 ;;
-	gocryptfs)
-		timeout -k 5 120 gocryptfs -q -extpass "echo $pw" "$d/cipher" "$d/mnt" \
-			< /dev/null >> "$d/mount.log" 2>&1 3>&- || { tail -20 "$d/mount.log" >&2; return 1; } ;;
-	securefs)
-		timeout -k 5 120 securefs mount -b --log "$d/securefs.log" --pass "$pw" "$d/cipher" "$d/mnt" \
-			< /dev/null >> "$d/mount.log" 2>&1 3>&- || { tail -20 "$d/mount.log" >&2; return 1; } ;;
-	cryfs)
-		printf '%s\n' "$pw" | CRYFS_FRONTEND=noninteractive CRYFS_NO_UPDATE_CHECK=true \
-			XDG_CONFIG_HOME=$d/local HOME=$d/local \
-			timeout -k 5 120 cryfs --cipher aes-256-gcm --logfile "$d/cryfs.log" "$d/cipher" "$d/mnt" \
-			>> "$d/mount.log" 2>&1 3>&- || { tail -20 "$d/mount.log" >&2; return 1; } ;;
-	algfs)
-		timeout -k 5 120 "$bin/algfs" "$d/cipher" "$d/mnt" -o passfile="$d/passfile" \
-			< /dev/null >> "$d/mount.log" 2>&1 3>&- || { tail -20 "$d/mount.log" >&2; return 1; } ;;
-	esac
-	wait_mounted "$d/mnt"
-}
-
-fs_umount()
-{
-	[ "$1" = bare ] && return 0
-	unmount "$dir/$1/mnt" || { echo "$dir/$1/mnt: cannot unmount" >&2; return 1; }
-}
+else
+	mkdir -p "$dir"
+	made_dir=1
+fi
 
 cleanup()
 {
-	local rc=$? fs
+	local rc=$? m
 	trap - EXIT INT TERM
 	set +e
-	for fs in $all_fs; do
-		unmount "$dir/$fs/mnt"
+	for m in "$dir"/*/*/mnt; do
+		[ -d "$m" ] && unmount "$m"
 	done
+	if mounted "$dir/tmpfs"; then
+		umount "$dir/tmpfs" || umount -l "$dir/tmpfs"
+	fi
 	if [ -n "${dir:-}" ] && [ -d "$dir" ]; then
 		if grep -q " $dir/" /proc/self/mounts; then
 			log "something is still mounted under $dir; leaving it"
@@ -302,29 +199,27 @@ cleanup()
 	fi
 	exit $rc
 }
-
-# The scratch directory: on a disk, not in memory, new or empty.
-made_dir=
-if [ -e "$dir" ]; then
-	[ -d "$dir" ] && [ -z "$(ls -A "$dir")" ] || die "$dir exists and is not an empty directory"
-else
-	mkdir -p "$dir"
-	made_dir=1
-fi
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 dir=$(cd "$dir" && pwd)
 read -r scratch_dev scratch_type scratch_avail <<< "$(df --output=source,fstype,avail "$dir" | tail -1)"
-case $scratch_type in
-tmpfs|ramfs|overlay|fuse*|squashfs) die "$dir is on $scratch_type, not a disk; pick one with -d" ;;
-esac
-need_kib=$(( (size + tar_bytes * 3) / 1024 + 1048576 ))
+if [[ " ${backing_list[*]} " == *" ext4 "* ]] && [ "$scratch_type" != ext4 ]; then
+	die "$dir is on $scratch_type, not ext4; pick a directory on ext4 with -d (or --backings tmpfs)"
+fi
+big=$((size > fio_size ? size : fio_size))
+need_kib=$(( (big + tar_bytes * 2) / 1024 + 1048576 ))
 [ "$scratch_avail" -ge "$need_kib" ] ||
 	die "$dir has $((scratch_avail / 1024)) MiB free, needs about $((need_kib / 1024)) MiB"
-
 state=$dir/.state
 mkdir -p "$state"
 : > "$state/results"
+
+for b in "${backing_list[@]}"; do
+	mkdir -p "$dir/$b"
+	if [ "$b" = tmpfs ]; then
+		mount -t tmpfs -o "size=$((need_kib / 1024))m,mode=755" algfs-bench "$dir/tmpfs"
+	fi
+done
 
 # ------------------------------------------------------------ measuring ---
 
@@ -342,77 +237,138 @@ drop_caches()
 
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-record() { echo "$1 $2 $3 $4" >> "$state/results"; log "$1 #$2 $3 = $4"; }
+mbps() { awk -v s="$1" -v t="$(elapsed "$2" "$3")" 'BEGIN { printf "%.1f", s / 1e6 / t }'; }
+# record BACKING FS REP METRIC VALUE, if METRIC's step was asked for.
+record()
+{
+	local step=$4
+	case $4 in randread*|randwrite*) step=fio ;; esac
+	timed "$step" || return 0
+	echo "$1 $2 $3 $4 $5" >> "$state/results"
+	log "$1 $2 #$3 $4 = $5"
+}
 run() { timeout -k 10 "$step_timeout" "$@"; }
 
-# measure FS REP: one round of every step on FS.
-measure()
+# cold FS D: unmount if mounted, drop the caches, mount.
+cold()
 {
-	local fs=$1 rep=$2 m t0 t1 got files bytes sum
-	m=$(mnt "$fs")
-
-	echo "write" > "$state/step"
-	fs_mount "$fs"
+	vol_umount "$1" "$2"
 	drop_caches
-	t0=$(now)
-	run dd if=/dev/zero of="$m/big" bs=1M count=$count conv=fsync status=none
-	run sync
-	t1=$(now)
-	got=$(run stat -c %s "$m/big")
-	[ "$got" -eq "$size" ] || { echo "wrote $size bytes, file has $got" >&2; return 1; }
-	record "$fs" "$rep" write "$(awk -v s="$size" -v t="$(elapsed "$t0" "$t1")" 'BEGIN { printf "%.1f", s / 1048576 / t }')"
-	fs_umount "$fs"
-
-	echo "read" > "$state/step"
-	drop_caches
-	fs_mount "$fs"
-	t0=$(now)
-	got=$(run dd if="$m/big" of=/dev/null bs=1M 2>&1 | awk '/bytes/ { print $1 }')
-	t1=$(now)
-	[ "$got" = "$size" ] || { echo "read ${got:-0} bytes of $size" >&2; return 1; }
-	record "$fs" "$rep" read "$(awk -v s="$size" -v t="$(elapsed "$t0" "$t1")" 'BEGIN { printf "%.1f", s / 1048576 / t }')"
-	run rm -f "$m/big"
-	run sync
-
-	echo "untar" > "$state/step"
-	drop_caches
-	cat "$tarball" > /dev/null
-	run mkdir "$m/src"
-	t0=$(now)
-	run tar -xf "$tarball" -C "$m/src" --no-same-owner
-	run sync
-	t1=$(now)
-	record "$fs" "$rep" untar "$(elapsed "$t0" "$t1")"
-	read -r files bytes <<< "$(run find "$m/src" -type f -printf '%s\n' | awk '{ n++; s += $1 } END { print n + 0, s + 0 }')"
-	[ "$files" -eq "$tar_files" ] && [ "$bytes" -eq "$tar_bytes" ] ||
-		{ echo "extracted $files files, $bytes bytes; the tarball has $tar_files, $tar_bytes" >&2; return 1; }
-	sum=$(run sha256sum "$m/src/$sample" | cut -d' ' -f1)
-	[ "$sum" = "$sample_sum" ] || { echo "$sample differs from the tarball's" >&2; return 1; }
-	fs_umount "$fs"
-
-	echo "rm" > "$state/step"
-	drop_caches
-	fs_mount "$fs"
-	t0=$(now)
-	run rm -rf "$m/src"
-	run sync
-	t1=$(now)
-	record "$fs" "$rep" rm "$(elapsed "$t0" "$t1")"
-	[ -z "$(run ls -A "$m")" ] || { echo "$m not empty after rm -rf" >&2; return 1; }
-	fs_umount "$fs"
+	vol_mount "$1" "$2"
 }
 
-# attempt FS WHAT ARGS...: run WHAT in a subshell with errexit; on failure
-# note the step and the error in failed[FS], unmount, and let the other
-# filesystems go on.  Never call it where errexit is ignored (after || or &&,
-# in an if): errexit would then be off inside the subshell too.
+# fio_run M RW JOBS: IOPS of JOBS jobs of 4 KiB RW (randread, randwrite) on
+# M/fio.dat for fio_time seconds.
+fio_run()
+{
+	local out field=8
+	[ "$2" = randwrite ] && field=49
+	out=$(run fio --name="$2" --filename="$1/fio.dat" --rw="$2" --bs=4k --size="$fio_size" \
+		--numjobs="$3" --time_based --runtime="$fio_time" --ioengine=psync \
+		--direct="$fio_direct" --group_reporting --output-format=terse --terse-version=3)
+	awk -F';' -v f=$field 'NR == 1 { printf "%.0f\n", $f }' <<< "$out"
+}
+
+# measure BACKING FS REP: one round of every step on FS over BACKING.
+measure()
+{
+	local b=$1 fs=$2 rep=$3 d m t0 t1 got files bytes sum rw jobs
+	d=$dir/$b/$fs
+	m=$d/mnt
+
+	if timed write || timed read; then
+		echo write > "$state/step"
+		cold "$fs" "$d"
+		t0=$(now)
+		run dd if=/dev/zero of="$m/big" bs=1M count=$((size / 1048576)) conv=fsync status=none
+		t1=$(now)
+		got=$(run stat -c %s "$m/big")
+		[ "$got" -eq "$size" ] || { echo "wrote $size bytes, file has $got" >&2; return 1; }
+		record "$b" "$fs" "$rep" write "$(mbps "$size" "$t0" "$t1")"
+
+		echo read > "$state/step"
+		cold "$fs" "$d"
+		t0=$(now)
+		got=$(run dd if="$m/big" of=/dev/null bs=1M 2>&1 | awk '/bytes/ { print $1 }')
+		t1=$(now)
+		[ "$got" = "$size" ] || { echo "read ${got:-0} bytes of $size" >&2; return 1; }
+		record "$b" "$fs" "$rep" read "$(mbps "$size" "$t0" "$t1")"
+		run rm -f "$m/big"
+	fi
+
+	if timed untar || timed md5 || timed lslr || timed rm; then
+		echo untar > "$state/step"
+		cold "$fs" "$d"
+		cat "$tarball" > /dev/null
+		run mkdir "$m/src"
+		t0=$(now)
+		run tar -xf "$tarball" -C "$m/src" --no-same-owner
+		run sync
+		t1=$(now)
+		record "$b" "$fs" "$rep" untar "$(elapsed "$t0" "$t1")"
+		read -r files bytes <<< "$(run find "$m/src" -type f -printf '%s\n' | awk '{ n++; s += $1 } END { print n + 0, s + 0 }')"
+		if [ "$files" -ne "$tar_files" ] || [ "$bytes" -ne "$tar_bytes" ]; then
+			echo "extracted $files files, $bytes bytes; the tarball has $tar_files, $tar_bytes" >&2
+			return 1
+		fi
+		sum=$(run sha256sum "$m/src/$sample" | cut -d' ' -f1)
+		[ "$sum" = "$sample_sum" ] || { echo "$sample differs from the tarball's" >&2; return 1; }
+
+		if timed md5; then
+			echo md5 > "$state/step"
+			cold "$fs" "$d"
+			t0=$(now)
+			(cd "$m/src" && run find . -type f -print0 | run xargs -0 md5sum > /dev/null)
+			t1=$(now)
+			record "$b" "$fs" "$rep" md5 "$(elapsed "$t0" "$t1")"
+		fi
+
+		if timed lslr; then
+			echo lslr > "$state/step"
+			cold "$fs" "$d"
+			t0=$(now)
+			run ls -lR "$m/src" > /dev/null
+			t1=$(now)
+			record "$b" "$fs" "$rep" lslr "$(elapsed "$t0" "$t1")"
+		fi
+
+		echo rm > "$state/step"
+		cold "$fs" "$d"
+		t0=$(now)
+		run rm -rf "$m/src"
+		run sync
+		t1=$(now)
+		record "$b" "$fs" "$rep" rm "$(elapsed "$t0" "$t1")"
+		[ -z "$(run ls -A "$m")" ] || { echo "$m not empty after rm -rf" >&2; return 1; }
+	fi
+
+	if timed fio; then
+		echo fio > "$state/step"
+		cold "$fs" "$d"
+		run dd if=/dev/zero of="$m/fio.dat" bs=1M count=$((fio_size / 1048576)) conv=fsync status=none
+		for rw in randread randwrite; do
+			for jobs in 1 4; do
+				echo "fio $rw, $jobs jobs" > "$state/step"
+				cold "$fs" "$d"
+				record "$b" "$fs" "$rep" "$rw$jobs" "$(fio_run "$m" "$rw" "$jobs")"
+			done
+		done
+		run rm -f "$m/fio.dat"
+	fi
+	vol_umount "$fs" "$d"
+}
+
+# attempt KEY WHAT ARGS...: run WHAT in a subshell with errexit; on failure
+# note the step and the error in failed[KEY] (KEY: BACKING/FS), unmount, and
+# let the others go on.  Never call it where errexit is ignored (after || or
+# &&, in an if): errexit would then be off inside the subshell too.
 declare -A failed=()
 attempt()
 {
-	local fs=$1 rc errs
+	local key=$1 rc errs
 	shift
 	: > "$state/err"
-	echo "${1#fs_}" > "$state/step"
+	echo "${1#vol_}" > "$state/step"
 	set +e
 	(
 		set -eE
@@ -432,41 +388,26 @@ attempt()
 	else
 		errs=$(cat "$state/errlines")
 	fi
-	failed[$fs]="$(cat "$state/step") failed (exit $rc): $(tr '\n' ' ' <<< "${errs:-?}")"
-	log "$fs: ${failed[$fs]}"
+	case $rc in 124|137) errs="timed out after $step_timeout s (-t) ${errs:-}" ;; esac
+	failed[$key]="$(cat "$state/step") failed (exit $rc): $(tr '\n' ' ' <<< "${errs:-?}")"
+	log "$key: ${failed[$key]}"
 	if [ "$(wc -l < "$state/err")" -gt 4 ]; then
-		log "$fs: its first errors:"
+		log "$key: its first errors:"
 		head -10 "$state/err" >&3
 	fi
-	if [ "$fs" != bare ]; then
+	if [ "${key#*/}" != bare ]; then
 		# A step that timed out may have left the daemon hung.
-		case $rc in 124|137) kill_hung "$dir/$fs/mnt" ;; esac
-		unmount "$dir/$fs/mnt" || true
-		if [ -s "$dir/$fs/mount.log" ]; then
-			log "$fs mount.log:"
-			tail -20 "$dir/$fs/mount.log" >&3
+		case $rc in 124|137) kill_hung "$dir/$key/mnt" ;; esac
+		unmount "$dir/$key/mnt" || true
+		if [ -s "$dir/$key/mount.log" ]; then
+			log "$key mount.log:"
+			tail -20 "$dir/$key/mount.log" >&3
 		fi
 	fi
 	return 0
 }
 
 # ------------------------------------------------------------ reporting ---
-
-version_of()
-{
-	local v
-	case $1 in
-	bare) echo "$scratch_type on $scratch_dev" ;;
-	gocryptfs) gocryptfs -version 2> /dev/null | sed -n 1p ;;
-	securefs)
-		v=$(dpkg-query -W -f '${Version}' securefs 2> /dev/null) || v='?'
-		echo "securefs $v (lite format 4), $(securefs version 2>&1 | grep -m1 Crypto)" ;;
-	cryfs) cryfs --version 2> /dev/null | sed -n 1p ;;
-	algfs)
-		v=$(timeout 5 "$bin/algfs" --version 2> /dev/null < /dev/null | sed -n 1p) || v=
-		echo "${v:-algfs} (git $(git -C "$repo" describe --always --dirty 2> /dev/null || echo ?))" ;;
-	esac
-}
 
 # has_cap N: whether this shell holds capability N (24: CAP_SYS_RESOURCE,
 # which lets a daemon raise its open-file limit above the hard one).
@@ -479,17 +420,30 @@ has_cap()
 
 header()
 {
-	local cpu
+	local cpu b
 	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-	echo "algfs fs-bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "kernel:   $(uname -srm)"
-	echo "cpu:      $(nproc) x ${cpu:-?}; $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
-	echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) at start"
-	echo "scratch:  $dir on $scratch_dev ($scratch_type)"
-	echo "fuse:     $(fusermount3 -V 2>&1 | sed -n 1p); open files $(ulimit -Sn)/$(ulimit -Hn) (soft/hard), CAP_SYS_RESOURCE $(has_cap 24)"
-	echo "dd:       $((size / 1048576)) MiB, bs=1M, conv=fsync + sync; caches dropped, remounted before read"
-	echo "untar:    $(basename "$tarball") ($tar_files files, $((tar_bytes / 1048576)) MiB) + sync; rm -rf cold + sync"
-	echo "repeats:  $repeats (median shown)"
+	echo "algfs fs-bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$repo" describe --always --dirty 2> /dev/null || echo ?)"
+	echo "machine:  $(uname -srm); $(nproc) x ${cpu:-?}; $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM; load $(cut -d' ' -f1-3 /proc/loadavg) at start"
+	for b in "${backing_list[@]}"; do
+		case $b in
+		tmpfs) echo "backing:  tmpfs, a tmpfs mounted on $dir/tmpfs" ;;
+		ext4) echo "backing:  ext4, the directory $dir/ext4 on $scratch_dev ($scratch_type, $(awk -v m="$(df --output=target "$dir" | tail -1)" '$2 == m { print $4 }' /proc/self/mounts))" ;;
+		esac
+	done
+	echo "fuse:     $(fusermount3 -V 2>&1 | sed -n 1p); libfuse3 $(dpkg-query -W -f '${Version}' libfuse3-3 2> /dev/null || echo ?); open files $(ulimit -Sn)/$(ulimit -Hn), CAP_SYS_RESOURCE $(has_cap 24)"
+	echo "tools:    $(dd --version | sed -n 1p); $(tar --version | sed -n 1p); $(fio --version 2> /dev/null || echo 'fio -')"
+	if timed write || timed read; then
+		echo "write:    dd $((size / 1048576)) MiB, bs=1M conv=fsync; read: dd bs=1M after unmount, drop_caches, mount"
+	fi
+	if timed untar || timed md5 || timed lslr || timed rm; then
+		echo "tree:     $(basename "$tarball") ($tar_files files, $((tar_bytes / 1048576)) MiB); untar + sync; md5sum of every"
+		echo "          file, ls -lR, rm -rf + sync: each after unmount, drop_caches, mount"
+	fi
+	if timed fio; then
+		echo "fio:      4 KiB randread/randwrite, psync, direct=$fio_direct, $((fio_size / 1048576)) MiB file, ${fio_time} s, 1 and 4 jobs, each cold"
+	fi
+	local st=${step_set# }
+	echo "steps:    ${st% }; repeats: $repeats, interleaved (median shown)"
 	for fs in "${selected[@]}"; do
 		if [ -n "${skipped[$fs]:-}" ]; then
 			printf '%-10s skipped: %s\n' "$fs:" "${skipped[$fs]}"
@@ -499,6 +453,12 @@ header()
 	done
 }
 
+metrics="write read untar md5 lslr rm randread1 randread4 randwrite1 randwrite4"
+declare -A title=([write]="write MB/s" [read]="read MB/s" [untar]="untar s" [md5]="md5 s"
+	[lslr]="ls -lR s" [rm]="rm -rf s" [randread1]="randread 1 job" [randread4]="randread 4 jobs"
+	[randwrite1]="randwrite 1 job" [randwrite4]="randwrite 4 jobs")
+higher() { [[ $1 != untar && $1 != md5 && $1 != lslr && $1 != rm ]]; }
+
 median()
 {
 	sort -g | awk '{ v[NR] = $1 } END {
@@ -507,50 +467,132 @@ median()
 		else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-fmt2() { if [ "$1" = - ]; then echo -; else printf '%.2f' "$1"; fi; }
+# show METRIC VALUE: VALUE as the table shows it.
+show()
+{
+	awk -v m="$1" -v v="$2" 'BEGIN {
+		if (v == "-") print "-"
+		else if (m ~ /^rand/) print (v >= 10000) ? sprintf("%.1fk", v / 1000) : sprintf("%.0f", v)
+		else if (m == "write" || m == "read") printf "%.0f\n", v
+		else printf "%.2f\n", v }'
+}
+
+# ratio METRIC A B: how many times better A is than B (>1: A better).
+ratio()
+{
+	local hi=1
+	higher "$1" || hi=0
+	awk -v a="$2" -v b="$3" -v hi=$hi 'BEGIN {
+		if (a == "-" || b == "-" || a + 0 == 0 || b + 0 == 0) { print "-"; exit }
+		printf "%.2fx\n", hi ? a / b : b / a }'
+}
+
+# better METRIC A B: whether A is better than B.
+better()
+{
+	local hi=1
+	higher "$1" || hi=0
+	awk -v a="$2" -v b="$3" -v hi=$hi 'BEGIN { exit !(hi ? a + 0 > b + 0 : a + 0 < b + 0) }'
+}
 
 table()
 {
-	local fs metric val
+	local b fs metric line best bestfs peers=() cols=()
 	declare -A med=()
-	for fs in "${selected[@]}"; do
-		for metric in write read untar rm; do
-			med[$fs.$metric]=$(awk -v f="$fs" -v m="$metric" '$1 == f && $3 == m { print $4 }' "$state/results" | median)
-		done
+	for metric in $metrics; do
+		case $metric in
+		write|read|untar|md5|lslr|rm) timed "$metric" && cols+=("$metric") ;;
+		*) timed fio && cols+=("$metric") ;;
+		esac
 	done
-	printf '\n%-10s %11s %11s %9s %9s   %-26s\n' filesystem "write MiB/s" "read MiB/s" "untar s" "rm s" "vs bare: write read untar rm"
-	for fs in "${selected[@]}"; do
-		if [ -n "${skipped[$fs]:-}" ]; then
-			printf '%-10s %11s %11s %9s %9s   skipped\n' "$fs" - - - -
-			continue
-		fi
-		printf '%-10s %11s %11s %9s %9s  ' "$fs" "${med[$fs.write]}" "${med[$fs.read]}" \
-			"$(fmt2 "${med[$fs.untar]}")" "$(fmt2 "${med[$fs.rm]}")"
-		for metric in write read untar rm; do
-			val=$(awk -v a="${med[$fs.$metric]}" -v b="${med[bare.$metric]:--}" -v m="$metric" 'BEGIN {
-				if (a == "-" || b == "-" || a + 0 == 0 || b + 0 == 0) { print "-"; exit }
-				if (m == "write" || m == "read") printf "%.0f%%", 100 * a / b
-				else printf "%.1fx", a / b }')
-			printf ' %6s' "$val"
-		done
-		[ -n "${failed[$fs]:-}" ] && printf '  FAILED'
-		echo
+	for fs in "${fs_list[@]}"; do
+		case $fs in gocryptfs|securefs|cryfs) peers+=("$fs") ;; esac
 	done
-	echo
-	echo "MiB/s: higher is better, ratio = % of bare; seconds: lower is better, ratio = x bare."
-	for fs in "${selected[@]}"; do
-		[ -n "${failed[$fs]:-}" ] && echo "$fs FAILED: ${failed[$fs]}"
-	done
-	if [ "$repeats" -gt 1 ]; then
-		echo
-		echo "every repeat (fs metric: values in run order):"
-		for fs in "${selected[@]}"; do
-			for metric in write read untar rm; do
-				val=$(awk -v f="$fs" -v m="$metric" '$1 == f && $3 == m { printf " %s", $4 }' "$state/results")
-				[ -n "$val" ] && printf '  %-10s %-6s%s\n' "$fs" "$metric" "$val"
+	for b in "${backing_list[@]}"; do
+		for fs in "${fs_list[@]}"; do
+			for metric in "${cols[@]}"; do
+				med[$fs.$metric]=$(awk -v b="$b" -v f="$fs" -v m="$metric" \
+					'$1 == b && $2 == f && $4 == m { print $5 }' "$state/results" | median)
 			done
 		done
-	fi
+		echo
+		echo "### $b backing: medians of $repeats (MB/s and IOPS: higher is better; s: lower is better)"
+		echo
+		line="| system |"
+		for metric in "${cols[@]}"; do line+=" ${title[$metric]} |"; done
+		echo "$line"
+		line="|---|"
+		for metric in "${cols[@]}"; do line+="---:|"; done
+		echo "$line"
+		for fs in "${selected[@]}"; do
+			line="| $fs"
+			[ -n "${skipped[$fs]:-}" ] && line+=" (skipped)"
+			[ -n "${failed[$b/$fs]:-}" ] && line+=" (FAILED)"
+			line+=" |"
+			for metric in "${cols[@]}"; do
+				if [ -n "${skipped[$fs]:-}" ]; then
+					line+=" - |"
+				else
+					line+=" $(show "$metric" "${med[$fs.$metric]}") |"
+				fi
+			done
+			echo "$line"
+		done
+		[[ " ${fs_list[*]} " == *" algfs "* ]] || continue
+		echo
+		line="the best peer"
+		[ ${#peers[@]} -gt 0 ] || line=
+		[[ " ${fs_list[*]} " != *" bindfs "* ]] || line+="${line:+ and }bindfs"
+		[ -n "$line" ] || continue
+		echo "### $b backing: algfs against $line (>1: algfs better)"
+		echo
+		line="| |"
+		for metric in "${cols[@]}"; do line+=" ${title[$metric]} |"; done
+		echo "$line"
+		line="|---|"
+		for metric in "${cols[@]}"; do line+="---:|"; done
+		echo "$line"
+		if [ ${#peers[@]} -gt 0 ]; then
+			local lbest="| best peer |" lrat="| algfs / best peer |"
+			for metric in "${cols[@]}"; do
+				best=-
+				bestfs=
+				for fs in "${peers[@]}"; do
+					[ "${med[$fs.$metric]}" = - ] && continue
+					if [ "$best" = - ] || better "$metric" "${med[$fs.$metric]}" "$best"; then
+						best=${med[$fs.$metric]}
+						bestfs=$fs
+					fi
+				done
+				lbest+=" ${bestfs:-} $(show "$metric" "$best") |"
+				lrat+=" $(ratio "$metric" "${med[algfs.$metric]}" "$best") |"
+			done
+			echo "$lbest"
+			echo "$lrat"
+		fi
+		if [[ " ${fs_list[*]} " == *" bindfs "* ]]; then
+			line="| algfs / bindfs |"
+			for metric in "${cols[@]}"; do
+				line+=" $(ratio "$metric" "${med[algfs.$metric]}" "${med[bindfs.$metric]}") |"
+			done
+			echo "$line"
+		fi
+	done
+	echo
+	for key in "${!failed[@]}"; do
+		echo "$key FAILED: ${failed[$key]}"
+	done
+	[ "$repeats" -gt 1 ] || return 0
+	echo "Every repeat (backing system metric: values in run order):"
+	for b in "${backing_list[@]}"; do
+		for fs in "${fs_list[@]}"; do
+			for metric in "${cols[@]}"; do
+				line=$(awk -v b="$b" -v f="$fs" -v m="$metric" \
+					'$1 == b && $2 == f && $4 == m { printf " %s", $5 }' "$state/results")
+				[ -n "$line" ] && printf '  %-5s %-10s %-10s%s\n' "$b" "$fs" "$metric" "$line"
+			done
+		done
+	done
 	return 0
 }
 
@@ -559,14 +601,18 @@ table()
 header > "$state/header"
 cat "$state/header" >&2
 
-for fs in "${fs_list[@]}"; do
-	attempt "$fs" fs_init "$fs"
+for b in "${backing_list[@]}"; do
+	for fs in "${fs_list[@]}"; do
+		attempt "$b/$fs" vol_init "$fs" "$dir/$b/$fs"
+	done
 done
 for rep in $(seq "$repeats"); do
-	for fs in "${fs_list[@]}"; do
-		[ -n "${failed[$fs]:-}" ] && continue
-		log "$fs: repeat $rep of $repeats"
-		attempt "$fs" measure "$fs" "$rep"
+	for b in "${backing_list[@]}"; do
+		for fs in "${fs_list[@]}"; do
+			[ -n "${failed[$b/$fs]:-}" ] && continue
+			log "$b $fs: repeat $rep of $repeats"
+			attempt "$b/$fs" measure "$b" "$fs" "$rep"
+		done
 	done
 done
 
