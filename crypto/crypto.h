@@ -245,5 +245,9 @@ int ac_sha256(struct ac_ctx *ctx, const void *data, size_t len, uint8_t *digest)
 
 /* @len bytes from getrandom(2), never from the ciphertext side.  Return: 0 or -errno. */
 int ac_random(void *buf, size_t len);
+/* The same for values stored in the clear (nonces, file IDs, IVs), never
+ * for keys or salts: small draws come from a per-thread buffer that one
+ * getrandom() fills for many.  Return: 0 or -errno. */
+int ac_random_public(void *buf, size_t len);
 
 #endif /* ALGFS_CRYPTO_H */

@@ -204,12 +204,12 @@ static int draw_nonces(uint8_t (*nonce)[AFS_BLOCK_NONCE_LEN], size_t n)
 	size_t i;
 	int err;
 
-	err = ac_random(nonce, n * AFS_BLOCK_NONCE_LEN);
+	err = ac_random_public(nonce, n * AFS_BLOCK_NONCE_LEN);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
 		while (is_zero_nonce(nonce[i])) {
-			err = ac_random(nonce[i], AFS_BLOCK_NONCE_LEN);
+			err = ac_random_public(nonce[i], AFS_BLOCK_NONCE_LEN);
 			if (err)
 				return err;
 		}

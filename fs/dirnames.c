@@ -204,7 +204,7 @@ int afs_dir_iv_create(struct afs_fs *fs, int parentfd, const char *disk, uid_t u
 
 	if (fs->f_plain_names)
 		return 0;
-	err = ac_random(iv, sizeof(iv));
+	err = ac_random_public(iv, sizeof(iv));
 	if (err)
 		return err;
 	dfd = openat(parentfd, disk, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

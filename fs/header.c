@@ -26,7 +26,7 @@ int afs_header_new(uint8_t out[AFS_HEADER_LEN], uint8_t id[AFS_FILE_ID_LEN])
 {
 	int err;
 
-	err = ac_random(id, AFS_FILE_ID_LEN);
+	err = ac_random_public(id, AFS_FILE_ID_LEN);
 	if (err)
 		return err;
 	afs_header_encode(out, id);

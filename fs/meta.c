@@ -32,7 +32,7 @@ int afs_symlink_encrypt_nonce(struct ac_key *key, const char *target, const uint
 int afs_symlink_encrypt(struct ac_key *key, const char *target, char *out)
 {
 	uint8_t nonce[AC_GCM_NONCE_LEN];
-	int err = ac_random(nonce, sizeof(nonce));
+	int err = ac_random_public(nonce, sizeof(nonce));
 
 	return err ? err : afs_symlink_encrypt_nonce(key, target, nonce, out);
 }
@@ -103,7 +103,7 @@ int afs_xattr_value_encrypt(struct ac_key *key, const char *disk_name, const uin
 			    size_t len, uint8_t *out)
 {
 	uint8_t nonce[AC_GCM_NONCE_LEN];
-	int err = ac_random(nonce, sizeof(nonce));
+	int err = ac_random_public(nonce, sizeof(nonce));
 
 	return err ? err : afs_xattr_value_encrypt_nonce(key, disk_name, value, len, nonce, out);
 }
