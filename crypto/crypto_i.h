@@ -124,9 +124,12 @@ struct afalg_uop {
 	int result; /* 0, -EBADMSG, -ECANCELED (did not run), or another -errno */
 };
 
-/* Return: 0, or -errno of io_uring_setup (-ENOSYS, -EPERM, ...) or
- * -EOPNOTSUPP (an operation missing), with @why saying which. */
+/* Return: 0, or -errno of io_uring_setup (-ENOSYS, -EPERM, ...), with @why
+ * saying so. */
 int afalg_ring_new(struct afalg_ring **rp, char *why, size_t whylen);
+/* Does the kernel have every operation a ring needs?  Ask once, of the first
+ * ring.  Return: 0, or -EOPNOTSUPP with @why naming what is missing. */
+int afalg_ring_probe(struct afalg_ring *r, char *why, size_t whylen);
 void afalg_ring_free(struct afalg_ring *r);
 /* Run @u[0..@n) and fill every result.  Return: 0, or -errno: -EINVAL (an
  * IV longer than AFALG_IV_MAX; nothing ran), or the ring itself failed (free

@@ -930,6 +930,11 @@ static void uring_start(struct kctx *kc)
 
 	err = afalg_ring_new(&r, why, sizeof(why));
 	if (!err) {
+		err = afalg_ring_probe(r, why, sizeof(why));
+		if (err)
+			afalg_ring_free(r);
+	}
+	if (!err) {
 		kc->kc_rings[kc->kc_nrings++] = r;
 		kc->kc_uring = true;
 		return;

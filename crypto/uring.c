@@ -96,14 +96,13 @@ int afalg_ring_new(struct afalg_ring **rp, char *why, size_t whylen)
 		free(r);
 		return err;
 	}
-	err = require_ops(&r->r_ring, why, whylen);
-	if (err) {
-		io_uring_queue_exit(&r->r_ring);
-		free(r);
-		return err;
-	}
 	*rp = r;
 	return 0;
+}
+
+int afalg_ring_probe(struct afalg_ring *r, char *why, size_t whylen)
+{
+	return require_ops(&r->r_ring, why, whylen);
 }
 
 void afalg_ring_free(struct afalg_ring *r)
