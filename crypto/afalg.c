@@ -37,15 +37,25 @@
 #define SPLICE_MAX_BYTES (16 * 4096)
 #define IV_MAX AFALG_IV_MAX
 
+int afalg_sockaddr(const char *type, const char *name, struct sockaddr_alg *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->salg_family = AF_ALG;
+	if (strlen(type) >= sizeof(sa->salg_type) || strlen(name) >= sizeof(sa->salg_name))
+		return -ENAMETOOLONG;
+	memcpy(sa->salg_type, type, strlen(type));
+	memcpy(sa->salg_name, name, strlen(name));
+	return 0;
+}
+
 int afalg_tfm_open(const char *type, const char *name, int *failed_call)
 {
-	struct sockaddr_alg sa = { .salg_family = AF_ALG };
+	struct sockaddr_alg sa;
 	int fd, err;
 
-	if (strlen(type) >= sizeof(sa.salg_type) || strlen(name) >= sizeof(sa.salg_name))
-		return -ENAMETOOLONG;
-	memcpy(sa.salg_type, type, strlen(type));
-	memcpy(sa.salg_name, name, strlen(name));
+	err = afalg_sockaddr(type, name, &sa);
+	if (err)
+		return err;
 	fd = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		if (failed_call)

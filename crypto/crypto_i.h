@@ -101,6 +101,9 @@ union afalg_ctl {
 
 /* Return: the bound transform socket, or -errno of socket() or bind(). */
 int afalg_tfm_open(const char *type, const char *name, int *failed_call);
+struct sockaddr_alg;
+/* The address afalg_tfm_open() binds to.  Return: 0, -ENAMETOOLONG. */
+int afalg_sockaddr(const char *type, const char *name, struct sockaddr_alg *sa);
 int afalg_setkey(int tfm, const uint8_t *key, size_t len);
 int afalg_setkey_serial(int tfm, int32_t serial);
 int afalg_set_authsize(int tfm, unsigned int len);
@@ -128,9 +131,27 @@ struct afalg_uop {
  * saying so. */
 int afalg_ring_new(struct afalg_ring **rp, char *why, size_t whylen);
 /* Does the kernel have every operation a ring needs?  Ask once, of the first
- * ring.  Return: 0, or -EOPNOTSUPP with @why naming what is missing. */
-int afalg_ring_probe(struct afalg_ring *r, char *why, size_t whylen);
+ * ring; *@sockets: it has the socket, bind and command requests too.
+ * Return: 0, or -EOPNOTSUPP with @why naming what is missing. */
+int afalg_ring_probe(struct afalg_ring *r, bool *sockets, char *why, size_t whylen);
+/* A request on @r failed in a way that leaves it unusable: free it. */
+bool afalg_ring_lost(const struct afalg_ring *r);
 void afalg_ring_free(struct afalg_ring *r);
+/* Socket set-up through a ring, one io_uring_enter each; where the kernel
+ * lacks a request (socket commands: Linux 6.7, bind: 6.11) it fails, often
+ * with -EINVAL or -EOPNOTSUPP, and the caller uses the system calls. */
+/* Accept up to @n op fds on @tfm.  Return: how many (>0), or -errno. */
+int afalg_ring_accept(struct afalg_ring *r, int tfm, int *fds, unsigned int n);
+/* On @tfm: the tag length @authsize (0: left alone), the key, then accept
+ * an op fd into *@op.  Return: 0, or -errno with *@stage 0 (tag length
+ * refused), 1 (key refused), 2 (accept failed) or -1 (the ring failed). */
+int afalg_ring_setkey_accept(struct afalg_ring *r, int tfm, unsigned int authsize,
+			     const void *key, unsigned int keylen, int *op, int *stage);
+/* Up to @n sockets bound to @sa, each with tag length @authsize (0: none
+ * set), into @fds.  Return: how many (>0), or -errno. */
+int afalg_ring_tfm_open(struct afalg_ring *r, const struct sockaddr_alg *sa, unsigned int authsize,
+			int *fds, unsigned int n);
+
 /* Run @u[0..@n) and fill every result.  Return: 0, or -errno: -EINVAL (an
  * IV longer than AFALG_IV_MAX; nothing ran), or the ring itself failed (free
  * it; every result not yet known is -ECANCELED). */

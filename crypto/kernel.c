@@ -47,8 +47,10 @@
 #define URING_MAX_FDS 4
 /* Idle io_uring instances kept for reuse; more are freed when put back. */
 #define RINGS_KEPT 16
-/* Bound GCM parents kept for reuse by new keys. */
+/* Bound GCM parents kept for reuse by new keys, and made at once through
+ * io_uring when none is kept. */
 #define SPARES_KEPT 32
+#define SPARES_BATCH 8
 /*
  * Inputs of at least this many bytes are spliced (AC_IO_AUTO).  Counted with
  * bench/crypto-bench.sh in the test bed (Linux 6.12): sendmsg costs 2 system
@@ -99,6 +101,11 @@ struct kctx {
 	bool kc_by_serial; /* the kernel takes keys by serial */
 	enum ac_io_method kc_io;
 	bool kc_uring; /* operations through io_uring */
+	/* Keys and tag lengths set through the ring (socket commands, Linux
+	 * 6.7), new parents made through it (socket and bind, Linux 6.11):
+	 * true until the kernel refuses them once. */
+	atomic_bool kc_ring_setsockopt;
+	atomic_bool kc_ring_sockets;
 	size_t kc_splice_threshold;
 	unsigned int kc_max_ops;
 	struct kkey *kc_sha256; /* unkeyed "sha256" parent */
@@ -192,6 +199,55 @@ static int kop_accept(struct kkey *kk, struct kop **opp)
 	return 0;
 }
 
+static struct afalg_ring *kring_get(struct kctx *kc);
+static void kring_put(struct kctx *kc, struct afalg_ring *r);
+
+/* A new entry of the pool for op fd @fd.  Return: 0, -ENOMEM (@fd closed). */
+static int kop_wrap(int fd, struct kop **opp)
+{
+	struct kop *op = malloc(sizeof(*op));
+
+	if (!op) {
+		close(fd);
+		return -ENOMEM;
+	}
+	op->ko_fd = fd;
+	op->ko_pipe[0] = op->ko_pipe[1] = -1;
+	*opp = op;
+	return 0;
+}
+
+/* Accept into up to *@reserved reserved slots with one io_uring_enter;
+ * *@reserved is left with the slots still to fill.  Return: how many. */
+static unsigned int kop_accept_ring(struct kkey *kk, struct kop **ops, unsigned int *reserved)
+{
+	struct afalg_ring *r = kring_get(kk->kk_kc);
+	int fds[URING_MAX_FDS];
+	unsigned int n = 0;
+	int got;
+
+	if (!r || *reserved > URING_MAX_FDS) {
+		if (r)
+			kring_put(kk->kk_kc, r);
+		return 0;
+	}
+	got = afalg_ring_accept(r, kk->kk_tfm, fds, *reserved);
+	kring_put(kk->kk_kc, r);
+	for (int i = 0; i < got; i++)
+		if (!kop_wrap(fds[i], &ops[n]))
+			n++;
+	if (got > 0)
+		*reserved -= (unsigned int)got;
+	if ((unsigned int)(got > 0 ? got : 0) > n) {
+		/* Slots whose op fd could not be wrapped: give them back. */
+		pthread_mutex_lock(&kk->kk_lock);
+		kk->kk_open -= (unsigned int)got - n;
+		pthread_cond_broadcast(&kk->kk_cond);
+		pthread_mutex_unlock(&kk->kk_lock);
+	}
+	return n;
+}
+
 /*
  * Check out between 1 and @want op fds: free ones, then new ones while the
  * pool may grow; wait only while there is none at all.  Return: 0 with
@@ -216,7 +272,10 @@ static int kop_get_many(struct kkey *kk, unsigned int want, struct kop **ops, un
 		kk->kk_peak = kk->kk_open;
 	pthread_mutex_unlock(&kk->kk_lock);
 
-	while (reserved--) {
+	if (reserved > 1)
+		n += kop_accept_ring(kk, &ops[n], &reserved);
+	while (reserved) {
+		reserved--;
 		err = kop_accept(kk, &ops[n]);
 		if (!err)
 			n++;
@@ -276,11 +335,10 @@ static struct afalg_ring *kring_get(struct kctx *kc)
 	return r;
 }
 
-/* Put back a ring; a @broken one (it failed: requests may be in flight) is
- * freed. */
-static void kring_put(struct kctx *kc, struct afalg_ring *r, bool broken)
+/* Put back a ring; one that failed (requests may be in flight) is freed. */
+static void kring_put(struct kctx *kc, struct afalg_ring *r)
 {
-	if (!broken) {
+	if (!afalg_ring_lost(r)) {
 		pthread_mutex_lock(&kc->kc_lock);
 		if (kc->kc_nrings < RINGS_KEPT) {
 			kc->kc_rings[kc->kc_nrings++] = r;
@@ -315,6 +373,42 @@ static int spare_get(struct kctx *kc)
 	if (kc->kc_nspares)
 		tfm = kc->kc_spares[--kc->kc_nspares];
 	pthread_mutex_unlock(&kc->kc_lock);
+	return tfm;
+}
+
+/*
+ * No parent kept: make SPARES_BATCH new gcm(aes) parents, tag length set,
+ * with two io_uring_enter (sockets, then bind and tag length), keep all but
+ * one and return that one.  Return: the parent, or -1 where the ring cannot
+ * (the caller binds one with the system calls).
+ */
+static int spares_make(struct kctx *kc)
+{
+	int fds[SPARES_BATCH], n, tfm;
+	struct sockaddr_alg sa;
+	struct afalg_ring *r;
+
+	if (!atomic_load(&kc->kc_ring_sockets) || !atomic_load(&kc->kc_ring_setsockopt))
+		return -1;
+	if (afalg_sockaddr(kalgs[AC_ALG_GCM].type, kalgs[AC_ALG_GCM].name, &sa))
+		return -1;
+	r = kring_get(kc);
+	if (!r)
+		return -1;
+	n = afalg_ring_tfm_open(r, &sa, AC_GCM_TAG_LEN, fds, SPARES_BATCH);
+	kring_put(kc, r);
+	if (n <= 0) {
+		/* Not a kernel with these requests (or out of descriptors):
+		 * from now on, bind with the system calls. */
+		atomic_store(&kc->kc_ring_sockets, false);
+		log_dbg("gcm(aes) parents through io_uring: %s; binding them one by one",
+			strerror(-n));
+		return -1;
+	}
+	tfm = fds[--n];
+	while (n--)
+		if (!spare_put(kc, fds[n]))
+			close(fds[n]);
 	return tfm;
 }
 
@@ -362,6 +456,8 @@ static int kkey_alloc(struct kctx *kc, enum ac_alg alg, const struct kalg *ka, b
 	pthread_cond_init(&kk->kk_cond, NULL);
 	if (spare && alg == AC_ALG_GCM && ka == &kalgs[AC_ALG_GCM]) {
 		kk->kk_tfm = spare_get(kc);
+		if (kk->kk_tfm < 0)
+			kk->kk_tfm = spares_make(kc);
 		kk->kk_authsize_set = kk->kk_tfm >= 0;
 	}
 	if (kk->kk_tfm < 0)
@@ -390,6 +486,52 @@ static int kkey_finish(struct kkey *kk)
 	return err;
 }
 
+/*
+ * Tag length, key and a first op fd through the ring, in one io_uring_enter
+ * (socket commands: Linux 6.7).  Return: true if done; false: nothing is
+ * known to be set, the caller does it with the system calls.  The first
+ * refusal turns this off for good if the system calls then succeed: the
+ * kernel lacks socket commands (a refusal of the key itself they repeat).
+ */
+static bool kkey_setkey_ring(struct kkey *kk, const uint8_t *bytes, size_t len)
+{
+	struct kctx *kc = kk->kk_kc;
+	unsigned int authsize;
+	struct afalg_ring *r;
+	int err, fd, stage;
+	struct kop *op;
+
+	if (!atomic_load(&kc->kc_ring_setsockopt))
+		return false;
+	r = kring_get(kc);
+	if (!r)
+		return false;
+	authsize = kk->kk_alg == AC_ALG_GCM && !kk->kk_authsize_set ? AC_GCM_TAG_LEN : 0;
+	err = afalg_ring_setkey_accept(r, kk->kk_tfm, authsize, bytes, (unsigned int)len, &fd,
+				       &stage);
+	kring_put(kc, r);
+	if (err && stage == 2)
+		/* Keyed: the first operation accepts its op fd itself. */
+		return true;
+	if (err) {
+		if (stage >= 0 && (!authsize || !afalg_set_authsize(kk->kk_tfm, authsize)) &&
+		    !afalg_setkey(kk->kk_tfm, bytes, len)) {
+			atomic_store(&kc->kc_ring_setsockopt, false);
+			log_dbg("no setsockopt through io_uring (%s): keys are set with setsockopt",
+				strerror(-err));
+			return true;
+		}
+		return false;
+	}
+	if (kop_wrap(fd, &op))
+		return true;
+	pthread_mutex_lock(&kk->kk_lock);
+	kk->kk_free[kk->kk_nfree++] = op;
+	kk->kk_open = kk->kk_peak = 1;
+	pthread_mutex_unlock(&kk->kk_lock);
+	return true;
+}
+
 /* A parent for @alg keyed with @bytes; a kept one is tried first. */
 static int kkey_setkey(struct kctx *kc, enum ac_alg alg, const uint8_t *bytes, size_t len,
 		       bool spare, struct kkey **kkp)
@@ -400,6 +542,10 @@ static int kkey_setkey(struct kctx *kc, enum ac_alg alg, const uint8_t *bytes, s
 	err = kkey_alloc(kc, alg, &kalgs[alg], spare, &kk);
 	if (err)
 		return err;
+	if (kkey_setkey_ring(kk, bytes, len)) {
+		*kkp = kk;
+		return 0;
+	}
 	err = afalg_setkey(kk->kk_tfm, bytes, len);
 	if (err && kk->kk_authsize_set) {
 		/* A kept parent that refuses (an op fd of its last key still
@@ -530,7 +676,7 @@ static int kop_run(struct kkey *kk, struct kop *op, const struct afalg_op *o)
 					       o->ao_out[0].iov_len)
 				  : afalg_cipher(op->ko_fd, o);
 	err = afalg_ring_run(ring, &u, 1);
-	kring_put(kk->kk_kc, ring, err && err != -EINVAL);
+	kring_put(kk->kk_kc, ring);
 	return err ? err : u.result;
 }
 
@@ -781,7 +927,7 @@ static void gcm_uring(struct kkey *kk, struct afalg_ring *ring, bool encrypt,
 	start[nfd] = nku;
 
 	err = afalg_ring_run(ring, u, nku);
-	kring_put(kk->kk_kc, ring, err && err != -EINVAL);
+	kring_put(kk->kk_kc, ring);
 	ring = NULL;
 	for (unsigned int f = 0; f < nfd; f++)
 		kop_put(kk, ops[f],
@@ -792,7 +938,7 @@ static void gcm_uring(struct kkey *kk, struct afalg_ring *ring, bool encrypt,
 			gcm_serial(kk, encrypt, &reqs[i], 1, aad_sink);
 out:
 	if (ring)
-		kring_put(kk->kk_kc, ring, false);
+		kring_put(kk->kk_kc, ring);
 	free(again);
 	free(ku);
 	free(u);
@@ -928,15 +1074,19 @@ static void uring_start(struct kctx *kc)
 	struct afalg_ring *r;
 	int err;
 
+	bool sockets = false;
+
 	err = afalg_ring_new(&r, why, sizeof(why));
 	if (!err) {
-		err = afalg_ring_probe(r, why, sizeof(why));
+		err = afalg_ring_probe(r, &sockets, why, sizeof(why));
 		if (err)
 			afalg_ring_free(r);
 	}
 	if (!err) {
 		kc->kc_rings[kc->kc_nrings++] = r;
 		kc->kc_uring = true;
+		atomic_store(&kc->kc_ring_setsockopt, true);
+		atomic_store(&kc->kc_ring_sockets, sockets);
 		return;
 	}
 	if (atomic_exchange(&told, true))
