@@ -12,6 +12,9 @@
  *
  * Large inputs may instead be vmspliced into a pipe and spliced into the op
  * fd, at most 16 pages (the kernel's ALG_MAX_PAGES) per splice.
+ *
+ * The same operations through io_uring, many per system call, are in
+ * uring.c, with the messages built here (afalg_msg_init()).
  */
 #include "crypto_i.h"
 
