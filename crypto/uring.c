@@ -64,8 +64,8 @@ struct afalg_ring {
 	struct slot r_slots[RING_OPS];
 };
 
-/* Does the kernel know @op?  io_uring_get_probe_ring() needs Linux 5.6. */
-static int require_ops(struct io_uring *ring, char *why, size_t whylen)
+/* Does the kernel have the requests an operation needs? */
+static int require_ops(const struct io_uring_probe *probe, char *why, size_t whylen)
 {
 	static const struct {
 		int op;
@@ -74,21 +74,14 @@ static int require_ops(struct io_uring *ring, char *why, size_t whylen)
 		{ IORING_OP_SENDMSG, "IORING_OP_SENDMSG" },
 		{ IORING_OP_RECVMSG, "IORING_OP_RECVMSG" },
 	};
-	struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
-	int err = 0;
 
-	if (!probe) {
-		snprintf(why, whylen, "io_uring cannot say which operations it has");
-		return -EOPNOTSUPP;
-	}
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]) && !err; i++) {
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		if (!io_uring_opcode_supported(probe, need[i].op)) {
 			snprintf(why, whylen, "io_uring lacks %s", need[i].name);
-			err = -EOPNOTSUPP;
+			return -EOPNOTSUPP;
 		}
 	}
-	io_uring_free_probe(probe);
-	return err;
+	return 0;
 }
 
 int afalg_ring_new(struct afalg_ring **rp, char *why, size_t whylen)
@@ -117,20 +110,21 @@ int afalg_ring_new(struct afalg_ring **rp, char *why, size_t whylen)
 
 int afalg_ring_probe(struct afalg_ring *r, bool *sockets, char *why, size_t whylen)
 {
-	struct io_uring_probe *probe;
-	int err = require_ops(&r->r_ring, why, whylen);
+	/* IORING_REGISTER_PROBE: Linux 5.6. */
+	struct io_uring_probe *probe = io_uring_get_probe_ring(&r->r_ring);
+	int err;
 
 	*sockets = false;
-	if (err)
-		return err;
-	probe = io_uring_get_probe_ring(&r->r_ring);
-	if (probe) {
-		*sockets = io_uring_opcode_supported(probe, IORING_OP_SOCKET) &&
-			   io_uring_opcode_supported(probe, IORING_OP_BIND) &&
-			   io_uring_opcode_supported(probe, IORING_OP_URING_CMD);
-		io_uring_free_probe(probe);
+	if (!probe) {
+		snprintf(why, whylen, "io_uring cannot say which requests it has");
+		return -EOPNOTSUPP;
 	}
-	return 0;
+	err = require_ops(probe, why, whylen);
+	*sockets = !err && io_uring_opcode_supported(probe, IORING_OP_SOCKET) &&
+		   io_uring_opcode_supported(probe, IORING_OP_BIND) &&
+		   io_uring_opcode_supported(probe, IORING_OP_URING_CMD);
+	io_uring_free_probe(probe);
+	return err;
 }
 
 void afalg_ring_free(struct afalg_ring *r)
