@@ -59,7 +59,7 @@ ALL_LDFLAGS	:= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN) $(LDFLAGS)
 FUSE_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
 FUSE_LIBS	:= $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null)
 
-CRYPTO_LIBS	:= -lcrypto -lkeyutils -lpthread
+CRYPTO_LIBS	:= -lcrypto -lkeyutils -luring -lpthread
 
 # crypto/: a static library that fs/, tools/ and the tests link.
 CRYPTO_SRCS	:= $(wildcard crypto/*.c)
@@ -220,7 +220,7 @@ uninstall:
 
 # Debian 12 packages for building and for every test (run as root).
 DEPS_BUILD	:= gcc make pkg-config libc6-dev libfuse3-dev libkeyutils-dev \
-		   libssl-dev libargon2-dev
+		   libssl-dev libargon2-dev liburing-dev
 DEPS_TEST	:= fuse3 keyutils attr acl diffutils util-linux mount bsdutils groff-base strace xxd e2fsprogs \
 		   systemd bash-completion \
 		   qemu-system-x86 busybox-static cpio kmod xz-utils zstd \

@@ -12,6 +12,9 @@
  *
  * Large inputs may instead be vmspliced into a pipe and spliced into the op
  * fd, at most 16 pages (the kernel's ALG_MAX_PAGES) per splice.
+ *
+ * The same operations through io_uring, many per system call, are in
+ * uring.c, with the messages built here (afalg_msg_init()).
  */
 #include "crypto_i.h"
 
@@ -35,17 +38,27 @@
 #endif
 
 #define SPLICE_MAX_BYTES (16 * 4096)
-#define IV_MAX 16
+#define IV_MAX AFALG_IV_MAX
+
+int afalg_sockaddr(const char *type, const char *name, struct sockaddr_alg *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->salg_family = AF_ALG;
+	if (strlen(type) >= sizeof(sa->salg_type) || strlen(name) >= sizeof(sa->salg_name))
+		return -ENAMETOOLONG;
+	memcpy(sa->salg_type, type, strlen(type));
+	memcpy(sa->salg_name, name, strlen(name));
+	return 0;
+}
 
 int afalg_tfm_open(const char *type, const char *name, int *failed_call)
 {
-	struct sockaddr_alg sa = { .salg_family = AF_ALG };
+	struct sockaddr_alg sa;
 	int fd, err;
 
-	if (strlen(type) >= sizeof(sa.salg_type) || strlen(name) >= sizeof(sa.salg_name))
-		return -ENAMETOOLONG;
-	memcpy(sa.salg_type, type, strlen(type));
-	memcpy(sa.salg_name, name, strlen(name));
+	err = afalg_sockaddr(type, name, &sa);
+	if (err)
+		return err;
 	fd = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		if (failed_call)
@@ -105,39 +118,31 @@ static size_t iov_total(const struct iovec *iov, int n)
 	return len;
 }
 
-/* Send @nin iovecs with the operation's control messages. */
-static int send_with_cmsgs(int op, const struct afalg_op *o, const struct iovec *in, int nin,
-			   int flags)
+#define CTL_SPACE                                                                        \
+	(CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct af_alg_iv) + IV_MAX) + \
+	 CMSG_SPACE(sizeof(uint32_t)))
+_Static_assert(CTL_SPACE <= AFALG_CTL_MAX, "AFALG_CTL_MAX is too small");
+
+/* The control messages of @o into @msg, whose msg_control is @ctl. */
+static int put_cmsgs(const struct afalg_op *o, struct msghdr *msg, union afalg_ctl *ctl)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(uint32_t)) +
-			 CMSG_SPACE(sizeof(struct af_alg_iv) + IV_MAX) +
-			 CMSG_SPACE(sizeof(uint32_t))];
-		struct cmsghdr align;
-	} ctl;
-	struct msghdr msg = {
-		.msg_iov = (struct iovec *)in,
-		.msg_iovlen = (size_t)nin,
-		.msg_control = ctl.buf,
-		.msg_controllen = CMSG_SPACE(sizeof(uint32_t)) +
-				  CMSG_SPACE(sizeof(struct af_alg_iv) + o->ao_ivlen) +
-				  (o->ao_aead ? CMSG_SPACE(sizeof(uint32_t)) : 0),
-	};
-	size_t want = iov_total(in, nin);
 	struct af_alg_iv *aiv;
 	struct cmsghdr *c;
-	ssize_t n;
 
 	if (o->ao_ivlen > IV_MAX)
 		return -EINVAL;
-	memset(ctl.buf, 0, sizeof(ctl.buf));
-	c = CMSG_FIRSTHDR(&msg);
+	memset(ctl->buf, 0, sizeof(ctl->buf));
+	msg->msg_control = ctl->buf;
+	msg->msg_controllen = CMSG_SPACE(sizeof(uint32_t)) +
+			      CMSG_SPACE(sizeof(struct af_alg_iv) + o->ao_ivlen) +
+			      (o->ao_aead ? CMSG_SPACE(sizeof(uint32_t)) : 0);
+	c = CMSG_FIRSTHDR(msg);
 	c->cmsg_level = SOL_ALG;
 	c->cmsg_type = ALG_SET_OP;
 	c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
 	memcpy(CMSG_DATA(c), &o->ao_dir, sizeof(uint32_t));
 
-	c = CMSG_NXTHDR(&msg, c);
+	c = CMSG_NXTHDR(msg, c);
 	c->cmsg_level = SOL_ALG;
 	c->cmsg_type = ALG_SET_IV;
 	c->cmsg_len = CMSG_LEN(sizeof(*aiv) + o->ao_ivlen);
@@ -146,13 +151,43 @@ static int send_with_cmsgs(int op, const struct afalg_op *o, const struct iovec 
 	memcpy(aiv->iv, o->ao_iv, o->ao_ivlen);
 
 	if (o->ao_aead) {
-		c = CMSG_NXTHDR(&msg, c);
+		c = CMSG_NXTHDR(msg, c);
 		c->cmsg_level = SOL_ALG;
 		c->cmsg_type = ALG_SET_AEAD_ASSOCLEN;
 		c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
 		memcpy(CMSG_DATA(c), &o->ao_assoclen, sizeof(uint32_t));
 	}
+	return 0;
+}
 
+ssize_t afalg_msg_init(const struct afalg_op *o, struct msghdr *msg, union afalg_ctl *ctl)
+{
+	int err;
+
+	memset(msg, 0, sizeof(*msg));
+	msg->msg_iov = (struct iovec *)o->ao_in;
+	msg->msg_iovlen = (size_t)o->ao_nin;
+	if (!o->ao_hash) {
+		err = put_cmsgs(o, msg, ctl);
+		if (err)
+			return err;
+	}
+	return (ssize_t)iov_total(o->ao_in, o->ao_nin);
+}
+
+/* Send @nin iovecs with the operation's control messages. */
+static int send_with_cmsgs(int op, const struct afalg_op *o, const struct iovec *in, int nin,
+			   int flags)
+{
+	union afalg_ctl ctl;
+	struct msghdr msg = { .msg_iov = (struct iovec *)in, .msg_iovlen = (size_t)nin };
+	size_t want = iov_total(in, nin);
+	ssize_t n;
+	int err;
+
+	err = put_cmsgs(o, &msg, &ctl);
+	if (err)
+		return err;
 	n = sendmsg(op, &msg, flags);
 	if (n < 0)
 		return -errno;

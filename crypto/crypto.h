@@ -44,9 +44,12 @@ enum ac_backend_mode {
 
 /* How the kernel backend hands data to the kernel. */
 enum ac_io_method {
-	AC_IO_AUTO, /* sendmsg below the splice threshold, splice at or above it */
-	AC_IO_SENDMSG, /* always sendmsg (one copy into the socket) */
-	AC_IO_SPLICE, /* always vmsplice+splice of page-aligned buffers */
+	AC_IO_AUTO, /* io_uring where it works, else as AC_IO_SENDMSG with splice at or
+		     * above splice_threshold */
+	AC_IO_SENDMSG, /* always sendmsg and read (one copy into the socket) */
+	AC_IO_SPLICE, /* always vmsplice+splice of page-aligned buffers, then read */
+	AC_IO_URING, /* sendmsg/recvmsg pairs through io_uring, a batch per system
+		      * call; where io_uring is refused, sendmsg (with a log line) */
 };
 
 struct ac_options {
@@ -90,6 +93,9 @@ unsigned int ac_caps(const struct ac_ctx *ctx);
 const char *ac_backend_name(const struct ac_ctx *ctx);
 /* Why auto mode fell back to the user backend, or NULL. */
 const char *ac_ctx_fallback_reason(const struct ac_ctx *ctx);
+/* The kernel backend's I/O method in use ("uring", "sendmsg", "splice" or
+ * "sendmsg+splice" for auto without io_uring); "none" on the user backend. */
+const char *ac_io_name(const struct ac_ctx *ctx);
 
 /* key.c */
 

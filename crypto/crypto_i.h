@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #include "crypto.h"
 #include "keyring.h"
@@ -38,6 +40,8 @@ struct ac_backend {
 	int (*sha256)(struct ac_ctx *ctx, const void *data, size_t len, uint8_t *digest);
 	/* Optional (NULL: -EOPNOTSUPP). */
 	int (*key_stats)(void *priv, struct ac_key_stats *st);
+	/* Optional (NULL: "none"). */
+	const char *(*io_name)(const struct ac_ctx *ctx);
 };
 
 /* ctx.c */
@@ -82,10 +86,24 @@ struct afalg_op {
 	 * ao_pipe instead of copying it with sendmsg. */
 	bool ao_splice;
 	const int *ao_pipe;
+	/* A hash: the input without control messages, the digest out
+	 * (ao_dir, ao_iv and ao_aead unused). */
+	bool ao_hash;
+};
+
+#define AFALG_IV_MAX 16
+/* Room for an operation's control messages (checked in afalg.c). */
+#define AFALG_CTL_MAX 96
+union afalg_ctl {
+	char buf[AFALG_CTL_MAX];
+	uint64_t align; /* struct cmsghdr's alignment */
 };
 
 /* Return: the bound transform socket, or -errno of socket() or bind(). */
 int afalg_tfm_open(const char *type, const char *name, int *failed_call);
+struct sockaddr_alg;
+/* The address afalg_tfm_open() binds to.  Return: 0, -ENAMETOOLONG. */
+int afalg_sockaddr(const char *type, const char *name, struct sockaddr_alg *sa);
 int afalg_setkey(int tfm, const uint8_t *key, size_t len);
 int afalg_setkey_serial(int tfm, int32_t serial);
 int afalg_set_authsize(int tfm, unsigned int len);
@@ -94,6 +112,50 @@ int afalg_pipe(int pipefd[2]);
 /* Return: 0, -EBADMSG (fd still usable), or another -errno (close the fd). */
 int afalg_cipher(int op, const struct afalg_op *o);
 int afalg_hash(int op, const struct iovec *iov, int iovcnt, uint8_t *digest, size_t len);
+/* Fill @msg (and @ctl) for the sendmsg of @o, without splice.  Return: the
+ * number of bytes it sends, or -EINVAL. */
+ssize_t afalg_msg_init(const struct afalg_op *o, struct msghdr *msg, union afalg_ctl *ctl);
+
+/* uring.c: AF_ALG operations submitted through io_uring, many per system call. */
+struct afalg_ring;
+
+/* One operation for afalg_ring_run(): the sendmsg and the recvmsg of @op on @fd. */
+struct afalg_uop {
+	int fd;
+	const struct afalg_op *op; /* ao_splice is ignored */
+	bool chained; /* the next uop is on the same fd: it starts after this one */
+	int result; /* 0, -EBADMSG, -ECANCELED (did not run), or another -errno */
+};
+
+/* Return: 0, or -errno of io_uring_setup (-ENOSYS, -EPERM, ...), with @why
+ * saying so. */
+int afalg_ring_new(struct afalg_ring **rp, char *why, size_t whylen);
+/* Does the kernel have every operation a ring needs?  Ask once, of the first
+ * ring; *@sockets: it has the socket, bind and command requests too.
+ * Return: 0, or -EOPNOTSUPP with @why naming what is missing. */
+int afalg_ring_probe(struct afalg_ring *r, bool *sockets, char *why, size_t whylen);
+/* A request on @r failed in a way that leaves it unusable: free it. */
+bool afalg_ring_lost(const struct afalg_ring *r);
+void afalg_ring_free(struct afalg_ring *r);
+/* Socket set-up through a ring, one io_uring_enter each; where the kernel
+ * lacks a request (socket commands: Linux 6.7, bind: 6.11) it fails, often
+ * with -EINVAL or -EOPNOTSUPP, and the caller uses the system calls. */
+/* Accept up to @n op fds on @tfm.  Return: how many (>0), or -errno. */
+int afalg_ring_accept(struct afalg_ring *r, int tfm, int *fds, unsigned int n);
+/* On @tfm: the tag length @authsize (0: left alone), the key, then accept
+ * an op fd into *@op.  Return: 0, or -errno with *@stage 0 (tag length
+ * refused), 1 (key refused), 2 (accept failed) or -1 (the ring failed). */
+int afalg_ring_setkey_accept(struct afalg_ring *r, int tfm, unsigned int authsize,
+			     const void *key, unsigned int keylen, int *op, int *stage);
+/* Up to @n sockets bound to @sa, each with tag length @authsize (0: none
+ * set), into @fds.  Return: how many (>0), or -errno. */
+int afalg_ring_tfm_open(struct afalg_ring *r, const struct sockaddr_alg *sa, unsigned int authsize,
+			int *fds, unsigned int n);
+
+/* Run @u[0..@n) and fill every result.  Return: 0, or -errno: -EINVAL (an
+ * IV longer than AFALG_IV_MAX; nothing ran), or the ring itself failed (free
+ * it; every result not yet known is -ECANCELED). */
+int afalg_ring_run(struct afalg_ring *r, struct afalg_uop *u, size_t n);
 
 /* kernel.c, user.c */
 extern const struct ac_backend ac_kernel_backend;

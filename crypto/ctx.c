@@ -119,3 +119,8 @@ const char *ac_ctx_fallback_reason(const struct ac_ctx *ctx)
 {
 	return ctx->c_fallback[0] ? ctx->c_fallback : NULL;
 }
+
+const char *ac_io_name(const struct ac_ctx *ctx)
+{
+	return ctx->c_be->io_name ? ctx->c_be->io_name(ctx) : "none";
+}

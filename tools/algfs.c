@@ -39,6 +39,7 @@ struct options {
 	char *extpass;
 	char *keydesc;
 	char *crypto;
+	char *afalg_io;
 	char *idle;
 	double timeout;
 	double idle_s;
@@ -77,6 +78,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("extpass=%s", extpass),
 	OPT("keydesc=%s", keydesc),
 	OPT("crypto=%s", crypto),
+	OPT("afalg_io=%s", afalg_io),
 	OPT("timeout=%lf", timeout),
 	OPT("idle=%s", idle),
 	OPT("no_writeback", no_writeback),
@@ -156,6 +158,9 @@ static void usage(FILE *f)
 		"  -o keydesc=DESC      use the keyring key DESC (default algfs:<uuid>)\n"
 		"  -o crypto=MODE       crypto backend: auto (default), kernel (AF_ALG) or\n"
 		"                       user (OpenSSL)\n"
+		"  -o afalg_io=METHOD   how the kernel backend hands data to AF_ALG: auto\n"
+		"                       (default: uring where io_uring works, else\n"
+		"                       sendmsg), uring, sendmsg or splice\n"
 		"  -o ro                mount read-only\n"
 		"  -o rw                mount read-write (the default)\n"
 		"  -o allow_other       let other users in (as root: each creates files as\n"
@@ -512,6 +517,7 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 		.default_permissions = true,
 	};
 	enum ac_backend_mode mode = AC_BACKEND_AUTO;
+	enum ac_io_method io = AC_IO_AUTO;
 	struct fuse_session *se = NULL;
 	struct ac_ctx *ctx = NULL;
 	struct ac_key *mk = NULL;
@@ -524,12 +530,17 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 		if (rc)
 			return rc;
 	}
+	if (o->afalg_io) {
+		rc = tu_parse_io_method("-o afalg_io=", o->afalg_io, &io);
+		if (rc)
+			return rc;
+	}
 	se = fuse_session_new(args, &afs_fuse_ops, sizeof(afs_fuse_ops), &fs);
 	if (!se) {
 		log_err("bad FUSE options (see above)");
 		return EXIT_USAGE;
 	}
-	rc = tu_crypto_init(mode, &ctx);
+	rc = tu_crypto_init_io(mode, io, &ctx);
 	if (!rc)
 		rc = get_key(o, cfg, ctx, &mk);
 	if (!rc) {
@@ -645,6 +656,7 @@ out:
 	free(o.extpass);
 	free(o.keydesc);
 	free(o.crypto);
+	free(o.afalg_io);
 	free(o.idle);
 	return rc;
 }

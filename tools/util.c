@@ -803,6 +803,23 @@ int tu_parse_crypto_mode(const char *arg, enum ac_backend_mode *mode)
 	return EXIT_OK;
 }
 
+int tu_parse_io_method(const char *opt, const char *arg, enum ac_io_method *io)
+{
+	if (!strcmp(arg, "auto"))
+		*io = AC_IO_AUTO;
+	else if (!strcmp(arg, "uring"))
+		*io = AC_IO_URING;
+	else if (!strcmp(arg, "sendmsg"))
+		*io = AC_IO_SENDMSG;
+	else if (!strcmp(arg, "splice"))
+		*io = AC_IO_SPLICE;
+	else {
+		log_err("%s%s: not an AF_ALG I/O method (auto, uring, sendmsg or splice)", opt, arg);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int tu_kdf_check(const struct afs_kdf *kdf)
 {
 	if (kdf->m_cost < TU_KDF_MEMORY_MIN * kdf->lanes) {
@@ -857,7 +874,12 @@ int tu_config_read(const char *dir, struct afs_config *cfg)
 
 int tu_crypto_init(enum ac_backend_mode mode, struct ac_ctx **ctxp)
 {
-	struct ac_options opts = { .mode = mode };
+	return tu_crypto_init_io(mode, AC_IO_AUTO, ctxp);
+}
+
+int tu_crypto_init_io(enum ac_backend_mode mode, enum ac_io_method io, struct ac_ctx **ctxp)
+{
+	struct ac_options opts = { .mode = mode, .io = io };
 	int err = ac_ctx_new(&opts, ctxp);
 
 	if (err == -ENOMEM) {
@@ -872,7 +894,7 @@ int tu_crypto_init(enum ac_backend_mode mode, struct ac_ctx **ctxp)
 						  : "auto");
 		return EXIT_CRYPTO;
 	}
-	log_info("crypto backend: %s", ac_backend_name(*ctxp));
+	log_info("crypto backend: %s (AF_ALG I/O: %s)", ac_backend_name(*ctxp), ac_io_name(*ctxp));
 	return EXIT_OK;
 }
 

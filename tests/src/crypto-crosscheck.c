@@ -445,8 +445,9 @@ static void round_sha256(const struct backend *be)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: crypto-crosscheck [-n COUNT] [-s SEED]\n"
+	fprintf(f, "Usage: crypto-crosscheck [-i IO] [-n COUNT] [-s SEED]\n"
 		   "Random inputs through both backends; their outputs must be identical.\n"
+		   "IO: the kernel backend's I/O method (auto, uring, sendmsg, splice).\n"
 		   "Exit status: 0 ok, 1 a mismatch or error, 77 AF_ALG not available,\n"
 		   "64 usage error.\n");
 }
@@ -457,13 +458,21 @@ int main(int argc, char **argv)
 	struct ac_options uopts = { .mode = AC_BACKEND_USER };
 	struct backend be[2] = { { .name = "kernel" }, { .name = "user" } };
 	unsigned long count = 3000;
+	const char *io = NULL;
 	bool have_seed = false;
 	struct timespec ts;
 	char *end;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "n:s:h")) != -1) {
+	while ((c = getopt(argc, argv, "i:n:s:h")) != -1) {
 		switch (c) {
+		case 'i':
+			if (!test_parse_io(optarg, &kopts.io)) {
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			io = optarg;
+			break;
 		case 'n':
 			errno = 0;
 			count = strtoul(optarg, &end, 0);
@@ -509,6 +518,10 @@ int main(int argc, char **argv)
 	}
 	if (err) {
 		fprintf(stderr, "crypto-crosscheck: kernel backend: %s\n", strerror(-err));
+		return EXIT_WRONG;
+	}
+	if (!test_io_is(be[0].ctx, "crypto-crosscheck", io)) {
+		ac_ctx_free(be[0].ctx);
 		return EXIT_WRONG;
 	}
 	err = ac_ctx_new(&uopts, &be[1].ctx);

@@ -2,7 +2,7 @@
 /*
  * crypto-kat - known-answer tests of crypto/'s public API on one backend.
  *
- *   crypto-kat --backend kernel|user
+ *   crypto-kat --backend kernel|user [--io auto|uring|sendmsg|splice]
  *
  * Every primitive algfs uses, through crypto.h only, against published
  * vectors:
@@ -731,7 +731,7 @@ static void test_sha256(struct ac_ctx *ctx)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: crypto-kat --backend kernel|user\n"
+	fprintf(f, "Usage: crypto-kat --backend kernel|user [--io auto|uring|sendmsg|splice]\n"
 		   "Known-answer tests of algfs's crypto API on one backend.\n"
 		   "Exit status: 0 ok, 1 a wrong answer or error, 77 AF_ALG not available,\n"
 		   "64 usage error.\n");

@@ -2,7 +2,8 @@
 /*
  * crypto-threads - one context, one key, many threads.
  *
- *   crypto-threads --backend kernel|user [-t THREADS] [-n OPS] [-p POOL] [-s SEED]
+ *   crypto-threads --backend kernel|user [--io METHOD] [-t THREADS] [-n OPS] [-p POOL]
+ *                  [-s SEED]
  *
  * The filesystem serves FUSE requests from several threads with one key per
  * file, so the backend must hand out its op fds (kernel) or cipher contexts
@@ -391,8 +392,8 @@ static int count_fds(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: crypto-threads --backend kernel|user [-t THREADS] [-n OPS] [-p POOL]\n"
-		   "                      [-s SEED]\n"
+	fprintf(f, "Usage: crypto-threads --backend kernel|user [--io METHOD] [-t THREADS]\n"
+		   "                      [-n OPS] [-p POOL] [-s SEED]\n"
 		   "Many threads on one context and key; results must not mix up.\n"
 		   "Exit status: 0 ok, 1 wrong results or leaked fds, 77 AF_ALG not available,\n"
 		   "64 usage error.\n");
@@ -411,6 +412,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "backend", required_argument, NULL, 'b' },
+		{ "io", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -422,13 +424,19 @@ int main(int argc, char **argv)
 	uint8_t keybytes[AC_KEY_LEN];
 	struct worker *workers = NULL;
 	bool have_backend = false;
+	const char *io = NULL;
 	unsigned long i, started = 0;
 	uint64_t seed;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	while ((c = getopt_long(argc, argv, "b:t:n:p:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:i:t:n:p:s:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'i':
+			if (!test_parse_io(optarg, &opts.io))
+				goto usage;
+			io = optarg;
+			break;
 		case 'b':
 			if (!strcmp(optarg, "kernel"))
 				opts.mode = AC_BACKEND_KERNEL;
@@ -486,6 +494,10 @@ int main(int argc, char **argv)
 		return EXIT_WRONG;
 	}
 	fprintf(stderr, "crypto-threads: backend %s\n", ac_backend_name(ctx));
+	if (!test_io_is(ctx, "crypto-threads", io)) {
+		ac_ctx_free(ctx);
+		return EXIT_WRONG;
+	}
 
 	rnd_bytes(&seed, keybytes, sizeof(keybytes));
 	err = ac_key_new(ctx, AC_ALG_GCM, keybytes, sizeof(keybytes), &gcm_key);

@@ -96,8 +96,47 @@ static inline void print_hex(const uint8_t *p, size_t n)
 	printf("\n");
 }
 
+/* "--io auto|uring|sendmsg|splice": the kernel backend's I/O method. */
+static inline bool test_parse_io(const char *arg, enum ac_io_method *io)
+{
+	static const struct {
+		const char *name;
+		enum ac_io_method io;
+	} methods[] = {
+		{ "auto", AC_IO_AUTO },
+		{ "uring", AC_IO_URING },
+		{ "sendmsg", AC_IO_SENDMSG },
+		{ "splice", AC_IO_SPLICE },
+	};
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (!strcmp(arg, methods[i].name)) {
+			*io = methods[i].io;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A test that asked for I/O method @asked ("uring", "sendmsg", "splice") on
+ * the kernel backend must get it, or it tests something else: false (with a
+ * message) if the context uses another.
+ */
+static inline bool test_io_is(const struct ac_ctx *ctx, const char *prog, const char *asked)
+{
+	const char *got = ac_io_name(ctx);
+
+	fprintf(stderr, "%s: AF_ALG I/O %s\n", prog, got);
+	if (!asked || !strcmp(asked, "auto") || !strcmp(ac_backend_name(ctx), "user") ||
+	    !strcmp(got, asked))
+		return true;
+	fprintf(stderr, "%s: asked for AF_ALG I/O %s, got %s\n", prog, asked, got);
+	return false;
+}
+
 /**
- * test_backend_ctx() - the "--backend kernel|user" command line that the
+ * test_backend_ctx() - the "--backend kernel|user [--io METHOD]" command line that the
  * known-answer programs share, and the context for it
  * @usage: prints the program's usage to the stream it is given
  *
@@ -110,17 +149,23 @@ static inline int test_backend_ctx(int argc, char **argv, const char *prog, void
 {
 	static const struct option longopts[] = {
 		{ "backend", required_argument, NULL, 'b' },
+		{ "io", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ac_options opts = { .mode = AC_BACKEND_USER };
+	const char *io = NULL;
 	bool have_backend = false;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:i:h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return 0;
+		}
+		if (c == 'i' && test_parse_io(optarg, &opts.io)) {
+			io = optarg;
+			continue;
 		}
 		if (c != 'b' || (strcmp(optarg, "kernel") && strcmp(optarg, "user"))) {
 			usage(stderr);
@@ -144,6 +189,11 @@ static inline int test_backend_ctx(int argc, char **argv, const char *prog, void
 		return EXIT_WRONG;
 	}
 	fprintf(stderr, "%s: backend %s\n", prog, ac_backend_name(*ctxp));
+	if (!test_io_is(*ctxp, prog, io)) {
+		ac_ctx_free(*ctxp);
+		*ctxp = NULL;
+		return EXIT_WRONG;
+	}
 	return 0;
 }
 

@@ -283,8 +283,8 @@ _mkfs_algfs()
 #
 
 # The -o options of algfs --help.
-_algfs_mount_opts="passfile= keyfile= extpass= keydesc= crypto= ro rw allow_other
-	idle= timeout= no_writeback"
+_algfs_mount_opts="passfile= keyfile= extpass= keydesc= crypto= afalg_io= ro rw
+	allow_other idle= timeout= no_writeback"
 
 # _algfs_mount_arg PREFIX VALUE: the last of the comma-separated options in
 # VALUE, the argument of -o.
@@ -297,6 +297,7 @@ _algfs_mount_arg()
 	passfile=* | keyfile=*) _algfs_files "$prefix${opt%%=*}=" "${opt#*=}" ;;
 	extpass=*) _algfs_command "${prefix}extpass=" "${opt#*=}" ;;
 	crypto=*) _algfs_words "${prefix}crypto=" "${opt#*=}" "auto kernel user" ;;
+	afalg_io=*) _algfs_words "${prefix}afalg_io=" "${opt#*=}" "auto uring sendmsg splice" ;;
 	*=*) ;;
 	*) _algfs_words "$prefix" "$opt" "$_algfs_mount_opts" ;;
 	esac
