@@ -54,7 +54,8 @@ struct ac_options {
 	enum ac_io_method io;
 	size_t splice_threshold; /* bytes; 0: the measured default */
 	unsigned int max_ops_per_key; /* op fds per kernel key; 0: default */
-	unsigned int cache_keys; /* derived keys kept by ac_derive_key; 0: default */
+	unsigned int cache_keys; /* derived key handles kept by ac_derive_key; 0: default */
+	unsigned int cache_derived; /* derived key bytes kept by ac_derive_key; 0: default */
 };
 
 /* Capabilities; callers test these, never the backend's name. */
@@ -153,14 +154,27 @@ int ac_key_stats(struct ac_key *key, struct ac_key_stats *st);
  * @info: the HKDF info (a domain label and, e.g., a file ID)
  * @keyp: a new reference; ac_key_put() it
  *
- * The derived 32 bytes become a key handle and are wiped at once.  The handle
- * is kept in a bounded LRU cache keyed by (@prk, @alg, @info), so deriving
- * the same key again (re-opening a file) costs no HMAC and no new transform.
+ * The derived 32 bytes become a key handle.  A two-level cache keyed by
+ * (@prk, @alg, @info) keeps the bytes of the last ac_options.cache_derived
+ * keys in locked memory and handles for the last ac_options.cache_keys, so
+ * deriving the same key again (re-opening a file) costs no HMAC, and for a
+ * recent key no new transform either (crypto/key.c).
  *
  * Return: 0, or the errors of ac_hkdf_expand() and ac_key_new().
  */
 int ac_derive_key(struct ac_key *prk, enum ac_alg alg, const uint8_t *info, size_t infolen,
 		  struct ac_key **keyp);
+
+/* What the derived-key cache holds and has done (tests, diagnostics). */
+struct ac_cache_stats {
+	size_t entries, max_entries; /* derived keys whose bytes are kept */
+	size_t handles, max_handles; /* of which a handle is kept too */
+	uint64_t hits_handle; /* derivations answered with a kept handle */
+	uint64_t hits_bytes; /* ... with kept bytes: a new handle, no HMAC */
+	uint64_t misses; /* ... with HKDF-Expand */
+	uint64_t evicted_handles, evicted_entries;
+};
+void ac_cache_stats(struct ac_ctx *ctx, struct ac_cache_stats *st);
 
 /* cipher.c: dispatch to the backend */
 

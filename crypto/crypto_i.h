@@ -42,7 +42,7 @@ struct ac_backend {
 
 /* ctx.c */
 
-struct ac_cache_entry;
+struct ac_key_cache;
 
 struct ac_ctx {
 	const struct ac_backend *c_be;
@@ -50,10 +50,7 @@ struct ac_ctx {
 	struct ac_options c_opts;
 	char c_fallback[256]; /* why auto mode chose the user backend, or "" */
 
-	/* The derived-key cache (key.c): an LRU list, newest first. */
-	pthread_mutex_t c_cache_lock;
-	struct ac_cache_entry *c_cache; /* protected by c_cache_lock */
-	unsigned int c_cache_count; /* protected by c_cache_lock */
+	struct ac_key_cache *c_cache; /* the derived-key cache (key.c) */
 	atomic_uint_fast64_t c_next_key_id;
 };
 
@@ -99,8 +96,9 @@ int afalg_hash(int op, const struct iovec *iov, int iovcnt, uint8_t *digest, siz
 extern const struct ac_backend ac_kernel_backend;
 extern const struct ac_backend ac_user_backend;
 
-/* key.c */
-void ac_cache_flush(struct ac_ctx *ctx);
+/* key.c: the derived-key cache.  Return: 0 or -errno. */
+int ac_cache_init(struct ac_ctx *ctx);
+void ac_cache_free(struct ac_ctx *ctx);
 
 /* selftest.c */
 /* Known answers and a forged tag through the public API on @ctx's backend;
