@@ -19,6 +19,10 @@
  * --keys distinct file IDs (default: a new one every time), so that the
  * derived-key cache hits or misses as --keys and --cache-keys say.
  *
+ * --batch-threads N and --batch-min BYTES set ac_options.batch_threads and
+ * batch_min_bytes: how many threads share one large batch (user backend;
+ * 1: the caller alone) and from what size on.
+ *
  * Prints one line of key=value pairs.  Times are wall-clock and mean
  * something only on real hardware; bench/crypto-bench.sh adds system call
  * counts (strace -c), which are what the test bed can measure.
@@ -190,7 +194,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: crypto-bench [--backend kernel|user] [--io sendmsg|splice]\n"
 		   "                    [--size BYTES] [--threads N] [--ops N] [--decrypt]\n"
 		   "                    [--batch N] [--op gcm|cts|hmac|derive] [--keys N]\n"
-		   "                    [--cache-keys N]\n");
+		   "                    [--cache-keys N] [--batch-threads N] [--batch-min BYTES]\n");
 }
 
 int main(int argc, char **argv)
@@ -206,6 +210,8 @@ int main(int argc, char **argv)
 		{ "op", required_argument, NULL, 'o' },
 		{ "keys", required_argument, NULL, 'k' },
 		{ "cache-keys", required_argument, NULL, 'c' },
+		{ "batch-threads", required_argument, NULL, 'T' },
+		{ "batch-min", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -218,6 +224,7 @@ int main(int argc, char **argv)
 	uint8_t keybytes[AC_KEY_LEN];
 	struct timespec t0, t1;
 	char opname[32];
+	struct ac_batch_stats bst;
 	struct ac_ctx *ctx;
 	struct ac_key *key = NULL;
 	struct bench *b;
@@ -272,6 +279,12 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			opts.cache_keys = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'T':
+			opts.batch_threads = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'M':
+			opts.batch_min_bytes = strtoul(optarg, NULL, 0);
 			break;
 		case 'h':
 			usage(stdout);
@@ -336,13 +349,14 @@ int main(int argc, char **argv)
 		}
 	}
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ac_batch_stats(ctx, &bst);
 	snprintf(opname, sizeof(opname), "%s%s%s", op == OP_GCM ? "" : op_names[op],
 		 op == OP_CTS ? "-" : "",
 		 op == OP_HMAC || op == OP_DERIVE ? ""
 		 : decrypt			  ? "decrypt"
 						  : "encrypt");
 	printf("backend=%s io=%s op=%s size=%lu batch=%lu threads=%lu ops=%lu seconds=%.3f "
-	       "ops_per_s=%.0f us_per_op=%.2f MiB_per_s=%.1f\n",
+	       "ops_per_s=%.0f us_per_op=%.2f MiB_per_s=%.1f shared=%llu helper_slices=%llu\n",
 	       ac_backend_name(ctx),
 	       !(ac_caps(ctx) & AC_CAP_KERNEL_IMPL) ? "-"
 	       : opts.io == AC_IO_SPLICE	    ? "splice"
@@ -351,7 +365,8 @@ int main(int argc, char **argv)
 	       (double)(ops * threads) / secs, secs * 1e6 / (double)ops,
 	       op == OP_DERIVE ? 0.0
 			       : (double)(ops * threads) * (double)size * (double)(batch ? batch : 1) /
-					 secs / (1024.0 * 1024.0));
+					 secs / (1024.0 * 1024.0),
+	       (unsigned long long)bst.shared, (unsigned long long)bst.helper_slices);
 	ret = 0;
 out_free:
 	free(b);

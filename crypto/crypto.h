@@ -56,7 +56,13 @@ struct ac_options {
 	unsigned int max_ops_per_key; /* op fds per kernel key; 0: default */
 	unsigned int cache_keys; /* derived key handles kept by ac_derive_key; 0: default */
 	unsigned int cache_derived; /* derived key bytes kept by ac_derive_key; 0: default */
+	/* Threads that share one GCM batch (the caller and idle helpers), user
+	 * backend only; 0: one per online CPU (at most AC_BATCH_THREADS_MAX), 1: none. */
+	unsigned int batch_threads;
+	size_t batch_min_bytes; /* batches smaller than this stay in one thread; 0: default */
 };
+
+#define AC_BATCH_THREADS_MAX 64
 
 /* Capabilities; callers test these, never the backend's name. */
 #define AC_CAP_KEYS_IN_KERNEL (1u << 0) /* keyring keys are used by serial, never read */
@@ -208,14 +214,24 @@ int ac_gcm_decrypt(struct ac_key *key, const uint8_t *nonce, const uint8_t *aad,
  * ac_gcm_encrypt_batch() / ac_gcm_decrypt_batch() - many blocks, one key
  *
  * The blocks of one FUSE request, handed over together so that the backend
- * can spread them over op fds (and, later, io_uring).  Every request gets its
- * own result; a failing block does not stop the others.
+ * can spread them over op fds (and, later, io_uring), or, on the user
+ * backend, over idle helper threads when the batch has at least
+ * ac_options.batch_min_bytes.  Every request gets its own result; a failing
+ * block does not stop the others.
  *
  * Return: 0 when every request succeeded, else the first failing request's
  * error.
  */
 int ac_gcm_encrypt_batch(struct ac_key *key, struct ac_gcm_req *reqs, size_t n);
 int ac_gcm_decrypt_batch(struct ac_key *key, struct ac_gcm_req *reqs, size_t n);
+
+/* How batches were shared between threads (workers.c; tests, benchmarks). */
+struct ac_batch_stats {
+	unsigned int helpers; /* helper threads running (0 until the first large batch) */
+	uint64_t shared; /* batches that idle helpers were claimed for */
+	uint64_t helper_slices; /* slices of those that helpers did */
+};
+void ac_batch_stats(struct ac_ctx *ctx, struct ac_batch_stats *st);
 
 /* cipher.c */
 

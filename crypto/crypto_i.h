@@ -38,6 +38,9 @@ struct ac_backend {
 	int (*sha256)(struct ac_ctx *ctx, const void *data, size_t len, uint8_t *digest);
 	/* Optional (NULL: -EOPNOTSUPP). */
 	int (*key_stats)(void *priv, struct ac_key_stats *st);
+	/* gcm() may run on slices of one batch in several threads at once
+	 * (workers.c); the backend's work is on the CPUs of this process. */
+	bool parallel_batches;
 };
 
 /* ctx.c */
@@ -52,6 +55,11 @@ struct ac_ctx {
 
 	struct ac_key_cache *c_cache; /* the derived-key cache (key.c) */
 	atomic_uint_fast64_t c_next_key_id;
+
+	/* Helper threads for large batches (workers.c), started on first use. */
+	_Atomic(struct ac_workers *) c_workers;
+	pthread_mutex_t c_workers_lock;
+	bool c_workers_failed; /* c_workers_lock */
 };
 
 struct ac_key {
@@ -99,6 +107,15 @@ extern const struct ac_backend ac_user_backend;
 /* key.c: the derived-key cache.  Return: 0 or -errno. */
 int ac_cache_init(struct ac_ctx *ctx);
 void ac_cache_free(struct ac_ctx *ctx);
+
+/* workers.c */
+/* Run @fn on slices [begin, end) of @n items of at most @slice, in the
+ * calling thread and the helpers that are idle now, or on all @n in the
+ * caller alone when the CPUs are taken.  Return: false (nothing was run)
+ * when the context has no helper threads. */
+bool ac_workers_run(struct ac_ctx *ctx, size_t n, size_t slice,
+		    void (*fn)(void *arg, size_t begin, size_t end), void *arg);
+void ac_workers_free(struct ac_ctx *ctx);
 
 /* selftest.c */
 /* Known answers and a forged tag through the public API on @ctx's backend;

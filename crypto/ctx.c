@@ -20,6 +20,8 @@
 /* Bytes: 32 locked bytes and about 160 of heap each; enough for a tree of
  * 100,000 files to be re-opened without an HMAC. */
 #define DEFAULT_CACHE_DERIVED 131072
+/* Batches of less than this many bytes are not shared between threads. */
+#define DEFAULT_BATCH_MIN_BYTES (128 * 1024)
 
 /* Set up @be on @ctx and self-test it.  On failure @why says why. */
 static int backend_start(struct ac_ctx *ctx, const struct ac_backend *be, char *why, size_t whylen)
@@ -60,8 +62,18 @@ int ac_ctx_new(const struct ac_options *opts, struct ac_ctx **ctxp)
 		ctx->c_opts.cache_keys = DEFAULT_CACHE_KEYS;
 	if (!ctx->c_opts.cache_derived)
 		ctx->c_opts.cache_derived = DEFAULT_CACHE_DERIVED;
+	if (!ctx->c_opts.batch_min_bytes)
+		ctx->c_opts.batch_min_bytes = DEFAULT_BATCH_MIN_BYTES;
+	if (ctx->c_opts.batch_threads > AC_BATCH_THREADS_MAX)
+		ctx->c_opts.batch_threads = AC_BATCH_THREADS_MAX;
 	err = ac_cache_init(ctx);
 	if (err) {
+		free(ctx);
+		return err;
+	}
+	err = -pthread_mutex_init(&ctx->c_workers_lock, NULL);
+	if (err) {
+		ac_cache_free(ctx);
 		free(ctx);
 		return err;
 	}
@@ -94,6 +106,7 @@ int ac_ctx_new(const struct ac_options *opts, struct ac_ctx **ctxp)
 	}
 	if (err) {
 		ac_cache_free(ctx);
+		pthread_mutex_destroy(&ctx->c_workers_lock);
 		free(ctx);
 		return err;
 	}
@@ -105,8 +118,10 @@ void ac_ctx_free(struct ac_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	ac_workers_free(ctx);
 	ac_cache_free(ctx);
 	ctx->c_be->fini(ctx);
+	pthread_mutex_destroy(&ctx->c_workers_lock);
 	free(ctx);
 }
 

@@ -698,4 +698,5 @@ const struct ac_backend ac_user_backend = {
 	.hmac = user_hmac,
 	.sha256 = user_sha256,
 	/* .key_stats: no op fds here; the generic layer answers -EOPNOTSUPP. */
+	.parallel_batches = true,
 };
