@@ -17,8 +17,9 @@
 
 /* Handles: on the kernel backend each is a socket and its op fds. */
 #define DEFAULT_CACHE_KEYS 256
-/* Bytes: 32 locked bytes and about 160 of heap each; enough for a tree of
- * 100,000 files to be re-opened without an HMAC. */
+/* Bytes: 32 locked bytes and about 170 of heap each (19 MB of RSS for
+ * 100,000 files); enough for a tree of 100,000 files to be re-opened without
+ * an HMAC. */
 #define DEFAULT_CACHE_DERIVED 131072
 /* Batches of less than this many bytes are not shared between threads. */
 #define DEFAULT_BATCH_MIN_BYTES (128 * 1024)

@@ -14,8 +14,8 @@
  *   - Entries: (PRK, algorithm, HKDF info) -> the 32 derived bytes, in the
  *     locked arena (secmem.c), at most ac_options.cache_derived of them
  *     (default 131072: a tree of 100,000 files re-opens every file without
- *     an HMAC).  An entry costs about 160 bytes of heap and one 32-byte slot
- *     of locked memory, and no descriptor.
+ *     an HMAC).  An entry costs about 170 bytes of heap (entry and hash
+ *     bucket) and one 32-byte slot of locked memory, and no descriptor.
  *   - Handles: at most ac_options.cache_keys entries (default 256) also
  *     hold a live key handle, so that re-opening a recently used file costs
  *     no new transform.  On the kernel backend a handle is a socket plus its
