@@ -77,6 +77,7 @@ struct chunk {
 	unsigned int ch_fresh; /* slots [ch_fresh, ch_nslots) never handed out */
 	unsigned int ch_nfree; /* freed slots, on ch_free */
 	uint16_t *ch_free; /* a stack of freed slot indices */
+	uint64_t ch_live[ARENA_CHUNK / ARENA_SLOT_MIN / 64]; /* a bit per slot handed out */
 	bool ch_locked;
 	struct chunk *ch_prev, *ch_next; /* the class's chunks with room */
 };
@@ -318,6 +319,7 @@ static void *arena_alloc(size_t len)
 		return NULL;
 	}
 	idx = ch->ch_nfree ? ch->ch_free[--ch->ch_nfree] : ch->ch_fresh++;
+	ch->ch_live[idx / 64] |= 1ULL << (idx % 64);
 	if (!ch->ch_used++)
 		arena.a_spare[cls]--;
 	if (ch->ch_used == ch->ch_nslots)
@@ -332,7 +334,7 @@ static void *arena_alloc(size_t len)
 static bool arena_free(void *p)
 {
 	struct chunk *ch;
-	size_t at, off;
+	size_t at, off, idx;
 	bool found;
 
 	pthread_mutex_lock(&arena.a_lock);
@@ -343,13 +345,16 @@ static bool arena_free(void *p)
 	}
 	ch = arena.a_chunks[at];
 	off = (size_t)((uint8_t *)p - ch->ch_base);
-	/* Not a slot we handed out: freeing it would corrupt the arena. */
-	if (off % slot_size(ch) || off / slot_size(ch) >= ch->ch_fresh || !ch->ch_used)
+	idx = off / slot_size(ch);
+	/* Not a slot we handed out, or freed twice: going on would corrupt
+	 * the arena. */
+	if (off % slot_size(ch) || !(ch->ch_live[idx / 64] & (1ULL << (idx % 64))))
 		abort();
+	ch->ch_live[idx / 64] &= ~(1ULL << (idx % 64));
 	explicit_bzero(p, slot_size(ch));
 	if (ch->ch_used-- == ch->ch_nslots)
 		room_add(ch);
-	ch->ch_free[ch->ch_nfree++] = (uint16_t)(off / slot_size(ch));
+	ch->ch_free[ch->ch_nfree++] = (uint16_t)idx;
 	arena.a_slots_used--;
 	/* Keep one empty chunk per class; unmap the others. */
 	if (!ch->ch_used && arena.a_spare[ch->ch_class]++)

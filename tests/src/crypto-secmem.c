@@ -17,7 +17,8 @@
  *     handed out again are zero (freed slots were wiped);
  *   - sizes up to 256 bytes come from the arena, larger ones from mappings of
  *     their own;
- *   - a child of fork(2) has its inherited chunks locked again.
+ *   - a child of fork(2) has its inherited chunks locked again;
+ *   - freeing a secret twice, or a pointer into one, aborts.
  *
  * Exit status: 0 every check passed, 1 a check failed.
  */
@@ -25,6 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -179,6 +181,36 @@ static void check_fork(uint8_t *s)
 		printf("child of fork: its chunk locked again\n");
 }
 
+/* @how in a child: it must die of SIGABRT, not corrupt the arena. */
+static void check_abort(const char *what, int how)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		wrong(what, "fork failed");
+		return;
+	}
+	if (!pid) {
+		uint8_t *p = ac_secure_alloc(SECRET_LEN);
+
+		ac_harden_process(); /* no core file */
+		if (how == 0) {
+			ac_secure_free(p);
+			ac_secure_free(p);
+		} else {
+			ac_secure_free(p + 8);
+		}
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+		wrong(what, "the process did not abort");
+	else
+		printf("%s: aborts\n", what);
+}
+
 int main(void)
 {
 	static uint8_t *s[NSECRETS];
@@ -221,5 +253,7 @@ int main(void)
 		ac_secure_free(s[i]);
 
 	check_sizes();
+	check_abort("a secret freed twice", 0);
+	check_abort("a pointer into a secret freed", 1);
 	return test_failures ? EXIT_WRONG : 0;
 }
