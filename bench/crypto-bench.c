@@ -74,9 +74,12 @@ static void *batch_worker(void *arg)
 	err = ac_random(nonce, sizeof(nonce));
 	for (size_t i = 0; i < n; i++) {
 		memcpy(aad + i * AAD_LEN + 16, &i, sizeof(i));
-		reqs[i] = (struct ac_gcm_req){ .nonce = nonce, .aad = aad + i * AAD_LEN,
-					       .aadlen = AAD_LEN, .in = pt + i * b->size,
-					       .out = ct + i * ctlen, .len = b->size };
+		reqs[i] = (struct ac_gcm_req){ .nonce = nonce,
+					       .aad = aad + i * AAD_LEN,
+					       .aadlen = AAD_LEN,
+					       .in = pt + i * b->size,
+					       .out = ct + i * ctlen,
+					       .len = b->size };
 	}
 	if (!err && b->decrypt)
 		err = ac_gcm_encrypt_batch(b->key, reqs, n);
@@ -191,10 +194,11 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: crypto-bench [--backend kernel|user] [--io sendmsg|splice]\n"
-		   "                    [--size BYTES] [--threads N] [--ops N] [--decrypt]\n"
-		   "                    [--batch N] [--op gcm|cts|hmac|derive] [--keys N]\n"
-		   "                    [--cache-keys N] [--batch-threads N] [--batch-min BYTES]\n");
+	fprintf(f,
+		"Usage: crypto-bench [--backend kernel|user] [--io sendmsg|splice]\n"
+		"                    [--size BYTES] [--threads N] [--ops N] [--decrypt]\n"
+		"                    [--batch N] [--op gcm|cts|hmac|derive] [--keys N]\n"
+		"                    [--cache-keys N] [--batch-threads N] [--batch-min BYTES]\n");
 }
 
 int main(int argc, char **argv)
@@ -314,7 +318,7 @@ int main(int argc, char **argv)
 	err = ac_random(keybytes, sizeof(keybytes));
 	if (!err)
 		err = ac_key_new(ctx,
-				 op == OP_CTS			       ? AC_ALG_CTS
+				 op == OP_CTS			    ? AC_ALG_CTS
 				 : op == OP_HMAC || op == OP_DERIVE ? AC_ALG_HMAC
 								    : AC_ALG_GCM,
 				 keybytes, sizeof(keybytes), &key);
@@ -329,8 +333,13 @@ int main(int argc, char **argv)
 		goto out_free;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned long i = 0; i < threads; i++) {
-		b[i] = (struct bench){ .key = key, .op = op, .size = size, .ops = ops,
-				       .batch = batch, .keys = keys, .decrypt = decrypt,
+		b[i] = (struct bench){ .key = key,
+				       .op = op,
+				       .size = size,
+				       .ops = ops,
+				       .batch = batch,
+				       .keys = keys,
+				       .decrypt = decrypt,
 				       /* disjoint file IDs unless --keys shares them */
 				       .seq = keys ? 0 : i * ops };
 		if (pthread_create(&tids[i], NULL, fn, &b[i]) != 0) {
@@ -364,8 +373,8 @@ int main(int argc, char **argv)
 	       opname, size, batch ? batch : 1, threads, ops * threads, secs,
 	       (double)(ops * threads) / secs, secs * 1e6 / (double)ops,
 	       op == OP_DERIVE ? 0.0
-			       : (double)(ops * threads) * (double)size * (double)(batch ? batch : 1) /
-					 secs / (1024.0 * 1024.0),
+			       : (double)(ops * threads) * (double)size *
+					 (double)(batch ? batch : 1) / secs / (1024.0 * 1024.0),
 	       (unsigned long long)bst.shared, (unsigned long long)bst.helper_slices);
 	ret = 0;
 out_free:

@@ -29,8 +29,7 @@ static void gcm_slice(void *arg, size_t begin, size_t end)
 	struct gcm_job *job = arg;
 
 	/* Each request gets its result; the batch's return is found later. */
-	job->key->k_ctx->c_be->gcm(job->key->k_priv, job->encrypt, job->reqs + begin,
-				   end - begin);
+	job->key->k_ctx->c_be->gcm(job->key->k_priv, job->encrypt, job->reqs + begin, end - begin);
 }
 
 /* Share a large batch with idle helper threads (workers.c).  Return: true

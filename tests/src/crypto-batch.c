@@ -71,9 +71,13 @@ static void fill(uint64_t *state, uint8_t *p, size_t n)
 static void set_reqs(struct batch *b, uint8_t **in, uint8_t **out)
 {
 	for (size_t i = 0; i < b->n; i++)
-		b->reqs[i] = (struct ac_gcm_req){ .nonce = b->nonce[i], .aad = b->aad[i],
-						  .aadlen = AAD_LEN, .in = in[i], .out = out[i],
-						  .len = b->len[i], .result = 12345 };
+		b->reqs[i] = (struct ac_gcm_req){ .nonce = b->nonce[i],
+						  .aad = b->aad[i],
+						  .aadlen = AAD_LEN,
+						  .in = in[i],
+						  .out = out[i],
+						  .len = b->len[i],
+						  .result = 12345 };
 }
 
 /* One round; returns a description of what went wrong, or NULL. */
@@ -158,8 +162,8 @@ static void *thread_main(void *arg)
 	for (unsigned long r = 0; !why && r < rounds; r++) {
 		why = one_round(&state, b);
 		if (why) {
-			fprintf(stderr, "thread %lu, round %lu: %s\n", (unsigned long)(uintptr_t)arg,
-				r, why);
+			fprintf(stderr, "thread %lu, round %lu: %s\n",
+				(unsigned long)(uintptr_t)arg, r, why);
 			atomic_fetch_add(&wrong_rounds, 1);
 		}
 	}
@@ -189,7 +193,8 @@ static int count_threads(void)
 
 static int make_ctx(unsigned int threads, struct ac_ctx **ctxp, struct ac_key **keyp)
 {
-	struct ac_options opts = { .mode = AC_BACKEND_USER, .batch_threads = threads,
+	struct ac_options opts = { .mode = AC_BACKEND_USER,
+				   .batch_threads = threads,
 				   .batch_min_bytes = 1 };
 	static const uint8_t kb[AC_KEY_LEN] = "crypto-batch's 32-byte GCM key.";
 	int err = ac_ctx_new(&opts, ctxp);
@@ -257,8 +262,8 @@ int main(int argc, char **argv)
 	printf("context with batch_threads 1: %u helpers\n", ast.helpers);
 	if (ast.helpers || ast.shared)
 		test_failures++;
-	fprintf(stderr, "shared batches %llu, helper slices %llu\n",
-		(unsigned long long)sst.shared, (unsigned long long)sst.helper_slices);
+	fprintf(stderr, "shared batches %llu, helper slices %llu\n", (unsigned long long)sst.shared,
+		(unsigned long long)sst.helper_slices);
 
 	ac_key_put(shared_key);
 	ac_key_put(alone_key);

@@ -225,7 +225,8 @@ static void part_threads(struct ac_ctx *ctx)
 	printf("== %lu threads, 4 handles, 16 entries, 64 keys\n", nthreads);
 	ac_cache_stats(ctx, &last);
 	for (started = 0; started < nthreads; started++)
-		if (pthread_create(&tids[started], NULL, thread_main, (void *)(uintptr_t)(started + 1)))
+		if (pthread_create(&tids[started], NULL, thread_main,
+				   (void *)(uintptr_t)(started + 1)))
 			break;
 	for (i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
