@@ -19,9 +19,10 @@
  * --keys distinct file IDs (default: a new one every time), so that the
  * derived-key cache hits or misses as --keys and --cache-keys say.
  *
- * --batch-threads N and --batch-min BYTES set ac_options.batch_threads and
- * batch_min_bytes: how many threads share one large batch (user backend;
- * 1: the caller alone) and from what size on.
+ * --batch-threads N|online and --batch-min BYTES set
+ * ac_options.batch_threads and batch_min_bytes: how many threads share one
+ * large batch (user backend; 1, the default: the caller alone; online: one
+ * per online CPU) and from what size on.
  *
  * Prints one line of key=value pairs.  Times are wall-clock and mean
  * something only on real hardware; bench/crypto-bench.sh adds system call
@@ -194,11 +195,11 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: crypto-bench [--backend kernel|user] [--io sendmsg|splice]\n"
-		"                    [--size BYTES] [--threads N] [--ops N] [--decrypt]\n"
-		"                    [--batch N] [--op gcm|cts|hmac|derive] [--keys N]\n"
-		"                    [--cache-keys N] [--batch-threads N] [--batch-min BYTES]\n");
+	fprintf(f, "Usage: crypto-bench [--backend kernel|user] [--io sendmsg|splice]\n"
+		   "                    [--size BYTES] [--threads N] [--ops N] [--decrypt]\n"
+		   "                    [--batch N] [--op gcm|cts|hmac|derive] [--keys N]\n"
+		   "                    [--cache-keys N] [--batch-threads N|online]\n"
+		   "                    [--batch-min BYTES]\n");
 }
 
 int main(int argc, char **argv)
@@ -285,7 +286,9 @@ int main(int argc, char **argv)
 			opts.cache_keys = (unsigned int)strtoul(optarg, NULL, 0);
 			break;
 		case 'T':
-			opts.batch_threads = (unsigned int)strtoul(optarg, NULL, 0);
+			opts.batch_threads = !strcmp(optarg, "online")
+						     ? AC_BATCH_THREADS_ONLINE
+						     : (unsigned int)strtoul(optarg, NULL, 0);
 			break;
 		case 'M':
 			opts.batch_min_bytes = strtoul(optarg, NULL, 0);

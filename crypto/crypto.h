@@ -57,11 +57,14 @@ struct ac_options {
 	unsigned int cache_keys; /* derived key handles kept by ac_derive_key; 0: default */
 	unsigned int cache_derived; /* derived key bytes kept by ac_derive_key; 0: default */
 	/* Threads that share one GCM batch (the caller and idle helpers), user
-	 * backend only; 0: one per online CPU (at most AC_BATCH_THREADS_MAX), 1: none. */
+	 * backend only; 0: the default, 1 (none: it did not pay on the 2-core
+	 * development machine, docs/CRYPTO.md); AC_BATCH_THREADS_ONLINE: one per
+	 * online CPU; at most AC_BATCH_THREADS_MAX. */
 	unsigned int batch_threads;
 	size_t batch_min_bytes; /* batches smaller than this stay in one thread; 0: default */
 };
 
+#define AC_BATCH_THREADS_ONLINE (~0u)
 #define AC_BATCH_THREADS_MAX 64
 
 /* Capabilities; callers test these, never the backend's name. */

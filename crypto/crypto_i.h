@@ -116,6 +116,8 @@ void ac_cache_free(struct ac_ctx *ctx);
 bool ac_workers_run(struct ac_ctx *ctx, size_t n, size_t slice,
 		    void (*fn)(void *arg, size_t begin, size_t end), void *arg);
 void ac_workers_free(struct ac_ctx *ctx);
+/* Online CPUs, 1 to AC_BATCH_THREADS_MAX. */
+unsigned int ac_online_cpus(void);
 
 /* selftest.c */
 /* Known answers and a forged tag through the public API on @ctx's backend;

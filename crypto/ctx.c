@@ -23,6 +23,13 @@
 #define DEFAULT_CACHE_DERIVED 131072
 /* Batches of less than this many bytes are not shared between threads. */
 #define DEFAULT_BATCH_MIN_BYTES (128 * 1024)
+/*
+ * No helper threads by default: on the shared 2-core development machine a
+ * 1 MiB batch was not reliably faster with one helper (medians of 9 runs,
+ * some faster, some slower: docs/CRYPTO.md), since its second core was
+ * rarely idle.  AC_BATCH_THREADS_ONLINE turns them on.
+ */
+#define DEFAULT_BATCH_THREADS 1
 
 /* Set up @be on @ctx and self-test it.  On failure @why says why. */
 static int backend_start(struct ac_ctx *ctx, const struct ac_backend *be, char *why, size_t whylen)
@@ -65,6 +72,10 @@ int ac_ctx_new(const struct ac_options *opts, struct ac_ctx **ctxp)
 		ctx->c_opts.cache_derived = DEFAULT_CACHE_DERIVED;
 	if (!ctx->c_opts.batch_min_bytes)
 		ctx->c_opts.batch_min_bytes = DEFAULT_BATCH_MIN_BYTES;
+	if (!ctx->c_opts.batch_threads)
+		ctx->c_opts.batch_threads = DEFAULT_BATCH_THREADS;
+	if (ctx->c_opts.batch_threads == AC_BATCH_THREADS_ONLINE)
+		ctx->c_opts.batch_threads = ac_online_cpus();
 	if (ctx->c_opts.batch_threads > AC_BATCH_THREADS_MAX)
 		ctx->c_opts.batch_threads = AC_BATCH_THREADS_MAX;
 	err = ac_cache_init(ctx);

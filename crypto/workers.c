@@ -15,9 +15,10 @@
  * are released unused.  (Small batches and other work are not counted: they
  * are short, and counting them would cost every block an atomic operation.)
  *
- * The helpers (ac_options.batch_threads - 1 of them; by default one per
- * online CPU but the caller's) start with the first batch large enough to
- * share (ac_options.batch_min_bytes) and stop when the context is freed.
+ * The helpers (ac_options.batch_threads - 1 of them; none by default, one
+ * per online CPU but the caller's with AC_BATCH_THREADS_ONLINE) start with
+ * the first batch large enough to share (ac_options.batch_min_bytes) and
+ * stop when the context is freed.
  */
 #include "crypto_i.h"
 
@@ -111,7 +112,7 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
-static unsigned int default_threads(void)
+unsigned int ac_online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -156,7 +157,7 @@ static struct ac_workers *workers_get(struct ac_ctx *ctx)
 	pthread_mutex_lock(&ctx->c_workers_lock);
 	w = atomic_load_explicit(&ctx->c_workers, memory_order_relaxed);
 	if (!w && !ctx->c_workers_failed) {
-		w = workers_start(threads ? threads : default_threads());
+		w = workers_start(threads);
 		if (w && !w->w_nthreads) {
 			free(w);
 			w = NULL;
