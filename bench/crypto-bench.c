@@ -1,16 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * crypto-bench - AES-256-GCM block throughput of one crypto backend.
+ * crypto-bench - throughput of one crypto backend's primitives.
  *
  *   crypto-bench [--backend kernel|user] [--io sendmsg|splice] [--size BYTES]
- *                [--threads N] [--ops N] [--decrypt]
+ *                [--threads N] [--ops N] [--decrypt] [--batch N]
+ *                [--op gcm|cts|hmac|derive] [--keys N] [--cache-keys N]
  *
- * Each thread encrypts (or decrypts) --ops blocks of --size bytes with one
- * shared per-file key, from page-aligned buffers, the way the filesystem
- * will: a 12-byte random nonce and a 24-byte AAD (file ID and block number)
- * per block.  Prints one line of key=value pairs.  Times are wall-clock and
- * mean something only on real hardware; bench/crypto-bench.sh adds system
- * call counts (strace -c), which are what the test bed can measure.
+ * --op gcm (the default): each thread encrypts (or decrypts) --ops blocks of
+ * --size bytes with one shared per-file key, from page-aligned buffers, the
+ * way the filesystem does: a 12-byte random nonce and a 24-byte AAD (file ID
+ * and block number) per block.  With --batch N each operation is one batch
+ * of N such blocks (ac_gcm_encrypt_batch(): a 1 MiB FUSE request is
+ * --size 4096 --batch 256).
+ *
+ * --op cts: encrypt (or decrypt) a name of --size bytes (at least 16) with
+ * AES-CBC-CTS, as every create and lookup does.  --op hmac: an HMAC-SHA256 of
+ * --size bytes.  --op derive: ac_derive_key() of a file key, cycling through
+ * --keys distinct file IDs (default: a new one every time), so that the
+ * derived-key cache hits or misses as --keys and --cache-keys say.
+ *
+ * --batch-threads N|online and --batch-min BYTES set
+ * ac_options.batch_threads and batch_min_bytes: how many threads share one
+ * large batch (user backend; 1, the default: the caller alone; online: one
+ * per online CPU) and from what size on.
+ *
+ * Prints one line of key=value pairs.  Times are wall-clock and mean
+ * something only on real hardware; bench/crypto-bench.sh adds system call
+ * counts (strace -c), which are what the test bed can measure.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,13 +43,123 @@
 #define AAD_LEN 24
 #define PAGE 4096
 
+enum op { OP_GCM, OP_CTS, OP_HMAC, OP_DERIVE };
+
 struct bench {
 	struct ac_key *key;
+	enum op op;
 	size_t size;
 	unsigned long ops;
+	unsigned long batch; /* gcm: blocks per operation; 0: single calls */
+	unsigned long keys; /* derive: distinct file IDs; 0: all distinct */
+	unsigned long seq; /* derive: this thread's first file ID */
 	bool decrypt;
 	int error;
 };
+
+/* --batch N: each operation is one batch of N blocks of b->size bytes. */
+static void *batch_worker(void *arg)
+{
+	struct bench *b = arg;
+	size_t n = b->batch, ctlen = b->size + AC_GCM_TAG_LEN;
+	uint8_t nonce[AC_GCM_NONCE_LEN], *aad = NULL, *pt = NULL, *ct = NULL;
+	struct ac_gcm_req *reqs = NULL;
+	int err = -ENOMEM;
+
+	reqs = calloc(n, sizeof(*reqs));
+	aad = calloc(n, AAD_LEN);
+	if (!reqs || !aad || posix_memalign((void **)&pt, PAGE, n * b->size) ||
+	    posix_memalign((void **)&ct, PAGE, n * ctlen))
+		goto out;
+	memset(pt, 0x5a, n * b->size);
+	err = ac_random(nonce, sizeof(nonce));
+	for (size_t i = 0; i < n; i++) {
+		memcpy(aad + i * AAD_LEN + 16, &i, sizeof(i));
+		reqs[i] = (struct ac_gcm_req){ .nonce = nonce,
+					       .aad = aad + i * AAD_LEN,
+					       .aadlen = AAD_LEN,
+					       .in = pt + i * b->size,
+					       .out = ct + i * ctlen,
+					       .len = b->size };
+	}
+	if (!err && b->decrypt)
+		err = ac_gcm_encrypt_batch(b->key, reqs, n);
+	if (!err && b->decrypt)
+		for (size_t i = 0; i < n; i++) {
+			reqs[i].in = ct + i * ctlen;
+			reqs[i].out = pt + i * b->size;
+		}
+	for (unsigned long i = 0; !err && i < b->ops; i++)
+		err = b->decrypt ? ac_gcm_decrypt_batch(b->key, reqs, n)
+				 : ac_gcm_encrypt_batch(b->key, reqs, n);
+out:
+	b->error = err;
+	free(reqs);
+	free(aad);
+	free(pt);
+	free(ct);
+	return NULL;
+}
+
+static void *cts_worker(void *arg)
+{
+	struct bench *b = arg;
+	uint8_t iv[AC_CTS_IV_LEN] = { 0 }, *in, *out;
+	int err = -ENOMEM;
+
+	in = calloc(1, b->size);
+	out = calloc(1, b->size);
+	if (in && out) {
+		memset(in, 'n', b->size);
+		err = 0;
+	}
+	for (unsigned long i = 0; !err && i < b->ops; i++) {
+		memcpy(iv, &i, sizeof(i));
+		err = b->decrypt ? ac_cts_decrypt(b->key, iv, in, b->size, out)
+				 : ac_cts_encrypt(b->key, iv, in, b->size, out);
+	}
+	b->error = err;
+	free(in);
+	free(out);
+	return NULL;
+}
+
+static void *hmac_worker(void *arg)
+{
+	struct bench *b = arg;
+	uint8_t mac[AC_SHA256_LEN], *in = calloc(1, b->size);
+	struct iovec iov = { .iov_base = in, .iov_len = b->size };
+	int err = in ? 0 : -ENOMEM;
+
+	for (unsigned long i = 0; !err && i < b->ops; i++) {
+		memcpy(in, &i, b->size < sizeof(i) ? b->size : sizeof(i));
+		err = ac_hmac_sha256(b->key, &iov, 1, mac);
+	}
+	b->error = err;
+	free(in);
+	return NULL;
+}
+
+/* File keys as fs/keys.c derives them: "algfs-v1 content", NUL, a file ID. */
+static void *derive_worker(void *arg)
+{
+	static const char label[] = "algfs-v1 content";
+	struct bench *b = arg;
+	uint8_t info[sizeof(label) + 16] = { 0 };
+	struct ac_key *key;
+	int err = 0;
+
+	memcpy(info, label, sizeof(label));
+	for (unsigned long i = 0; !err && i < b->ops; i++) {
+		uint64_t id = b->keys ? (b->seq + i) % b->keys : b->seq + i;
+
+		memcpy(info + sizeof(label), &id, sizeof(id));
+		err = ac_derive_key(b->key, AC_ALG_GCM, info, sizeof(info), &key);
+		ac_key_put(key);
+	}
+	b->error = err;
+	return NULL;
+}
 
 static void *worker(void *arg)
 {
@@ -70,7 +196,10 @@ out:
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: crypto-bench [--backend kernel|user] [--io sendmsg|splice]\n"
-		   "                    [--size BYTES] [--threads N] [--ops N] [--decrypt]\n");
+		   "                    [--size BYTES] [--threads N] [--ops N] [--decrypt]\n"
+		   "                    [--batch N] [--op gcm|cts|hmac|derive] [--keys N]\n"
+		   "                    [--cache-keys N] [--batch-threads N|online]\n"
+		   "                    [--batch-min BYTES]\n");
 }
 
 int main(int argc, char **argv)
@@ -82,14 +211,25 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "ops", required_argument, NULL, 'n' },
 		{ "decrypt", no_argument, NULL, 'd' },
+		{ "batch", required_argument, NULL, 'B' },
+		{ "op", required_argument, NULL, 'o' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "cache-keys", required_argument, NULL, 'c' },
+		{ "batch-threads", required_argument, NULL, 'T' },
+		{ "batch-min", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ac_options opts = { .mode = AC_BACKEND_USER, .io = AC_IO_SENDMSG };
-	unsigned long threads = 1, ops = 1000, size = 4096;
+	static const char *const op_names[] = { "gcm", "cts", "hmac", "derive" };
+	unsigned long threads = 1, ops = 1000, size = 4096, batch = 0, keys = 0;
+	enum op op = OP_GCM;
+	void *(*fn)(void *) = worker;
 	bool decrypt = false;
 	uint8_t keybytes[AC_KEY_LEN];
 	struct timespec t0, t1;
+	char opname[32];
+	struct ac_batch_stats bst;
 	struct ac_ctx *ctx;
 	struct ac_key *key = NULL;
 	struct bench *b;
@@ -127,6 +267,32 @@ int main(int argc, char **argv)
 		case 'd':
 			decrypt = true;
 			break;
+		case 'B':
+			batch = strtoul(optarg, NULL, 0);
+			if (!batch || batch > 4096)
+				goto bad;
+			break;
+		case 'o':
+			for (op = OP_GCM; op <= OP_DERIVE; op++)
+				if (!strcmp(optarg, op_names[op]))
+					break;
+			if (op > OP_DERIVE)
+				goto bad;
+			break;
+		case 'k':
+			keys = strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			opts.cache_keys = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'T':
+			opts.batch_threads = !strcmp(optarg, "online")
+						     ? AC_BATCH_THREADS_ONLINE
+						     : (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'M':
+			opts.batch_min_bytes = strtoul(optarg, NULL, 0);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -134,8 +300,15 @@ int main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (optind != argc || !threads || threads > 64 || !size || size > (1 << 20) || !ops)
+	if (optind != argc || !threads || threads > 64 || !size || size > (1 << 20) || !ops ||
+	    (op == OP_CTS && size < AC_CTS_MIN_LEN) || (batch && op != OP_GCM))
 		goto bad;
+	if (op == OP_GCM && batch)
+		fn = batch_worker;
+	else if (op == OP_CTS)
+		fn = cts_worker;
+	else if (op == OP_HMAC || op == OP_DERIVE)
+		fn = op == OP_HMAC ? hmac_worker : derive_worker;
 
 	ac_log_set_ident("crypto-bench");
 	opts.max_ops_per_key = (unsigned int)threads;
@@ -147,7 +320,11 @@ int main(int argc, char **argv)
 	}
 	err = ac_random(keybytes, sizeof(keybytes));
 	if (!err)
-		err = ac_key_new(ctx, AC_ALG_GCM, keybytes, sizeof(keybytes), &key);
+		err = ac_key_new(ctx,
+				 op == OP_CTS			    ? AC_ALG_CTS
+				 : op == OP_HMAC || op == OP_DERIVE ? AC_ALG_HMAC
+								    : AC_ALG_GCM,
+				 keybytes, sizeof(keybytes), &key);
 	if (err) {
 		fprintf(stderr, "crypto-bench: key: %s\n", strerror(-err));
 		goto out_free_ctx;
@@ -159,8 +336,16 @@ int main(int argc, char **argv)
 		goto out_free;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned long i = 0; i < threads; i++) {
-		b[i] = (struct bench){ .key = key, .size = size, .ops = ops, .decrypt = decrypt };
-		if (pthread_create(&tids[i], NULL, worker, &b[i]) != 0) {
+		b[i] = (struct bench){ .key = key,
+				       .op = op,
+				       .size = size,
+				       .ops = ops,
+				       .batch = batch,
+				       .keys = keys,
+				       .decrypt = decrypt,
+				       /* disjoint file IDs unless --keys shares them */
+				       .seq = keys ? 0 : i * ops };
+		if (pthread_create(&tids[i], NULL, fn, &b[i]) != 0) {
 			threads = i;
 			b[0].error = -EAGAIN;
 			break;
@@ -176,15 +361,24 @@ int main(int argc, char **argv)
 		}
 	}
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("backend=%s io=%s op=%s size=%lu threads=%lu ops=%lu seconds=%.3f "
-	       "ops_per_s=%.0f MiB_per_s=%.1f\n",
+	ac_batch_stats(ctx, &bst);
+	snprintf(opname, sizeof(opname), "%s%s%s", op == OP_GCM ? "" : op_names[op],
+		 op == OP_CTS ? "-" : "",
+		 op == OP_HMAC || op == OP_DERIVE ? ""
+		 : decrypt			  ? "decrypt"
+						  : "encrypt");
+	printf("backend=%s io=%s op=%s size=%lu batch=%lu threads=%lu ops=%lu seconds=%.3f "
+	       "ops_per_s=%.0f us_per_op=%.2f MiB_per_s=%.1f shared=%llu helper_slices=%llu\n",
 	       ac_backend_name(ctx),
 	       !(ac_caps(ctx) & AC_CAP_KERNEL_IMPL) ? "-"
 	       : opts.io == AC_IO_SPLICE	    ? "splice"
 						    : "sendmsg",
-	       decrypt ? "decrypt" : "encrypt", size, threads, ops * threads, secs,
-	       (double)(ops * threads) / secs,
-	       (double)(ops * threads) * (double)size / secs / (1024.0 * 1024.0));
+	       opname, size, batch ? batch : 1, threads, ops * threads, secs,
+	       (double)(ops * threads) / secs, secs * 1e6 / (double)ops,
+	       op == OP_DERIVE ? 0.0
+			       : (double)(ops * threads) * (double)size *
+					 (double)(batch ? batch : 1) / secs / (1024.0 * 1024.0),
+	       (unsigned long long)bst.shared, (unsigned long long)bst.helper_slices);
 	ret = 0;
 out_free:
 	free(b);

@@ -15,18 +15,58 @@ static bool gcm_req_ok(const struct ac_gcm_req *r, bool encrypt)
 	       (r->out || (!encrypt && !r->len)) && r->len <= SIZE_MAX - AC_GCM_TAG_LEN;
 }
 
+/* A batch's slices are about this many bytes: 16 blocks of 4 KiB. */
+#define SLICE_BYTES (64 * 1024)
+
+struct gcm_job {
+	struct ac_key *key;
+	bool encrypt;
+	struct ac_gcm_req *reqs;
+};
+
+static void gcm_slice(void *arg, size_t begin, size_t end)
+{
+	struct gcm_job *job = arg;
+
+	/* Each request gets its result; the batch's return is found later. */
+	job->key->k_ctx->c_be->gcm(job->key->k_priv, job->encrypt, job->reqs + begin, end - begin);
+}
+
+/* Share a large batch with idle helper threads (workers.c).  Return: true
+ * when it was done that way, every reqs[i].result set. */
+static bool gcm_parallel(struct ac_key *key, bool encrypt, struct ac_gcm_req *reqs, size_t n,
+			 size_t bytes)
+{
+	struct ac_ctx *ctx = key->k_ctx;
+	struct gcm_job job = { .key = key, .encrypt = encrypt, .reqs = reqs };
+	size_t slice;
+
+	if (!ctx->c_be->parallel_batches || ctx->c_opts.batch_threads == 1 || n < 2 ||
+	    bytes < ctx->c_opts.batch_min_bytes)
+		return false;
+	slice = SLICE_BYTES / (bytes / n ? bytes / n : 1);
+	return ac_workers_run(ctx, n, slice ? slice : 1, gcm_slice, &job);
+}
+
 static int gcm_batch(struct ac_key *key, bool encrypt, struct ac_gcm_req *reqs, size_t n)
 {
-	size_t i;
+	size_t i, bytes = 0;
 
 	if (key->k_alg != AC_ALG_GCM)
 		return -EINVAL;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (!gcm_req_ok(&reqs[i], encrypt))
 			return -EINVAL;
+		bytes += reqs[i].len < SIZE_MAX - bytes ? reqs[i].len : SIZE_MAX - bytes;
+	}
 	if (!n)
 		return 0;
-	return key->k_ctx->c_be->gcm(key->k_priv, encrypt, reqs, n);
+	if (!gcm_parallel(key, encrypt, reqs, n, bytes))
+		return key->k_ctx->c_be->gcm(key->k_priv, encrypt, reqs, n);
+	for (i = 0; i < n; i++)
+		if (reqs[i].result)
+			return reqs[i].result;
+	return 0;
 }
 
 int ac_gcm_encrypt_batch(struct ac_key *key, struct ac_gcm_req *reqs, size_t n)

@@ -57,8 +57,18 @@ struct ac_options {
 	enum ac_io_method io;
 	size_t splice_threshold; /* bytes; 0: the measured default */
 	unsigned int max_ops_per_key; /* op fds per kernel key; 0: default */
-	unsigned int cache_keys; /* derived keys kept by ac_derive_key; 0: default */
+	unsigned int cache_keys; /* derived key handles kept by ac_derive_key; 0: default */
+	unsigned int cache_derived; /* derived key bytes kept by ac_derive_key; 0: default */
+	/* Threads that share one GCM batch (the caller and idle helpers), user
+	 * backend only; 0: the default, 1 (none: it did not pay on the 2-core
+	 * development machine, docs/CRYPTO.md); AC_BATCH_THREADS_ONLINE: one per
+	 * online CPU; at most AC_BATCH_THREADS_MAX. */
+	unsigned int batch_threads;
+	size_t batch_min_bytes; /* batches smaller than this stay in one thread; 0: default */
 };
+
+#define AC_BATCH_THREADS_ONLINE (~0u)
+#define AC_BATCH_THREADS_MAX 64
 
 /* Capabilities; callers test these, never the backend's name. */
 #define AC_CAP_KEYS_IN_KERNEL (1u << 0) /* keyring keys are used by serial, never read */
@@ -159,14 +169,27 @@ int ac_key_stats(struct ac_key *key, struct ac_key_stats *st);
  * @info: the HKDF info (a domain label and, e.g., a file ID)
  * @keyp: a new reference; ac_key_put() it
  *
- * The derived 32 bytes become a key handle and are wiped at once.  The handle
- * is kept in a bounded LRU cache keyed by (@prk, @alg, @info), so deriving
- * the same key again (re-opening a file) costs no HMAC and no new transform.
+ * The derived 32 bytes become a key handle.  A two-level cache keyed by
+ * (@prk, @alg, @info) keeps the bytes of the last ac_options.cache_derived
+ * keys in locked memory and handles for the last ac_options.cache_keys, so
+ * deriving the same key again (re-opening a file) costs no HMAC, and for a
+ * recent key no new transform either (crypto/key.c).
  *
  * Return: 0, or the errors of ac_hkdf_expand() and ac_key_new().
  */
 int ac_derive_key(struct ac_key *prk, enum ac_alg alg, const uint8_t *info, size_t infolen,
 		  struct ac_key **keyp);
+
+/* What the derived-key cache holds and has done (tests, diagnostics). */
+struct ac_cache_stats {
+	size_t entries, max_entries; /* derived keys whose bytes are kept */
+	size_t handles, max_handles; /* of which a handle is kept too */
+	uint64_t hits_handle; /* derivations answered with a kept handle */
+	uint64_t hits_bytes; /* ... with kept bytes: a new handle, no HMAC */
+	uint64_t misses; /* ... with HKDF-Expand */
+	uint64_t evicted_handles, evicted_entries;
+};
+void ac_cache_stats(struct ac_ctx *ctx, struct ac_cache_stats *st);
 
 /* cipher.c: dispatch to the backend */
 
@@ -200,14 +223,24 @@ int ac_gcm_decrypt(struct ac_key *key, const uint8_t *nonce, const uint8_t *aad,
  * ac_gcm_encrypt_batch() / ac_gcm_decrypt_batch() - many blocks, one key
  *
  * The blocks of one FUSE request, handed over together so that the backend
- * can spread them over op fds (and, later, io_uring).  Every request gets its
- * own result; a failing block does not stop the others.
+ * can spread them over op fds (and, later, io_uring), or, on the user
+ * backend, over idle helper threads when the batch has at least
+ * ac_options.batch_min_bytes.  Every request gets its own result; a failing
+ * block does not stop the others.
  *
  * Return: 0 when every request succeeded, else the first failing request's
  * error.
  */
 int ac_gcm_encrypt_batch(struct ac_key *key, struct ac_gcm_req *reqs, size_t n);
 int ac_gcm_decrypt_batch(struct ac_key *key, struct ac_gcm_req *reqs, size_t n);
+
+/* How batches were shared between threads (workers.c; tests, benchmarks). */
+struct ac_batch_stats {
+	unsigned int helpers; /* helper threads running (0 until the first large batch) */
+	uint64_t shared; /* batches that idle helpers were claimed for */
+	uint64_t helper_slices; /* slices of those that helpers did */
+};
+void ac_batch_stats(struct ac_ctx *ctx, struct ac_batch_stats *st);
 
 /* cipher.c */
 

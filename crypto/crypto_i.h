@@ -42,11 +42,14 @@ struct ac_backend {
 	int (*key_stats)(void *priv, struct ac_key_stats *st);
 	/* Optional (NULL: "none"). */
 	const char *(*io_name)(const struct ac_ctx *ctx);
+	/* gcm() may run on slices of one batch in several threads at once
+	 * (workers.c); the backend's work is on the CPUs of this process. */
+	bool parallel_batches;
 };
 
 /* ctx.c */
 
-struct ac_cache_entry;
+struct ac_key_cache;
 
 struct ac_ctx {
 	const struct ac_backend *c_be;
@@ -54,11 +57,13 @@ struct ac_ctx {
 	struct ac_options c_opts;
 	char c_fallback[256]; /* why auto mode chose the user backend, or "" */
 
-	/* The derived-key cache (key.c): an LRU list, newest first. */
-	pthread_mutex_t c_cache_lock;
-	struct ac_cache_entry *c_cache; /* protected by c_cache_lock */
-	unsigned int c_cache_count; /* protected by c_cache_lock */
+	struct ac_key_cache *c_cache; /* the derived-key cache (key.c) */
 	atomic_uint_fast64_t c_next_key_id;
+
+	/* Helper threads for large batches (workers.c), started on first use. */
+	_Atomic(struct ac_workers *) c_workers;
+	pthread_mutex_t c_workers_lock;
+	bool c_workers_failed; /* c_workers_lock */
 };
 
 struct ac_key {
@@ -161,8 +166,20 @@ int afalg_ring_run(struct afalg_ring *r, struct afalg_uop *u, size_t n);
 extern const struct ac_backend ac_kernel_backend;
 extern const struct ac_backend ac_user_backend;
 
-/* key.c */
-void ac_cache_flush(struct ac_ctx *ctx);
+/* key.c: the derived-key cache.  Return: 0 or -errno. */
+int ac_cache_init(struct ac_ctx *ctx);
+void ac_cache_free(struct ac_ctx *ctx);
+
+/* workers.c */
+/* Run @fn on slices [begin, end) of @n items of at most @slice, in the
+ * calling thread and the helpers that are idle now, or on all @n in the
+ * caller alone when the CPUs are taken.  Return: false (nothing was run)
+ * when the context has no helper threads. */
+bool ac_workers_run(struct ac_ctx *ctx, size_t n, size_t slice,
+		    void (*fn)(void *arg, size_t begin, size_t end), void *arg);
+void ac_workers_free(struct ac_ctx *ctx);
+/* Online CPUs, 1 to AC_BATCH_THREADS_MAX. */
+unsigned int ac_online_cpus(void);
 
 /* selftest.c */
 /* Known answers and a forged tag through the public API on @ctx's backend;

@@ -18,25 +18,35 @@
  *     user_init(), and hung on ac_ctx.c_priv (struct user_ctx): a fetch is a
  *     locked lookup in the provider store, too slow to do per operation.
  *     Each GCM or CTS key holds its own reference to its cipher.
- *   - A GCM or CTS key keeps its bytes in ac_secure_alloc() memory.  Every
- *     gcm() call (one batch) makes one EVP_CIPHER_CTX, expands the key into
- *     it once and then only sets the nonce per request.  A cts() call makes
- *     its own EVP_CIPHER_CTX.
- *   - An HMAC key is a keyed EVP_MAC_CTX template, never used directly: each
- *     hmac() call works on an EVP_MAC_CTX_dup() of it, which copies the
- *     precomputed inner and outer hash states instead of hashing the key
- *     again.  The key's bytes live only inside OpenSSL's context (which
- *     OpenSSL cleanses when it frees it).
+ *   - A GCM or CTS key keeps its bytes in ac_secure_alloc() memory, and a
+ *     small pool of keyed EVP_CIPHER_CTXs (struct ctx_pool): an operation
+ *     takes one, sets only the nonce or IV, and gives it back, so that a
+ *     block or a name costs neither an allocation nor a key expansion.  The
+ *     pool is filled on demand, one context per thread that used the key at
+ *     once, at most POOL_SLOTS; a context taken while the pool is empty and
+ *     given back while it is full is freed.  GCM contexts serve both
+ *     directions (GCM only ever runs AES forwards, and the init that sets the
+ *     nonce also sets the direction); CTS keys have one pool per direction,
+ *     since AES decryption uses another key schedule.
+ *   - An HMAC key is a keyed EVP_MAC_CTX template, never used directly: its
+ *     pool holds EVP_MAC_CTX_dup()s of it, which copy the precomputed inner
+ *     and outer hash states instead of hashing the key again, and are reset
+ *     for the next use by EVP_MAC_init() without a key.  The key's bytes live
+ *     only inside OpenSSL's contexts (which OpenSSL cleanses when it frees
+ *     them).
+ *   - A context whose OpenSSL call failed is freed, never pooled.
  *
  * Threads: a key (struct user_key) and the user_ctx are written only while
- * they are created and freed; afterwards many threads read them at once and
- * every operation works on its own EVP context, so no lock is needed.
- * Fetched EVP objects are reference counted atomically by OpenSSL and may be
- * shared between threads.
+ * they are created and freed; afterwards many threads read them at once.
+ * A pooled context belongs to one thread from take to give: the pool's
+ * slots are atomic pointers, taken with an exchange and given back with a
+ * compare-and-swap, so no lock is needed.  Fetched EVP objects are reference
+ * counted atomically by OpenSSL and may be shared between threads.
  *
  * Copies that OpenSSL makes inside its own contexts (key schedules, HMAC
  * pad states) are on OpenSSL's heap, not in locked memory; OpenSSL cleanses
- * them when the context is freed.
+ * them when the context is freed, which for pooled contexts is when the key
+ * is freed.
  */
 #include "crypto_i.h"
 
@@ -69,12 +79,22 @@ struct user_ctx {
 	EVP_MD *uc_sha256;
 };
 
+/* Keyed contexts kept per key and kind: enough for the threads that use one
+ * key at once (a FUSE request per thread), few enough to stay small. */
+#define POOL_SLOTS 8
+
+struct ctx_pool {
+	_Atomic(void *) cp_slot[POOL_SLOTS];
+};
+
 struct user_key {
 	enum ac_alg uk_alg;
 	EVP_CIPHER *uk_cipher; /* GCM, CTS: a reference of our own */
 	uint8_t *uk_bytes; /* GCM, CTS: the key, in ac_secure_alloc() memory */
 	size_t uk_len;
 	EVP_MAC_CTX *uk_mac; /* HMAC: the keyed template, only ever duplicated */
+	/* GCM: [0] for both directions; CTS: [0] decrypt, [1] encrypt; HMAC: [0]. */
+	struct ctx_pool uk_pool[2];
 };
 
 static const char *const gcm_names[AES_SIZES] = { "AES-128-GCM", "AES-192-GCM", "AES-256-GCM" };
@@ -221,12 +241,61 @@ static unsigned int user_caps(const struct ac_ctx *ctx)
 	return 0; /* keys are in this process, and OpenSSL does the work */
 }
 
+/* A pooled context, or NULL when the pool is empty. */
+static void *pool_take(struct ctx_pool *pool)
+{
+	int i;
+
+	for (i = 0; i < POOL_SLOTS; i++) {
+		void *c;
+
+		if (!atomic_load_explicit(&pool->cp_slot[i], memory_order_relaxed))
+			continue;
+		c = atomic_exchange_explicit(&pool->cp_slot[i], NULL, memory_order_acquire);
+		if (c)
+			return c;
+	}
+	return NULL;
+}
+
+/* Return: true if @c went back into the pool, false if the pool is full. */
+static bool pool_give(struct ctx_pool *pool, void *c)
+{
+	int i;
+
+	for (i = 0; i < POOL_SLOTS; i++) {
+		void *expected = NULL;
+
+		if (atomic_compare_exchange_strong_explicit(&pool->cp_slot[i], &expected, c,
+							    memory_order_release,
+							    memory_order_relaxed))
+			return true;
+	}
+	return false;
+}
+
+static void cipher_give(struct ctx_pool *pool, EVP_CIPHER_CTX *c)
+{
+	if (c && !pool_give(pool, c))
+		EVP_CIPHER_CTX_free(c);
+}
+
 static void user_key_free(void *priv)
 {
 	struct user_key *uk = priv;
+	void *c;
+	int i;
 
 	if (!uk)
 		return;
+	for (i = 0; i < 2; i++) {
+		while ((c = pool_take(&uk->uk_pool[i]))) {
+			if (uk->uk_alg == AC_ALG_HMAC)
+				EVP_MAC_CTX_free(c);
+			else
+				EVP_CIPHER_CTX_free(c);
+		}
+	}
 	EVP_MAC_CTX_free(uk->uk_mac);
 	EVP_CIPHER_free(uk->uk_cipher);
 	ac_secure_free(uk->uk_bytes);
@@ -459,20 +528,23 @@ static int gcm_one(const struct user_key *uk, EVP_CIPHER_CTX *c, bool *keyed, bo
 
 static int user_gcm(void *priv, bool encrypt, struct ac_gcm_req *reqs, size_t n)
 {
-	const struct user_key *uk = priv;
+	struct user_key *uk = priv;
 	EVP_CIPHER_CTX *c = NULL;
 	bool keyed = false;
 	int setup_err = 0, first = 0;
 	size_t i;
 
-	/* One context per call: the batch shares one key expansion, and
-	 * threads working on the same key never share a context. */
-	if (uk->uk_alg == AC_ALG_GCM) {
-		c = EVP_CIPHER_CTX_new();
+	/* A pooled context is keyed already: the batch only sets nonces.
+	 * Threads working on the same key never share a context. */
+	if (uk->uk_alg != AC_ALG_GCM) {
+		setup_err = -EINVAL;
+	} else {
+		c = pool_take(&uk->uk_pool[0]);
+		keyed = c != NULL;
+		if (!c)
+			c = EVP_CIPHER_CTX_new();
 		if (!c)
 			setup_err = -ENOMEM;
-	} else {
-		setup_err = -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
 		struct ac_gcm_req *r = &reqs[i];
@@ -486,74 +558,118 @@ static int user_gcm(void *priv, bool encrypt, struct ac_gcm_req *reqs, size_t n)
 		if (!first)
 			first = r->result;
 	}
-	EVP_CIPHER_CTX_free(c);
+	/* A context that failed was unkeyed by gcm_one(): not pooled. */
+	if (keyed)
+		cipher_give(&uk->uk_pool[0], c);
+	else
+		EVP_CIPHER_CTX_free(c);
 	return first ? first : setup_err;
+}
+
+/* A CTS context keyed for @encrypt with @iv set: from the pool, or new. */
+static EVP_CIPHER_CTX *cts_take(struct user_key *uk, bool encrypt, const uint8_t *iv)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_CIPHER_PARAM_CTS_MODE, cts_mode_cs3, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_CIPHER_CTX *c = pool_take(&uk->uk_pool[encrypt]);
+
+	/* The CS3 mode stays set in a pooled context: only the IV changes. */
+	if (c) {
+		if (EVP_CipherInit_ex2(c, NULL, NULL, iv, encrypt, NULL))
+			return c;
+		EVP_CIPHER_CTX_free(c);
+		return NULL;
+	}
+	c = EVP_CIPHER_CTX_new();
+	if (c && !EVP_CipherInit_ex2(c, uk->uk_cipher, uk->uk_bytes, iv, encrypt, params)) {
+		EVP_CIPHER_CTX_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 static int user_cts(void *priv, bool encrypt, const uint8_t *iv, const uint8_t *in, size_t len,
 		    uint8_t *out)
 {
-	const struct user_key *uk = priv;
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_CIPHER_PARAM_CTS_MODE, cts_mode_cs3, 0),
-		OSSL_PARAM_construct_end(),
-	};
+	struct user_key *uk = priv;
 	uint8_t none[2 * AC_CTS_IV_LEN];
+	const char *what = encrypt ? "AES-CBC-CTS encryption" : "AES-CBC-CTS decryption";
 	EVP_CIPHER_CTX *c;
-	int outl, err = 0;
+	int outl;
 
 	/* CTS is one-shot in OpenSSL: the whole input goes in one update. */
 	if (uk->uk_alg != AC_ALG_CTS || !iv || !in || !out || len < AC_CTS_MIN_LEN || len > INT_MAX)
 		return -EINVAL;
-	c = EVP_CIPHER_CTX_new();
+	c = cts_take(uk, encrypt, iv);
 	if (!c)
-		return -ENOMEM;
-	if (!EVP_CipherInit_ex2(c, uk->uk_cipher, uk->uk_bytes, iv, encrypt, params) ||
-	    !EVP_CipherUpdate(c, out, &outl, in, (int)len) || outl != (int)len ||
+		return ossl_err(what);
+	if (!EVP_CipherUpdate(c, out, &outl, in, (int)len) || outl != (int)len ||
 	    !EVP_CipherFinal_ex(c, none, &outl) || outl != 0) {
-		err = ossl_err(encrypt ? "AES-CBC-CTS encryption" : "AES-CBC-CTS decryption");
+		EVP_CIPHER_CTX_free(c);
 		ac_wipe(out, len);
+		return ossl_err(what);
 	}
-	EVP_CIPHER_CTX_free(c);
-	return err;
+	cipher_give(&uk->uk_pool[encrypt], c);
+	return 0;
+}
+
+/* An HMAC context ready for its first update: pooled (reset after its last
+ * use) or a new copy of the keyed template. */
+static EVP_MAC_CTX *hmac_take(struct user_key *uk)
+{
+	EVP_MAC_CTX *m = pool_take(&uk->uk_pool[0]);
+
+	/* The template is only read here, so threads may dup it at once. */
+	if (!m)
+		m = EVP_MAC_CTX_dup(uk->uk_mac);
+	return m;
+}
+
+/* Reset @m for its next use (the same key, no key expansion) and pool it. */
+static void hmac_give(struct user_key *uk, EVP_MAC_CTX *m)
+{
+	if (!EVP_MAC_init(m, NULL, 0, NULL)) {
+		ERR_clear_error();
+		EVP_MAC_CTX_free(m);
+		return;
+	}
+	if (!pool_give(&uk->uk_pool[0], m))
+		EVP_MAC_CTX_free(m);
 }
 
 static int user_hmac(void *priv, const struct iovec *iov, int iovcnt, uint8_t *mac)
 {
-	const struct user_key *uk = priv;
+	struct user_key *uk = priv;
 	EVP_MAC_CTX *m;
 	size_t outl = 0;
 	int i, err = 0;
 
 	if (uk->uk_alg != AC_ALG_HMAC || !mac || iovcnt < 0 || (iovcnt && !iov))
 		return -EINVAL;
-	/* The template is only read here, so threads may dup it at once. */
-	m = EVP_MAC_CTX_dup(uk->uk_mac);
+	for (i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len && !iov[i].iov_base)
+			return -EINVAL;
+	m = hmac_take(uk);
 	if (!m) {
 		ERR_clear_error();
 		return -ENOMEM;
 	}
 	for (i = 0; i < iovcnt; i++) {
-		if (!iov[i].iov_len)
-			continue;
-		if (!iov[i].iov_base) {
-			err = -EINVAL;
-			goto out_free;
-		}
-		if (!EVP_MAC_update(m, iov[i].iov_base, iov[i].iov_len))
+		if (iov[i].iov_len && !EVP_MAC_update(m, iov[i].iov_base, iov[i].iov_len))
 			goto err_ossl;
 	}
 	if (!EVP_MAC_final(m, mac, &outl, AC_SHA256_LEN) || outl != AC_SHA256_LEN)
 		goto err_ossl;
-	goto out_free;
+	hmac_give(uk, m);
+	return 0;
 
 err_ossl:
 	err = ossl_err("HMAC-SHA256");
-out_free:
 	EVP_MAC_CTX_free(m);
 	/* An HMAC may be key material (HKDF): never leave half of one. */
-	if (err)
-		ac_wipe(mac, AC_SHA256_LEN);
+	ac_wipe(mac, AC_SHA256_LEN);
 	return err;
 }
 
@@ -582,4 +698,5 @@ const struct ac_backend ac_user_backend = {
 	.hmac = user_hmac,
 	.sha256 = user_sha256,
 	/* .key_stats: no op fds here; the generic layer answers -EOPNOTSUPP. */
+	.parallel_batches = true,
 };
