@@ -332,7 +332,7 @@ static int content_create(struct afs_fs *fs, struct afs_inode *inode, int fd,
 }
 
 ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, size_t size,
-			 uint64_t off, const uint8_t **data, bool final)
+			 uint64_t off, const uint8_t **data)
 {
 	uint64_t csize, psize, bad = 0;
 	struct afs_range r;
@@ -364,8 +364,6 @@ ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, siz
 	if (err)
 		return err;
 	n = afs_blocks_decrypt(inode->i_key, inode->i_id, r.first, ct, got, fs->f_bs, pt, &bad);
-	if (n == -EBADMSG && !final)
-		return -EAGAIN; /* perhaps torn by a write in flight: again, alone */
 	if (n == -EBADMSG || n == -EUCLEAN) {
 		/* The whole request fails: a short read would let the kernel
 		 * cache zeros for the rest.  It asks again page by page. */
@@ -737,15 +735,4 @@ int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 		if (k <= j)
 			k = j + 1;
 	}
-}
-
-bool afs_content_write_shared(struct afs_fs *fs, struct afs_inode *inode, size_t size,
-			      uint64_t off)
-{
-	uint64_t csize = atomic_load_explicit(&inode->i_csize, memory_order_relaxed), psize;
-
-	if (!inode->i_have_id || csize == AFS_CSIZE_UNKNOWN || off % fs->f_bs ||
-	    size % fs->f_bs || size == 0)
-		return false;
-	return plain_size(fs, csize, &psize) == 0 && off + size <= psize;
 }

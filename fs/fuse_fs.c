@@ -32,8 +32,6 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	fs->f_opts = *opts;
 	fs->f_cipherdir = cipherdir;
 	pthread_mutex_init(&fs->f_table_lock, NULL);
-	for (int i = 0; i < AFS_STRIPES; i++)
-		pthread_mutex_init(&fs->f_stripes[i], NULL);
 	pthread_cond_init(&fs->f_removed, NULL);
 	pthread_mutex_init(&fs->f_root.i_lock, NULL);
 	pthread_rwlock_init(&fs->f_root.i_rw, NULL);

@@ -134,12 +134,6 @@ struct afs_fs {
 	 * (algfs -o idle=) clears it to see whether the volume is in use. */
 	atomic_bool f_active;
 
-	/* Block-range locks of writes that hold i_rw shared, by (inode,
-	 * 64 KiB of plaintext): see afs_content_write_shared(). */
-#define AFS_STRIPES 1024
-#define AFS_STRIPE_SHIFT 16
-	pthread_mutex_t f_stripes[AFS_STRIPES];
-
 	struct afs_inode f_root;
 	pthread_mutex_t f_table_lock;
 	/* Directory descriptors kept open, least recently used last. */
@@ -268,17 +262,8 @@ int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd); /* exc
 int afs_content_plain_size(struct afs_fs *fs, uint64_t csize, uint64_t *psize);
 /* *@data: the plaintext, in a buffer of the calling thread's that the next
  * content call of that thread reuses. */
-/* With !@final, a block that fails authentication gives -EAGAIN instead
- * of being logged: it may be torn by a shared write in flight, and the
- * caller reads again with i_rw exclusive and @final. */
 ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, size_t size,
-			 uint64_t off, const uint8_t **data, bool final); /* shared */
-/* Whether a write of @size bytes at @off rewrites whole blocks inside the
- * file, changing no size: then it needs i_rw only shared, and the stripe
- * locks of its blocks (afs_fs.f_stripes), so that such writes to different
- * ranges of one file run at once.  Shared i_rw held. */
-bool afs_content_write_shared(struct afs_fs *fs, struct afs_inode *inode, size_t size,
-			      uint64_t off);
+			 uint64_t off, const uint8_t **data); /* shared */
 ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			  const uint8_t *buf, size_t size, uint64_t off); /* exclusive */
 int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd,

@@ -168,43 +168,12 @@ void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	pthread_rwlock_rdlock(&inode->i_rw);
-	n = afs_content_read(fs, inode, (int)fi->fh, size, (uint64_t)off, &data, false);
+	n = afs_content_read(fs, inode, (int)fi->fh, size, (uint64_t)off, &data);
 	pthread_rwlock_unlock(&inode->i_rw);
-	if (n == -EAGAIN) {
-		pthread_rwlock_wrlock(&inode->i_rw);
-		n = afs_content_read(fs, inode, (int)fi->fh, size, (uint64_t)off, &data, true);
-		pthread_rwlock_unlock(&inode->i_rw);
-	}
 	if (n < 0)
 		afs_reply_err(req, (int)n);
 	else
 		fuse_reply_buf(req, (const char *)data, (size_t)n);
-}
-
-/*
- * Lock (or unlock) the stripes of the 64 KiB ranges of @inode that a write
- * of @size bytes at @off touches, each once and in index order, so that
- * two writers never wait for each other in a cycle.
- */
-static void stripes_lock(struct afs_fs *fs, struct afs_inode *inode, uint64_t off, size_t size,
-			 bool lock)
-{
-	uint64_t first = off >> AFS_STRIPE_SHIFT, last = (off + size - 1) >> AFS_STRIPE_SHIFT, r;
-	size_t base = ((uintptr_t)inode >> 6) * 0x9e3779b1u, i;
-	bool taken[AFS_STRIPES] = { false };
-
-	/* A write spans at most 1 MiB: 17 ranges, each its own stripe or
-	 * one already taken. */
-	for (r = first; r <= last; r++)
-		taken[(base + r) % AFS_STRIPES] = true;
-	for (i = 0; i < AFS_STRIPES; i++) {
-		if (!taken[i])
-			continue;
-		if (lock)
-			pthread_mutex_lock(&fs->f_stripes[i]);
-		else
-			pthread_mutex_unlock(&fs->f_stripes[i]);
-	}
 }
 
 void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -218,22 +187,11 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		afs_reply_err(req, EINVAL);
 		return;
 	}
-	pthread_rwlock_rdlock(&inode->i_rw);
-	if (afs_content_write_shared(fs, inode, size, (uint64_t)off)) {
-		stripes_lock(fs, inode, (uint64_t)off, size, true);
-		n = afs_content_write(fs, inode, (int)fi->fh, (const uint8_t *)buf, size,
-				      (uint64_t)off);
-		stripes_lock(fs, inode, (uint64_t)off, size, false);
-		afs_content_restore_mtime(inode, (int)fi->fh);
-		pthread_rwlock_unlock(&inode->i_rw);
-	} else {
-		pthread_rwlock_unlock(&inode->i_rw);
-		pthread_rwlock_wrlock(&inode->i_rw);
-		n = afs_content_write(fs, inode, (int)fi->fh, (const uint8_t *)buf, size,
-				      (uint64_t)off);
-		afs_content_restore_mtime(inode, (int)fi->fh);
-		pthread_rwlock_unlock(&inode->i_rw);
-	}
+	pthread_rwlock_wrlock(&inode->i_rw);
+	n = afs_content_write(fs, inode, (int)fi->fh, (const uint8_t *)buf, size,
+			      (uint64_t)off);
+	afs_content_restore_mtime(inode, (int)fi->fh);
+	pthread_rwlock_unlock(&inode->i_rw);
 	if (n < 0)
 		afs_reply_err(req, (int)n);
 	else
