@@ -9,6 +9,7 @@
 #include "crypto_i.h"
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,22 @@ out_clear:
 	return err;
 }
 
+/*
+ * Live key handles kept: DEFAULT_CACHE_KEYS, or fewer under a low open-file
+ * limit, since on the kernel backend a handle is a socket and its op fds
+ * (up to five in a batch): a sixteenth of the limit keeps them to about a
+ * third of it, beside the filesystem's own descriptors.
+ */
+static unsigned int default_cache_keys(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 16 >= DEFAULT_CACHE_KEYS)
+		return DEFAULT_CACHE_KEYS;
+	return rl.rlim_cur / 16 > 8 ? (unsigned int)(rl.rlim_cur / 16) : 8;
+}
+
 int ac_ctx_new(const struct ac_options *opts, struct ac_ctx **ctxp)
 {
 	static const struct ac_options defaults = { .mode = AC_BACKEND_AUTO };
@@ -67,7 +84,7 @@ int ac_ctx_new(const struct ac_options *opts, struct ac_ctx **ctxp)
 		return -ENOMEM;
 	ctx->c_opts = opts ? *opts : defaults;
 	if (!ctx->c_opts.cache_keys)
-		ctx->c_opts.cache_keys = DEFAULT_CACHE_KEYS;
+		ctx->c_opts.cache_keys = default_cache_keys();
 	if (!ctx->c_opts.cache_derived)
 		ctx->c_opts.cache_derived = DEFAULT_CACHE_DERIVED;
 	if (!ctx->c_opts.batch_min_bytes)
