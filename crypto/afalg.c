@@ -26,12 +26,6 @@
 #include <unistd.h>
 #include <linux/if_alg.h>
 
-#ifndef AF_ALG
-#define AF_ALG 38
-#endif
-#ifndef SOL_ALG
-#define SOL_ALG 279
-#endif
 /* Linux 6.2; older kernels answer ENOPROTOOPT. */
 #ifndef ALG_SET_KEY_BY_KEY_SERIAL
 #define ALG_SET_KEY_BY_KEY_SERIAL 7

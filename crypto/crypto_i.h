@@ -74,7 +74,14 @@ struct ac_key {
 	void *k_priv; /* the backend's */
 };
 
-/* afalg.c: every AF_ALG system call, and nothing else. */
+/* afalg.c: every AF_ALG system call, and nothing else.  (The constants,
+ * for C libraries whose headers lack them; uring.c uses them too.) */
+#ifndef AF_ALG
+#define AF_ALG 38
+#endif
+#ifndef SOL_ALG
+#define SOL_ALG 279
+#endif
 
 /* One cipher operation on an op fd. */
 struct afalg_op {

@@ -32,12 +32,6 @@
 
 #include "log.h"
 
-#ifndef AF_ALG
-#define AF_ALG 38
-#endif
-#ifndef SOL_ALG
-#define SOL_ALG 279
-#endif
 
 #ifndef IORING_OP_BIND
 #define IORING_OP_BIND 56 /* Linux 6.11; liburing 2.3 predates it */
