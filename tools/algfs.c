@@ -12,6 +12,7 @@
  * into its own.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -40,6 +41,7 @@ struct options {
 	char *keydesc;
 	char *crypto;
 	char *afalg_io;
+	char *crypto_threads;
 	char *idle;
 	double timeout;
 	double idle_s;
@@ -79,6 +81,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("keydesc=%s", keydesc),
 	OPT("crypto=%s", crypto),
 	OPT("afalg_io=%s", afalg_io),
+	OPT("crypto_threads=%s", crypto_threads),
 	OPT("timeout=%lf", timeout),
 	OPT("idle=%s", idle),
 	OPT("no_writeback", no_writeback),
@@ -161,6 +164,9 @@ static void usage(FILE *f)
 		"  -o afalg_io=METHOD   how the kernel backend hands data to AF_ALG: auto\n"
 		"                       (default: uring where io_uring works, else\n"
 		"                       sendmsg), uring, sendmsg or splice\n"
+		"  -o crypto_threads=N  threads that share the cipher work of one large\n"
+		"                       request (user backend): 1 (default) to 64, or\n"
+		"                       online (one per CPU; only CPUs that are idle)\n"
 		"  -o ro                mount read-only\n"
 		"  -o rw                mount read-write (the default)\n"
 		"  -o allow_other       let other users in (as root: each creates files as\n"
@@ -504,6 +510,14 @@ static int run_session(struct options *o, struct fuse_session *se, struct afs_fs
 	/* Normally the kernel has unmounted already and this does nothing. */
 	fuse_session_unmount(se);
 	log_notice("unmounted from %s", o->target);
+	if (o->crypto_threads) {
+		struct ac_batch_stats bs;
+
+		ac_batch_stats(ctx, &bs);
+		log_notice("crypto_threads: helpers %u, large requests shared %" PRIu64
+			   ", slices done by helpers %" PRIu64,
+			   bs.helpers, bs.shared, bs.helper_slices);
+	}
 	return rc;
 }
 
@@ -516,8 +530,7 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 		.multiuser = o->allow_other && geteuid() == 0,
 		.default_permissions = true,
 	};
-	enum ac_backend_mode mode = AC_BACKEND_AUTO;
-	enum ac_io_method io = AC_IO_AUTO;
+	struct ac_options copts = { .mode = AC_BACKEND_AUTO, .io = AC_IO_AUTO };
 	struct fuse_session *se = NULL;
 	struct ac_ctx *ctx = NULL;
 	struct ac_key *mk = NULL;
@@ -526,12 +539,18 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 	int rc, err;
 
 	if (o->crypto) {
-		rc = tu_parse_crypto_mode(o->crypto, &mode);
+		rc = tu_parse_crypto_mode(o->crypto, &copts.mode);
 		if (rc)
 			return rc;
 	}
 	if (o->afalg_io) {
-		rc = tu_parse_io_method("-o afalg_io=", o->afalg_io, &io);
+		rc = tu_parse_io_method("-o afalg_io=", o->afalg_io, &copts.io);
+		if (rc)
+			return rc;
+	}
+	if (o->crypto_threads) {
+		rc = tu_parse_threads("-o crypto_threads=", o->crypto_threads,
+				      &copts.batch_threads);
 		if (rc)
 			return rc;
 	}
@@ -540,7 +559,7 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 		log_err("bad FUSE options (see above)");
 		return EXIT_USAGE;
 	}
-	rc = tu_crypto_init_io(mode, io, &ctx);
+	rc = tu_crypto_init_opts(&copts, &ctx);
 	if (!rc)
 		rc = get_key(o, cfg, ctx, &mk);
 	if (!rc) {
@@ -657,6 +676,7 @@ out:
 	free(o.keydesc);
 	free(o.crypto);
 	free(o.afalg_io);
+	free(o.crypto_threads);
 	free(o.idle);
 	return rc;
 }

@@ -820,6 +820,26 @@ int tu_parse_io_method(const char *opt, const char *arg, enum ac_io_method *io)
 	return EXIT_OK;
 }
 
+int tu_parse_threads(const char *opt, const char *arg, unsigned int *threads)
+{
+	unsigned long n;
+	char *end;
+
+	if (!strcmp(arg, "online")) {
+		*threads = AC_BATCH_THREADS_ONLINE;
+		return EXIT_OK;
+	}
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || n < 1 || n > AC_BATCH_THREADS_MAX) {
+		log_err("%s%s: not a number of threads (1 to %u, or online)", opt, arg,
+			AC_BATCH_THREADS_MAX);
+		return EXIT_USAGE;
+	}
+	*threads = (unsigned int)n;
+	return EXIT_OK;
+}
+
 int tu_kdf_check(const struct afs_kdf *kdf)
 {
 	if (kdf->m_cost < TU_KDF_MEMORY_MIN * kdf->lanes) {
@@ -874,13 +894,15 @@ int tu_config_read(const char *dir, struct afs_config *cfg)
 
 int tu_crypto_init(enum ac_backend_mode mode, struct ac_ctx **ctxp)
 {
-	return tu_crypto_init_io(mode, AC_IO_AUTO, ctxp);
+	struct ac_options opts = { .mode = mode };
+
+	return tu_crypto_init_opts(&opts, ctxp);
 }
 
-int tu_crypto_init_io(enum ac_backend_mode mode, enum ac_io_method io, struct ac_ctx **ctxp)
+int tu_crypto_init_opts(const struct ac_options *opts, struct ac_ctx **ctxp)
 {
-	struct ac_options opts = { .mode = mode, .io = io };
-	int err = ac_ctx_new(&opts, ctxp);
+	enum ac_backend_mode mode = opts->mode;
+	int err = ac_ctx_new(opts, ctxp);
 
 	if (err == -ENOMEM) {
 		log_err("cannot start the crypto layer: %s", strerror(-err));

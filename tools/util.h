@@ -152,6 +152,8 @@ int tu_parse_size(const char *opt, const char *arg, uint64_t unit, uint64_t *out
 int tu_parse_crypto_mode(const char *arg, enum ac_backend_mode *mode);
 /* afalg_io=auto|uring|sendmsg|splice; the message names @opt. */
 int tu_parse_io_method(const char *opt, const char *arg, enum ac_io_method *io);
+/* crypto_threads=N|online (AC_BATCH_THREADS_ONLINE); the message names @opt. */
+int tu_parse_threads(const char *opt, const char *arg, unsigned int *threads);
 
 /* Check @kdf as a whole (memory per lane).  Return: an exit status. */
 int tu_kdf_check(const struct afs_kdf *kdf);
@@ -164,8 +166,8 @@ int tu_kdf_check(const struct afs_kdf *kdf);
 int tu_config_read(const char *dir, struct afs_config *cfg);
 /* ac_ctx_new(); EXIT_CRYPTO when no backend is usable. */
 int tu_crypto_init(enum ac_backend_mode mode, struct ac_ctx **ctxp);
-/* The same, with the kernel backend's I/O method. */
-int tu_crypto_init_io(enum ac_backend_mode mode, enum ac_io_method io, struct ac_ctx **ctxp);
+/* The same, with every option of the crypto layer. */
+int tu_crypto_init_opts(const struct ac_options *opts, struct ac_ctx **ctxp);
 /* The exit status for an error that has no more specific one. */
 int tu_exit_status(int err);
 
