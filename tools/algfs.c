@@ -615,6 +615,7 @@ int main(int argc, char **argv)
 	struct afs_config cfg;
 	char *fsname = NULL, *mountopts = NULL;
 	const char *prog = strrchr(argv[0], '/');
+	int lock_fd = -1;
 	int rc;
 
 	prog = prog ? prog + 1 : argv[0];
@@ -644,6 +645,9 @@ int main(int argc, char **argv)
 		rc = tu_config_read(o.cipherdir, &cfg);
 	if (!rc)
 		rc = check_dirs(&o);
+	/* One daemon per volume, held until we exit (the daemon inherits it). */
+	if (!rc)
+		rc = tu_volume_lock(o.source, o.source, &lock_fd);
 	if (rc || o.fake)
 		goto out;
 	/* What the mount table shows: the volume and our type, fuse.algfs. */
@@ -663,6 +667,8 @@ int main(int argc, char **argv)
 	}
 	rc = serve(&o, &args, &cfg);
 out:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	free(fsname);
 	free(mountopts);
 	fuse_opt_free_args(&args);

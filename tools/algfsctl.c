@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exitcodes.h"
 #include "keyring.h"
@@ -1129,6 +1130,7 @@ int main(int argc, char **argv)
 		.opened = -1,
 		.mode = AC_BACKEND_AUTO,
 	};
+	int lock_fd = -1;
 	int rc;
 
 	tu_start(PROG);
@@ -1138,10 +1140,16 @@ int main(int argc, char **argv)
 		return rc;
 	if (ac_keyring_parse(c.keyring_spec, &c.keyring) < 0)
 		return EXIT_USAGE;
+	/* Commands that rewrite algfs.conf read it under its lock. */
+	if (c.cmd->run == cmd_passwd || c.cmd->run == cmd_add_key || c.cmd->run == cmd_remove_key)
+		rc = tu_config_lock(c.dir, &lock_fd);
 	/* Before any secret is asked for: is this a volume at all? */
-	rc = tu_config_read(c.dir, &c.cfg);
+	if (!rc)
+		rc = tu_config_read(c.dir, &c.cfg);
 	if (!rc)
 		rc = c.cmd->run(&c);
+	if (lock_fd >= 0)
+		close(lock_fd);
 
 	ac_key_put(c.key);
 	ac_ctx_free(c.ctx);

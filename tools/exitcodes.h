@@ -22,6 +22,7 @@ enum {
 	EXIT_CRYPTO = 16, /* no usable crypto backend */
 	EXIT_MOUNT = 17, /* algfs: the mount itself failed (mount point, FUSE) */
 	EXIT_INSECURE = 18, /* a key or passphrase file that other users can read or change */
+	EXIT_IN_USE = 19, /* another algfs has the volume mounted (the volume lock) */
 };
 
 #endif /* ALGFS_EXITCODES_H */

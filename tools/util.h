@@ -166,6 +166,28 @@ int tu_kdf_check(const struct afs_kdf *kdf);
 int tu_config_read(const char *dir, struct afs_config *cfg);
 /* ac_ctx_new(); EXIT_CRYPTO when no backend is usable. */
 int tu_crypto_init(enum ac_backend_mode mode, struct ac_ctx **ctxp);
+/*
+ * tu_volume_lock() - take the volume lock of the algfs volume in @dir (whose
+ * canonical path is @source): an exclusive flock on the directory, which
+ * goes with the last descriptor of it, so with the process.  Keep *@fdp
+ * open for as long as the volume is in use (across fork, too).  Where the
+ * filesystem cannot lock, warn and go on (*@fdp is then -1).
+ * Return: EXIT_OK, or EXIT_IN_USE (said which mount holds it), or another
+ * exit status.
+ */
+int tu_volume_lock(const char *dir, const char *source, int *fdp);
+/*
+ * tu_config_lock() - serialise the writers of @dir/algfs.conf (algfsctl):
+ * an exclusive flock on the file itself, taken before it is read.  The file
+ * is replaced by a rename, so the lock is on the inode the path names now.
+ * Close *@fdp after the new file is in place.
+ * Return: EXIT_OK, EXIT_IN_USE (another writer holds it), or another exit
+ * status.
+ */
+int tu_config_lock(const char *dir, int *fdp);
+/* The mount point of the algfs mount of @source, if any.  Return: 0 or -ENOENT. */
+int tu_find_mount(const char *source, char *mnt, size_t size);
+
 /* The same, with every option of the crypto layer. */
 int tu_crypto_init_opts(const struct ac_options *opts, struct ac_ctx **ctxp);
 /* The exit status for an error that has no more specific one. */
