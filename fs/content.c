@@ -34,6 +34,7 @@ enum tbuf_role {
 	TB_REQ_PT, /* a request's plaintext */
 	TB_BLK_CT, /* one block on disk, read back before a rewrite */
 	TB_BLK_PT, /* one block's plaintext, for truncation and extension */
+	TB_UNDO, /* the last block on disk as it was, until a change is done */
 	TB_NR,
 };
 
@@ -479,15 +480,103 @@ static int extend_last(struct afs_fs *fs, struct afs_inode *inode, int fd, uint6
 	return resize_block(fs, inode, fd, last, have, want);
 }
 
+bool afs_content_past_end(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off)
+{
+	uint64_t csize, psize;
+
+	return !csize_of(inode, fd, &csize) && plain_size(fs, csize, &psize) >= 0 && off > psize;
+}
+
+/*
+ * Undoing a change that the backing filesystem could not take (ENOSPC,
+ * EDQUOT, EIO; docs/FORMAT.md, "A full disk"): new blocks go past the end
+ * first, the partial last block is rewritten in place last, and a failure
+ * at any step puts back the size on disk and the last block as they were.
+ */
+struct undo {
+	uint64_t csize; /* the size on disk before the change */
+	uint64_t coff; /* where the saved last block is on disk */
+	size_t len; /* its length on disk; 0: nothing saved */
+	uint8_t *ct;
+};
+
+/* Save the last block of a file of @psize bytes before it is rewritten. */
+static int undo_save_last(struct afs_fs *fs, int fd, uint64_t psize, struct undo *u)
+{
+	uint64_t last = psize / fs->f_bs;
+	uint32_t have = block_len(fs->f_bs, last, psize);
+	size_t got;
+	int err;
+
+	if (have == 0)
+		return 0;
+	err = afs_block_cipher_off(last, fs->f_bs, &u->coff);
+	if (err)
+		return err;
+	u->ct = tbuf(TB_UNDO, AFS_BLOCK_DISK_LEN(have));
+	if (!u->ct)
+		return -ENOMEM;
+	err = pread_full(fd, u->ct, AFS_BLOCK_DISK_LEN(have), u->coff, &got);
+	if (!err)
+		u->len = got;
+	return err;
+}
+
+static bool no_space(int err)
+{
+	return err == -ENOSPC || err == -EDQUOT;
+}
+
+/*
+ * After @err from a change that began at plaintext offset @off: put the
+ * file back as @u says, and say so once per file.  Return: @err, or -EIO
+ * when the file could not be put back.
+ */
+static int undo(struct afs_inode *inode, int fd, const struct undo *u, uint64_t off, int err)
+{
+	char path[512];
+	bool say;
+	int uerr = 0;
+
+	if (u->len)
+		uerr = pwrite_full(fd, u->ct, u->len, u->coff);
+	if (!uerr && ftruncate(fd, (off_t)u->csize))
+		uerr = -errno;
+	csize_set(inode, uerr ? AFS_CSIZE_UNKNOWN : u->csize);
+	if (no_space(err) && (!inode->i_nospace || off < inode->i_nospace - 1))
+		inode->i_nospace = off + 1;
+	say = !inode->i_nospace_logged || uerr;
+	inode->i_nospace_logged = true;
+	if (!say)
+		return uerr ? -EIO : err;
+	backing_path(fd, path, sizeof(path));
+	if (uerr)
+		log_err("%s: a change failed (%s) and could not be undone (%s): its last block "
+			"may fail authentication",
+			path, strerror(-err), strerror(-uerr));
+	else if (no_space(err))
+		log_warn("%s: no space left on the backing filesystem (%s): the write at "
+			 "%llu was undone, the file is as it was; later ones are refused "
+			 "alike until it is written where it ends",
+			 path, strerror(-err), (unsigned long long)off);
+	else
+		log_err("%s: a change failed (%s) and was undone: the file is as it was", path,
+			strerror(-err));
+	return uerr ? -EIO : err;
+}
+
 ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			  const uint8_t *buf, size_t size, uint64_t off)
 {
-	uint64_t csize, psize, newsize, max, last;
+	uint64_t csize, psize, newsize, max, last, oldlast;
 	uint32_t bs = fs->f_bs, have, head_end;
 	uint8_t hdrbuf[AFS_HEADER_LEN], *hdr = NULL;
+	const uint8_t *src;
+	struct undo u = { 0 };
 	struct afs_range r;
 	uint8_t *pt = NULL;
-	size_t ptlen = 0, len;
+	size_t ptlen = 0, len, srclen, before;
+	bool partial, created = false;
 	int err;
 
 	if (size == 0)
@@ -506,6 +595,11 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 	err = afs_block_range(off, size, bs, &r);
 	if (err)
 		return err;
+	/* The kernel writes back pages after one that found no space: none
+	 * may leave zeros where that one should have gone. */
+	if (inode->i_nospace && off > psize && off >= inode->i_nospace - 1)
+		return -ENOSPC;
+	u.csize = csize;
 	if (!inode->i_have_id) {
 		if (csize)
 			return -EIO;
@@ -514,59 +608,102 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 		err = content_create(fs, inode, r.first == 0 ? -1 : fd, hdrbuf);
 		if (err)
 			return err;
+		created = true;
 		if (r.first == 0)
 			hdr = hdrbuf;
 	}
 	newsize = psize > off + size ? psize : off + size;
+	/* Where the write lands on a hole of the backing file, the space is
+	 * taken first: a write that stopped there would leave a torn block. */
+	if (inode->i_sparse && r.coff < csize) {
+		uint64_t end = r.coff + r.clen < csize ? r.coff + r.clen : csize;
 
-	/* A gap after a partial last block: that block becomes whole. */
-	if (off > psize && psize / bs < r.first) {
-		err = extend_last(fs, inode, fd, psize, newsize);
-		if (err)
-			return err;
+		if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)r.coff, (off_t)(end - r.coff)) &&
+		    errno != EOPNOTSUPP) {
+			err = undo(inode, fd, &u, off, -errno);
+			goto out;
+		}
 	}
-
+	if (off > psize)
+		inode->i_sparse = true;
+	oldlast = psize / bs;
+	partial = psize % bs != 0;
 	last = r.first + r.count - 1;
 	len = (size_t)((last - r.first) * bs + block_len(bs, last, newsize));
+
 	/* Whole blocks, or up to the new end: encrypted straight from the
 	 * request, with nothing to read back. */
 	if (r.head == 0 && block_len(bs, last, psize) <= r.tail) {
-		err = write_blocks(fs, inode, fd, r.first, buf, size, hdr);
-		goto out;
-	}
-	ptlen = (size_t)r.count * bs;
-	pt = tbuf(TB_REQ_PT, ptlen);
-	if (!pt) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* Zeros where the write puts nothing and nothing is read back. */
-	memset(pt, 0, r.head);
-	memset(pt + r.head + size, 0, ptlen - r.head - size);
+		src = buf;
+		srclen = size;
+	} else {
+		ptlen = (size_t)r.count * bs;
+		pt = tbuf(TB_REQ_PT, ptlen);
+		if (!pt) {
+			err = -ENOMEM;
+			goto out;
+		}
+		/* Zeros where the write puts nothing and nothing is read back. */
+		memset(pt, 0, r.head);
+		memset(pt + r.head + size, 0, ptlen - r.head - size);
 
-	/* Read back what the write leaves of its first and last blocks. */
-	have = block_len(bs, r.first, psize);
-	head_end = r.count == 1 ? r.head + (uint32_t)size : bs;
-	if (have && (r.head > 0 || head_end < have))
-		err = read_block(fs, inode, fd, r.first, have, pt);
-	if (!err && r.count > 1) {
-		have = block_len(bs, last, psize);
-		if (have > r.tail)
-			err = read_block(fs, inode, fd, last, have, pt + (size_t)(last - r.first) * bs);
-	}
-	if (!err) {
+		/* Read back what the write leaves of its first and last blocks. */
+		have = block_len(bs, r.first, psize);
+		head_end = r.count == 1 ? r.head + (uint32_t)size : bs;
+		if (have && (r.head > 0 || head_end < have))
+			err = read_block(fs, inode, fd, r.first, have, pt);
+		if (!err && r.count > 1) {
+			have = block_len(bs, last, psize);
+			if (have > r.tail)
+				err = read_block(fs, inode, fd, last,
+						 have, pt + (size_t)(last - r.first) * bs);
+		}
+		if (err)
+			goto out;
 		memcpy(pt + r.head, buf, size);
-		err = write_blocks(fs, inode, fd, r.first, pt, len, hdr);
+		src = pt;
+		srclen = len;
 	}
+
+	if (partial && oldlast < r.first && off > psize) {
+		/* A gap after a partial last block, which becomes whole: the
+		 * new blocks first, then that block. */
+		err = undo_save_last(fs, fd, psize, &u);
+		if (!err)
+			err = write_blocks(fs, inode, fd, r.first, src, srclen, hdr);
+		if (!err)
+			err = extend_last(fs, inode, fd, psize, newsize);
+	} else if (partial && r.first <= oldlast && last > oldlast) {
+		/* The write grows the partial last block and goes past it:
+		 * the blocks after it, then it, then the ones before it. */
+		before = (size_t)(oldlast - r.first) * bs;
+		err = undo_save_last(fs, fd, psize, &u);
+		if (!err)
+			err = write_blocks(fs, inode, fd, oldlast + 1, src + before + bs,
+					   srclen - before - bs, NULL);
+		if (!err)
+			err = write_blocks(fs, inode, fd, oldlast, src + before, bs, NULL);
+		if (!err && before)
+			err = write_blocks(fs, inode, fd, r.first, src, before, hdr);
+	} else {
+		err = write_blocks(fs, inode, fd, r.first, src, srclen, hdr);
+	}
+	if (err)
+		err = undo(inode, fd, &u, off, err);
 out:
-	if (err && hdr) /* nothing of the new file reached the disk */
+	if (err && created) /* nothing of the new file is left on disk */
 		afs_content_forget(inode);
+	if (!err && off <= psize) {
+		inode->i_nospace = 0;
+		inode->i_nospace_logged = false;
+	}
 	return err ? err : (ssize_t)size;
 }
 
 int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t size)
 {
 	uint64_t csize, psize, newc, max, k;
+	struct undo u = { 0 };
 	uint32_t have, want;
 	int err, damaged;
 
@@ -575,6 +712,9 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 		return err;
 	if (size > max)
 		return -EFBIG;
+	/* The file now ends where the caller says: see afs_content_write(). */
+	inode->i_nospace = 0;
+	inode->i_nospace_logged = false;
 	err = csize_of(inode, fd, &csize);
 	if (err)
 		return err;
@@ -611,9 +751,18 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 				return err;
 		}
 	} else if (!damaged) {
-		err = extend_last(fs, inode, fd, psize, size);
+		/* Longer: the size first, then the partial last block grows
+		 * into it; a failure puts both back. */
+		u.csize = csize;
+		inode->i_sparse = true;
+		err = undo_save_last(fs, fd, psize, &u);
 		if (err)
 			return err;
+		if (ftruncate(fd, (off_t)newc))
+			return undo(inode, fd, &u, psize, -errno);
+		csize_set(inode, newc);
+		err = extend_last(fs, inode, fd, psize, size);
+		return err ? undo(inode, fd, &u, psize, err) : 0;
 	} else {
 		return -EIO;
 	}
@@ -628,7 +777,7 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
 			 uint64_t len)
 {
-	uint64_t psize, end = off + len, cstart, cend, csize;
+	uint64_t psize, end = off + len, csize;
 	struct afs_range r;
 	int err;
 
@@ -639,27 +788,24 @@ int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 		err = -EIO;
 	if (err)
 		return err;
-	if (end > psize) {
-		err = afs_content_truncate(fs, inode, fd, end);
-		if (err)
-			return err;
-	}
-	/* Reserve the blocks on disk too, so that writing them cannot fail
+	/* Reserve the blocks on disk first, without changing the size, so
+	 * that neither growing the file nor writing them later can fail
 	 * with ENOSPC; zeros stay holes. */
 	err = afs_block_range(off, len, fs->f_bs, &r);
 	if (err)
 		return err;
-	err = csize_of(inode, fd, &csize);
-	if (err)
-		return err;
-	cstart = r.coff;
-	cend = r.coff + r.clen < csize ? r.coff + r.clen : csize;
-	if (cend > cstart && fallocate(fd, 0, (off_t)cstart, (off_t)(cend - cstart)))
-		return errno == EOPNOTSUPP ? 0 : -errno;
-	return 0;
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)r.coff, (off_t)r.clen)) {
+		err = -errno;
+		if (err != -EOPNOTSUPP) {
+			/* Give back what a part of the reservation took. */
+			if (ftruncate(fd, (off_t)csize))
+				log_dbg("ftruncate after a failed fallocate: %s", strerror(errno));
+			return err;
+		}
+	}
+	return end > psize ? afs_content_truncate(fs, inode, fd, end) : 0;
 }
 
-/* The block that holds the on-disk offset @coff (0 for the header). */
 static uint64_t block_at(struct afs_fs *fs, uint64_t coff)
 {
 	uint64_t index;

@@ -33,6 +33,8 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	fs->f_cipherdir = cipherdir;
 	pthread_mutex_init(&fs->f_table_lock, NULL);
 	pthread_cond_init(&fs->f_removed, NULL);
+	pthread_mutex_init(&fs->f_wlock, NULL);
+	pthread_cond_init(&fs->f_wdone, NULL);
 	pthread_mutex_init(&fs->f_root.i_lock, NULL);
 	pthread_rwlock_init(&fs->f_root.i_rw, NULL);
 
@@ -72,6 +74,8 @@ void afs_fs_destroy(struct afs_fs *fs)
 	pthread_rwlock_destroy(&fs->f_root.i_rw);
 	pthread_mutex_destroy(&fs->f_table_lock);
 	pthread_cond_destroy(&fs->f_removed);
+	pthread_mutex_destroy(&fs->f_wlock);
+	pthread_cond_destroy(&fs->f_wdone);
 	ac_key_put(fs->f_names);
 	ac_key_put(fs->f_symlink);
 	ac_key_put(fs->f_xname);

@@ -47,6 +47,8 @@ struct afs_mount_opts {
  * holds a lookup reference to it.  Hard links share one inode, and so one
  * content lock and one file key.
  */
+#define AFS_WFLIGHT 8 /* writes in flight per file, ordered (ops_file.c) */
+
 struct afs_inode {
 	struct afs_inode *i_next; /* hash chain, under afs_fs.f_table_lock */
 	dev_t i_dev;
@@ -115,6 +117,18 @@ struct afs_inode {
 	/* Bad blocks already logged, so that each is logged once. */
 	uint64_t i_bad[8];
 	unsigned int i_nbad;
+	/* After a write that found the backing filesystem full (content.c):
+	 * the plaintext offset it started at, else UINT64_MAX; and whether
+	 * that was logged since the file last took a write. */
+	uint64_t i_nospace;
+	bool i_nospace_logged;
+	/* The backing file may have holes (set at open from st_blocks, and by
+	 * a write or truncate past the end): writes into it reserve first. */
+	bool i_sparse;
+	/* With the writeback cache, the plaintext offsets (+ 1; 0: free) of
+	 * the writes in flight, so that none leaves a gap below another that
+	 * may still fail (ops_file.c); under afs_fs.f_wlock. */
+	uint64_t i_wflight[AFS_WFLIGHT];
 };
 
 struct afs_fs {
@@ -141,6 +155,8 @@ struct afs_fs {
 	struct afs_inode *f_lru_head, *f_lru_tail;
 	unsigned int f_lru_count, f_lru_max;
 	pthread_cond_t f_removed; /* an i_removing went down */
+	pthread_mutex_t f_wlock; /* the inodes' i_wflight */
+	pthread_cond_t f_wdone; /* a write in flight ended */
 	struct afs_inode **f_table;
 	size_t f_table_size; /* buckets, a power of two */
 	size_t f_count;
@@ -264,6 +280,9 @@ int afs_content_plain_size(struct afs_fs *fs, uint64_t csize, uint64_t *psize);
  * content call of that thread reuses. */
 ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, size_t size,
 			 uint64_t off, const uint8_t **data); /* shared */
+/* Whether a write at @off would start past the end of the file. */
+bool afs_content_past_end(struct afs_fs *fs, struct afs_inode *inode, int fd,
+			  uint64_t off); /* shared or exclusive */
 ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			  const uint8_t *buf, size_t size, uint64_t off); /* exclusive */
 int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd,

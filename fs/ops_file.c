@@ -97,6 +97,7 @@ int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, const st
 			return fd;
 		}
 		atomic_store(&inode->i_csize, (uint64_t)st->st_size);
+		inode->i_sparse = (uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size;
 		/* A damaged header is reported by reads and writes, not by
 		 * open: the file can still be truncated or removed. */
 		afs_content_load(fs, inode, fd);
@@ -176,22 +177,84 @@ void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_buf(req, (const char *)data, (size_t)n);
 }
 
+/*
+ * With the writeback cache the kernel sends a file's dirty pages in order,
+ * but the daemon's threads may take them out of order.  A write past the
+ * end could then go down before the write that fills the gap below it, and
+ * if that one found the disk full, the file would keep zeros there that no
+ * program wrote.  So a write that starts past the end waits while a write
+ * below it is in flight.  (Without the writeback cache, the writes are the
+ * program's own, in its order.)
+ */
+static int wflight_enter(struct afs_fs *fs, struct afs_inode *inode, uint64_t off)
+{
+	int i, slot = -1;
+
+	pthread_mutex_lock(&fs->f_wlock);
+	for (i = 0; i < AFS_WFLIGHT && slot < 0; i++)
+		if (!inode->i_wflight[i]) {
+			inode->i_wflight[i] = off + 1;
+			slot = i;
+		}
+	pthread_mutex_unlock(&fs->f_wlock);
+	return slot;
+}
+
+static void wflight_leave(struct afs_fs *fs, struct afs_inode *inode, int slot)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&fs->f_wlock);
+	inode->i_wflight[slot] = 0;
+	pthread_cond_broadcast(&fs->f_wdone);
+	pthread_mutex_unlock(&fs->f_wlock);
+}
+
+/* Under f_wlock: is a write below @off, other than @slot, in flight? */
+static bool wflight_below(struct afs_inode *inode, uint64_t off, int slot)
+{
+	int i;
+
+	for (i = 0; i < AFS_WFLIGHT; i++)
+		if (i != slot && inode->i_wflight[i] && inode->i_wflight[i] - 1 < off)
+			return true;
+	return false;
+}
+
 void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		  struct fuse_file_info *fi)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
+	int slot = -1, fd = (int)fi->fh;
+	bool wait;
 	ssize_t n;
 
 	if (off < 0) {
 		afs_reply_err(req, EINVAL);
 		return;
 	}
-	pthread_rwlock_wrlock(&inode->i_rw);
-	n = afs_content_write(fs, inode, (int)fi->fh, (const uint8_t *)buf, size,
-			      (uint64_t)off);
-	afs_content_restore_mtime(inode, (int)fi->fh);
+	if (fs->f_opts.writeback)
+		slot = wflight_enter(fs, inode, (uint64_t)off);
+	for (;;) {
+		pthread_rwlock_wrlock(&inode->i_rw);
+		if (slot < 0 || !afs_content_past_end(fs, inode, fd, (uint64_t)off))
+			break;
+		pthread_mutex_lock(&fs->f_wlock);
+		wait = wflight_below(inode, (uint64_t)off, slot);
+		pthread_mutex_unlock(&fs->f_wlock);
+		if (!wait)
+			break;
+		pthread_rwlock_unlock(&inode->i_rw);
+		pthread_mutex_lock(&fs->f_wlock);
+		while (wflight_below(inode, (uint64_t)off, slot))
+			pthread_cond_wait(&fs->f_wdone, &fs->f_wlock);
+		pthread_mutex_unlock(&fs->f_wlock);
+	}
+	n = afs_content_write(fs, inode, fd, (const uint8_t *)buf, size, (uint64_t)off);
+	afs_content_restore_mtime(inode, fd);
 	pthread_rwlock_unlock(&inode->i_rw);
+	wflight_leave(fs, inode, slot);
 	if (n < 0)
 		afs_reply_err(req, (int)n);
 	else

@@ -283,7 +283,7 @@ _mkfs_algfs()
 #
 
 # The -o options of algfs --help.
-_algfs_mount_opts="passfile= keyfile= extpass= keydesc= crypto= afalg_io= ro rw
+_algfs_mount_opts="passfile= keyfile= extpass= keydesc= crypto= afalg_io= crypto_threads= ro rw
 	allow_other idle= timeout= no_writeback"
 
 # _algfs_mount_arg PREFIX VALUE: the last of the comma-separated options in
@@ -298,6 +298,7 @@ _algfs_mount_arg()
 	extpass=*) _algfs_command "${prefix}extpass=" "${opt#*=}" ;;
 	crypto=*) _algfs_words "${prefix}crypto=" "${opt#*=}" "auto kernel user" ;;
 	afalg_io=*) _algfs_words "${prefix}afalg_io=" "${opt#*=}" "auto uring sendmsg splice" ;;
+	crypto_threads=*) _algfs_words "${prefix}crypto_threads=" "${opt#*=}" "1 2 4 online" ;;
 	*=*) ;;
 	*) _algfs_words "$prefix" "$opt" "$_algfs_mount_opts" ;;
 	esac
