@@ -126,6 +126,8 @@ void afs_content_put(struct afs_inode *inode)
 	pthread_rwlock_wrlock(&inode->i_rw);
 	if (inode->i_nopen && !--inode->i_nopen) {
 		afs_content_forget(inode);
+		inode->i_nospace = 0;
+		inode->i_nospace_logged = false;
 		atomic_store(&inode->i_csize, AFS_CSIZE_UNKNOWN);
 		pthread_mutex_lock(&inode->i_lock);
 		fd = inode->i_ofd;
