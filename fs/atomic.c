@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,11 +35,15 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
 int afs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
 {
 	char tmp[AFS_NAME_MAX + 1];
+	uint64_t r;
 	int fd, err = 0;
 
-	/* Unique per process and call: concurrent writers never share it. */
-	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld.%u", name, (long)getpid(),
-			     (unsigned int)random()) >= sizeof(tmp))
+	/* 64 random bits: concurrent writers, in this process or another,
+	 * never share it (and O_EXCL would notice if they did). */
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		return errno ? -errno : -EIO;
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp.%016llx", name, (unsigned long long)r) >=
+	    sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)

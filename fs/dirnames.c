@@ -167,9 +167,13 @@ int afs_dname_sidecar_add(struct afs_fs *fs, int dirfd, const struct afs_dname *
 	for (tries = 0; tries < 2; tries++) {
 		fd = openat(dirfd, sc, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
 		if (fd >= 0) {
-			ssize_t n = write(fd, dn->d_enc, len);
+			/* A short write is a full disk: the next one says so. */
+			size_t done = 0;
+			ssize_t n = 0;
 
-			err = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+			while (done < len && (n = write(fd, dn->d_enc + done, len - done)) > 0)
+				done += (size_t)n;
+			err = done == len ? 0 : n < 0 ? -errno : -ENOSPC;
 			if (close(fd) && !err)
 				err = -errno;
 			if (err)
@@ -218,7 +222,7 @@ int afs_dir_iv_create(struct afs_fs *fs, int parentfd, const char *disk, uid_t u
 		return err;
 	}
 	n = write(fd, iv, sizeof(iv));
-	err = n < 0 ? -errno : n == sizeof(iv) ? 0 : -EIO;
+	err = n < 0 ? -errno : n == sizeof(iv) ? 0 : -ENOSPC; /* short: a full disk */
 	if (!err && uid != (uid_t)-1 && fchown(fd, uid, gid))
 		err = -errno;
 	if (close(fd) && !err)
