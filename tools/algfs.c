@@ -29,6 +29,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "util.h"
+#include "version.h"
 
 struct options {
 	char *cipherdir; /* as given */
@@ -636,7 +637,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.version) {
-		printf("algfs (format %d), libfuse %s\n", AFS_FORMAT_VERSION, fuse_pkgversion());
+		printf("algfs " ALGFS_VERSION " (format %d), libfuse %s\n", AFS_FORMAT_VERSION,
+		       fuse_pkgversion());
 		rc = EXIT_OK;
 		goto out;
 	}

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "util.h"
+#include "version.h"
 #include "volume.h"
 
 #define PROG "algfsctl"
@@ -1055,7 +1056,7 @@ static int parse_option(struct ctl *c, int opt, const char *arg, char **argv)
 		usage(stdout, c->cmd, c->cmdbit);
 		exit(EXIT_OK);
 	case OPT_VERSION:
-		printf(PROG " (algfs), volume format %d\n", AFS_FORMAT_VERSION);
+		printf(PROG " (algfs) " ALGFS_VERSION ", volume format %d\n", AFS_FORMAT_VERSION);
 		exit(EXIT_OK);
 	case ':':
 		log_err("option %s needs an argument (see --help)", argv[optind - 1]);

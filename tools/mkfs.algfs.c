@@ -29,6 +29,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "util.h"
+#include "version.h"
 #include "volume.h"
 
 #define PROG "mkfs.algfs"
@@ -197,7 +198,7 @@ static int parse_options(int argc, char **argv, struct mkfs_opts *o)
 			usage(stdout);
 			exit(EXIT_OK);
 		case OPT_VERSION:
-			printf(PROG " (algfs), volume format %d\n", AFS_FORMAT_VERSION);
+			printf(PROG " (algfs) " ALGFS_VERSION ", volume format %d\n", AFS_FORMAT_VERSION);
 			exit(EXIT_OK);
 		case ':':
 			log_err("option %s needs an argument (see --help)", argv[optind - 1]);
