@@ -198,6 +198,9 @@ static int next_field(struct parser *ps, char *name, size_t nlen, char *value, s
 			return bad(ps, "no newline at the end (truncated file?)");
 		ps->p = nl + 1;
 		len = (size_t)(nl - line);
+		if (len && line[len - 1] == '\r')
+			return bad(ps, "ends in a carriage return: the file was converted to "
+				       "CRLF line endings (undo it: sed -i 's/\\r$//')");
 		if (!len || line[0] == '#')
 			continue;
 		if (memchr(line, '\0', len))

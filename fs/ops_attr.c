@@ -133,8 +133,17 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		afs_reply_err(req, err);
 		return;
 	}
-	if (to_set & FUSE_SET_ATTR_MODE)
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		/* Never between the two chmods with which an open of a
+		 * write-only file gets to read it (ops_file.c). */
+		bool reg = S_ISREG(inode->i_type);
+
+		if (reg)
+			pthread_rwlock_wrlock(&inode->i_rw);
 		err = set_mode(inode, &l, fi, attr->st_mode);
+		if (reg)
+			pthread_rwlock_unlock(&inode->i_rw);
+	}
 	if (!err && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
 		uid_t uid = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
 		gid_t gid = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;

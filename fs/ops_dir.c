@@ -163,6 +163,8 @@ static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 	struct fuse_entry_param e;
 	struct afs_inode *inode;
 	struct afs_dname dn;
+	bool created = true;
+	mode_t m;
 	struct stat st;
 	int fd, err, flags;
 
@@ -171,32 +173,39 @@ static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 		afs_reply_err(req, err);
 		return;
 	}
-	/* Always readable too: a partial block is read before a rewrite. */
-	flags = (fi->flags & (O_CREAT | O_EXCL)) | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
-		(fs->f_opts.read_only ? O_RDONLY : O_RDWR);
-	fd = openat(dirfd, dn.d_disk, flags, afs_new_mode(fs, req, dir, dirfd, mode));
+	/* Always readable too: a partial block is read before a rewrite.
+	 * O_EXCL first, so that a failure below removes only a file made
+	 * here (the kernel asks to create names it found absent, but another
+	 * process may have made it since). */
+	flags = O_CREAT | O_NOFOLLOW | O_CLOEXEC | (fs->f_opts.read_only ? O_RDONLY : O_RDWR);
+	m = afs_new_mode(fs, req, dir, dirfd, mode);
+	fd = openat(dirfd, dn.d_disk, flags | O_EXCL, m);
+	if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
+		created = false;
+		fd = openat(dirfd, dn.d_disk, flags, m);
+	}
 	if (fd < 0) {
 		err = -errno;
-		undo_sidecar(dirfd, &dn);
+		if (created)
+			undo_sidecar(dirfd, &dn);
 		afs_reply_err(req, err);
 		return;
 	}
-	err = afs_chown_new(fs, req, dirfd, dn.d_disk);
+	err = created ? afs_chown_new(fs, req, dirfd, dn.d_disk) : 0;
 	if (!err && fstat(fd, &st))
 		err = -errno;
 	if (!err)
 		err = afs_inode_lookup_disk(fs, dir, dirfd, dn.d_disk, &st, &e);
 	if (err) {
 		close(fd);
-		afs_reply_err(req, err);
-		return;
+		goto fail;
 	}
 	inode = afs_inode_get(fs, e.ino);
 	fd = afs_content_get(fs, inode, fd, &st, (fi->flags & O_TRUNC) && st.st_size);
 	if (fd < 0) {
 		afs_inode_forget(fs, e.ino, 1);
-		afs_reply_err(req, fd);
-		return;
+		err = fd;
+		goto fail;
 	}
 	fi->fh = (uint64_t)fd;
 	fi->keep_cache = 1;
@@ -204,6 +213,15 @@ static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 		afs_content_put(inode);
 		afs_inode_forget(fs, e.ino, 1);
 	}
+	return;
+fail:
+	/* Nothing made here stays behind: not a file the caller was told
+	 * does not exist, nor one owned by the daemon's user. */
+	if (created) {
+		unlinkat(dirfd, dn.d_disk, 0);
+		undo_sidecar(dirfd, &dn);
+	}
+	afs_reply_err(req, err);
 }
 
 static void do_mkdir(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,

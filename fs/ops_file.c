@@ -21,7 +21,9 @@ void afs_reply_err(fuse_req_t req, int err)
 }
 
 /* Open @path read-write though its mode lacks read permission for the owner
- * (a write-only file of a daemon not run as root): add it for the open. */
+ * (a write-only file of a daemon not run as root): add it for the open.
+ * Under the inode's i_rw, which a chmod through the mount also takes, so
+ * that the mode put back is never one that a chmod has replaced. */
 static int open_write_only(const char *path, int flags)
 {
 	struct stat st;
@@ -98,9 +100,18 @@ int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, const st
 		}
 		atomic_store(&inode->i_csize, (uint64_t)st->st_size);
 		inode->i_sparse = (uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size;
-		/* A damaged header is reported by reads and writes, not by
-		 * open: the file can still be truncated or removed. */
-		afs_content_load(fs, inode, fd);
+		/* A damaged header (EIO) is reported by reads and writes, not
+		 * by open: the file can still be truncated or removed.  What
+		 * else fails here (no memory, or no descriptor, for its key)
+		 * fails the open, rather than every later read. */
+		err = afs_content_load(fs, inode, fd);
+		if (err && err != -EIO) {
+			atomic_store(&inode->i_csize, AFS_CSIZE_UNKNOWN);
+			pthread_rwlock_unlock(&inode->i_rw);
+			close(fd);
+			return err;
+		}
+		err = 0;
 		pthread_mutex_lock(&inode->i_lock);
 		inode->i_ofd = fd;
 		pthread_mutex_unlock(&inode->i_lock);

@@ -296,6 +296,11 @@ static int read_passfile(const struct tu_keysrc *ks, struct tu_secret *s)
 		log_err("%s %s: %s", ks->ks_opt, ks->ks_arg, strerror(-err));
 		return EXIT_PASSPHRASE;
 	}
+	/* Kept, as always (volumes were made with it), but said. */
+	if (s->s_len && s->s_buf[s->s_len - 1] == '\r')
+		log_warn("%s %s: the passphrase ends in a carriage return (the file has "
+			 "CRLF line endings); it is part of the passphrase",
+			 ks->ks_opt, ks->ks_arg);
 	return EXIT_OK;
 }
 
