@@ -443,9 +443,17 @@ static int check_dirs(struct options *o)
 	int err;
 
 	o->target = realpath(o->mountpoint, NULL);
-	if (!o->target || stat(o->target, &st) || !S_ISDIR(st.st_mode)) {
-		log_err("mount point %s: %s", o->mountpoint,
-			o->target ? "not a directory" : strerror(errno));
+	err = !o->target || stat(o->target, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (err == ENOTCONN) {
+		/* The mount of a daemon that was killed: the kernel still has it. */
+		log_err("mount point %s: a dead FUSE mount is there (its daemon is gone); "
+			"clear it with \"fusermount3 -u %s\" (as root: umount -l), then "
+			"mount again",
+			o->mountpoint, o->mountpoint);
+		return EXIT_MOUNT;
+	}
+	if (err) {
+		log_err("mount point %s: %s", o->mountpoint, strerror(err));
 		return EXIT_MOUNT;
 	}
 	o->source = realpath(o->cipherdir, NULL);
