@@ -41,6 +41,10 @@ int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, int dirfd, uint8_t iv[A
 			if (!err && read(fd, &extra, 1) != 0)
 				err = -EUCLEAN;
 			close(fd);
+			/* Never written so: a file zeroed by a crash or a tool. */
+			if (!err && ac_memeq(dir->i_iv, (const uint8_t[AFS_DIRIV_LEN]){ 0 },
+					     AFS_DIRIV_LEN))
+				err = -EBADMSG;
 		}
 		if (err) {
 			char path[AFS_PROC_PATH_MAX], where[512];
@@ -49,8 +53,11 @@ int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, int dirfd, uint8_t iv[A
 			afs_proc_path(dirfd, path);
 			n = readlink(path, where, sizeof(where) - 1);
 			where[n > 0 ? n : 0] = 0;
-			log_err("%s/%s: %s", where, AFS_DIRIV_NAME,
-				err == -EUCLEAN ? "not 16 bytes long" : strerror(-err));
+			log_err("%s/%s: %s: the names in that directory cannot be read", where,
+				AFS_DIRIV_NAME,
+				err == -EUCLEAN	  ? "not 16 bytes long (damaged)"
+				: err == -EBADMSG ? "all zeros (damaged)"
+						  : strerror(-err));
 			err = -EIO;
 		} else {
 			dir->i_iv_loaded = true;

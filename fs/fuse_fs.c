@@ -62,6 +62,18 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	fs->f_root.i_ino = st.st_ino;
 	fs->f_root.i_type = S_IFDIR;
 	fs->f_root.i_nlookup = 2; /* never forgotten */
+	/* Without the top directory's IV nothing in the volume can be found:
+	 * refuse the mount rather than fail every request (said above). */
+	if (!fs->f_plain_names) {
+		uint8_t iv[AFS_DIRIV_LEN];
+
+		if (afs_dir_iv(fs, &fs->f_root, fs->f_root.i_fd, iv)) {
+			log_err("%s: not mounted: without its %s no name in the volume can be "
+				"read (restore the file from a backup)",
+				cipherdir, AFS_DIRIV_NAME);
+			return -EUCLEAN;
+		}
+	}
 	return 0;
 }
 

@@ -574,7 +574,7 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 	if (!rc) {
 		err = afs_fs_init(&fs, o->source, ctx, mk, cfg, &mopts);
 		fs_ok = true;
-		rc = err ? EXIT_ERROR : EXIT_OK;
+		rc = err == -EUCLEAN ? EXIT_CIPHERDIR : err ? EXIT_ERROR : EXIT_OK;
 	}
 	if (!rc && tu_interrupted()) {
 		log_err("interrupted before mounting");
