@@ -396,7 +396,9 @@ static int get_key(const struct options *o, const struct afs_config *cfg, struct
 			 &slot);
 	tu_secret_free(&secret);
 	if (err == -ENOKEY || err == -EKEYREJECTED) {
-		log_err("wrong %s: no keyslot of %s opened", tu_keysrc_noun(&ks), o->cipherdir);
+		log_err("wrong %s: no keyslot of %s opened (if it is right, %s/%s may be "
+			"damaged: restore a copy of it)",
+			tu_keysrc_noun(&ks), o->cipherdir, o->cipherdir, AFS_CONF_NAME);
 		ac_secure_free(mk);
 		return EXIT_WRONG_KEY;
 	}

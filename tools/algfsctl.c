@@ -194,7 +194,9 @@ static void report_wrong(const struct ctl *c, int err)
 			tu_keysrc_slot_type(&c->ks) == AFS_SLOT_RECOVERY ? "recovery"
 									 : "passphrase or keyfile");
 	else
-		log_err("wrong %s: no keyslot of %s opened", tu_keysrc_noun(&c->ks), c->dir);
+		log_err("wrong %s: no keyslot of %s opened (if it is right, %s/%s may be "
+			"damaged: restore a copy of it)",
+			tu_keysrc_noun(&c->ks), c->dir, c->dir, AFS_CONF_NAME);
 }
 
 /*
