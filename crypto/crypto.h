@@ -91,7 +91,8 @@ enum ac_alg {
  *
  * With AC_BACKEND_AUTO a kernel backend that is not usable (no AF_ALG, an
  * algorithm refused, a failed self-test) gives the user backend, and one
- * log line at info level says why (also in ac_ctx_fallback_reason()).
+ * log line at info level says why (also in ac_ctx_fallback_reason(), which
+ * the daemon puts in its "mounted on" notice).
  *
  * Return: 0, -EAFNOSUPPORT (AF_ALG not available, kernel mode), -ENOENT (an
  * algorithm refused, kernel mode), -EIO (self-test failed), -ENOMEM.

@@ -499,7 +499,12 @@ static int run_session(struct options *o, struct fuse_session *se, struct afs_fs
 	/* A signal that came while mounting: handle it as any later one. */
 	if (tu_interrupted())
 		kill(getpid(), tu_interrupted());
-	log_notice("mounted on %s (crypto backend: %s)", o->target, ac_backend_name(ctx));
+	if (ac_ctx_fallback_reason(ctx))
+		log_notice("mounted on %s (crypto backend: %s, because the kernel's is "
+			   "unusable: %s)",
+			   o->target, ac_backend_name(ctx), ac_ctx_fallback_reason(ctx));
+	else
+		log_notice("mounted on %s (crypto backend: %s)", o->target, ac_backend_name(ctx));
 	td_ready();
 	if (o->single) {
 		err = fuse_session_loop(se);
