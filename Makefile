@@ -18,6 +18,7 @@
 
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
+# Where 1.0 put mkfs.algfs and algfsctl; make uninstall still clears it.
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 DOCDIR		?= $(PREFIX)/share/doc/algfs
@@ -192,15 +193,16 @@ MANPAGES	:= $(addsuffix .8,$(TOOLS) $(DAEMON) mount.algfs algfs-unlock@.service)
 COMPLETIONS	:= algfs mount.algfs mkfs.algfs algfsctl
 
 install: all
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MOUNTHELPERDIR) \
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MOUNTHELPERDIR) \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(COMPLETIONDIR)
 	$(INSTALL) -d -m 700 $(DESTDIR)$(SYSCONFDIR)/algfs $(DESTDIR)$(SYSCONFDIR)/algfs/keys
 	$(INSTALL) -m 755 $(BUILDDIR)/$(DAEMON) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 755 $(BUILDDIR)/$(DAEMON) $(DESTDIR)$(MOUNTHELPERDIR)/mount.algfs
-	$(INSTALL) -m 755 $(addprefix $(BUILDDIR)/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
+	# Users run these on their own volumes, as gocryptfs and its tools.
+	$(INSTALL) -m 755 $(addprefix $(BUILDDIR)/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 $(addprefix docs/,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		'tools/systemd/algfs-unlock@.service.in' >'$(DESTDIR)$(UNITDIR)/algfs-unlock@.service'
 	chmod 644 '$(DESTDIR)$(UNITDIR)/algfs-unlock@.service'
 	$(INSTALL) -m 644 tools/completion/algfs.bash $(DESTDIR)$(COMPLETIONDIR)/algfs
@@ -210,7 +212,8 @@ install: all
 
 # Leaves $(SYSCONFDIR)/algfs alone unless it is empty: it may hold keys.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/$(DAEMON) $(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
+	rm -f $(DESTDIR)$(BINDIR)/$(DAEMON) $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) \
+		$(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
 	rm -f $(DESTDIR)$(MOUNTHELPERDIR)/mount.algfs
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MANPAGES))
 	rm -f '$(DESTDIR)$(UNITDIR)/algfs-unlock@.service'
