@@ -31,6 +31,7 @@ static int ready_fd = -1;
 
 void td_fork_and_wait(void)
 {
+	bool forwarded = false;
 	int pfd[2], status;
 	uint8_t rc;
 	pid_t pid;
@@ -51,9 +52,16 @@ void td_fork_and_wait(void)
 		return;
 	}
 	close(pfd[1]);
-	do
+	/* A signal for us (a TERM from systemd or timeout(1) reaches only
+	 * the process it started) is the child's too: it may be waiting for
+	 * an extpass command, or hashing, and must stop as if it had it. */
+	do {
 		n = read(pfd[0], &rc, 1);
-	while (n < 0 && errno == EINTR);
+		if (n < 0 && errno == EINTR && tu_interrupted() && !forwarded) {
+			kill(pid, tu_interrupted());
+			forwarded = true;
+		}
+	} while (n < 0 && errno == EINTR);
 	if (n == 1)
 		_exit(rc);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
