@@ -392,8 +392,10 @@ static int get_key(const struct options *o, const struct afs_config *cfg, struct
 		tu_secret_free(&secret);
 		return EXIT_ERROR;
 	}
+	tu_signals_at_once(true); /* Argon2id: long, and nothing to undo */
 	err = afs_unlock(ctx, cfg, tu_keysrc_slot_mask(&ks), secret.s_buf, secret.s_len, mk,
 			 &slot);
+	tu_signals_at_once(false);
 	tu_secret_free(&secret);
 	if (err == -ENOKEY || err == -EKEYREJECTED) {
 		log_err("wrong %s: no keyslot of %s opened (if it is right, %s/%s may be "

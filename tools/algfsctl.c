@@ -222,8 +222,10 @@ static int open_with(struct ctl *c, const struct afs_config *search, const struc
 			return EXIT_ERROR;
 		}
 	}
+	tu_signals_at_once(true); /* Argon2id: long, and nothing to undo */
 	err = afs_unlock(c->ctx, search, tu_keysrc_slot_mask(&c->ks), secret->s_buf, secret->s_len,
 			 c->mk, &c->opened);
+	tu_signals_at_once(false);
 	switch (err) {
 	case 0:
 		break;
@@ -291,7 +293,11 @@ static int new_kdf(const struct ctl *c, const struct afs_kdf *base, struct afs_k
 static int seal(struct ctl *c, enum afs_slot_type type, const struct afs_kdf *kdf,
 		const uint8_t *secret, size_t len, struct afs_slot *slot)
 {
-	int err = afs_slot_seal(c->ctx, c->cfg.uuid, type, kdf, secret, len, c->mk, slot);
+	int err;
+
+	tu_signals_at_once(true); /* Argon2id: nothing is written before commit() */
+	err = afs_slot_seal(c->ctx, c->cfg.uuid, type, kdf, secret, len, c->mk, slot);
+	tu_signals_at_once(false);
 
 	if (err) {
 		log_err("cannot make the new %s keyslot: %s", afs_slot_type_name(type),

@@ -68,6 +68,9 @@ void td_fork_and_wait(void)
 		;
 	if (WIFEXITED(status))
 		_exit(WEXITSTATUS(status));
+	/* It died of the signal we passed on: so do we, as it said why. */
+	if (forwarded && WTERMSIG(status) == tu_interrupted())
+		tu_die_of_signal();
 	log_err("the daemon died of signal %d before mounting", WTERMSIG(status));
 	_exit(EXIT_ERROR);
 }

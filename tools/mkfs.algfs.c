@@ -553,7 +553,9 @@ int main(int argc, char **argv)
 	cfg.names = o.names;
 	cfg.keyring_only = o.ks.ks_src == TU_SRC_KEYRING;
 
+	tu_signals_at_once(true); /* nothing is on disk yet */
 	rc = make_keys(&o, ctx, &cfg, &secret, mk, rk, &key);
+	tu_signals_at_once(false);
 	/* The secret and the master key's bytes are no longer needed. */
 	tu_secret_free(&secret);
 	ac_secure_free(mk);

@@ -42,11 +42,36 @@ void tu_secret_free(struct tu_secret *s)
 /* --- interruption --- */
 
 static volatile sig_atomic_t caught_signal;
+static volatile sig_atomic_t go_at_once;
+
+/* Async-signal-safe: write(2), signal(2) and raise(3) only. */
+static void leave_now(int sig)
+{
+	static const char msg[] = ": interrupted: nothing was changed\n";
+	const char *p = program_invocation_short_name;
+
+	/* Nothing to do if stderr is gone: the signal says it all. */
+	if (write(STDERR_FILENO, p, strlen(p)) > 0)
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	signal(sig, SIG_DFL);
+	raise(sig); /* delivered when the handler returns */
+}
 
 static void on_signal(int sig)
 {
 	if (!caught_signal)
 		caught_signal = sig;
+	if (go_at_once)
+		leave_now(sig);
+}
+
+void tu_signals_at_once(bool on)
+{
+	go_at_once = on;
+	if (on && caught_signal) {
+		leave_now(caught_signal);
+		tu_die_of_signal();
+	}
 }
 
 void tu_signals_init(void)

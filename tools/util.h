@@ -198,6 +198,13 @@ int tu_exit_status(int err);
  * blocking read), so that a tool can undo what it did before it dies.
  */
 void tu_signals_init(void);
+/*
+ * While on, a signal ends the process at once, as the signal, saying only
+ * "interrupted: nothing was changed": for long key derivations (Argon2id,
+ * which cannot be stopped half-way), during which nothing is on disk yet
+ * and the secrets, in memory only, go with the process.
+ */
+void tu_signals_at_once(bool on);
 /* What every tool does first: log as @prog at notice level, no core dumps,
  * the signal handlers. */
 void tu_start(const char *prog);
