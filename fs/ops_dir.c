@@ -663,6 +663,22 @@ void afs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 }
 
+/* Once per directory: which one holds names that do not decrypt, and what
+ * that means for the user. */
+static void log_undecryptable(int dirfd, const char *name)
+{
+	char path[AFS_PROC_PATH_MAX], where[512];
+	ssize_t n;
+
+	afs_proc_path(dirfd, path);
+	n = readlink(path, where, sizeof(where) - 1);
+	where[n > 0 ? n : 0] = '\0';
+	log_warn("%s: holds names that do not decrypt (e.g. %s: a sync tool's copy, or a "
+		 "name changed on disk); they are not listed, and the directory cannot be "
+		 "removed while they are there (see algfs(8), DAMAGE)",
+		 where, name);
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
@@ -701,12 +717,13 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		err = afs_dname_plain(fs, dir, dirfd(d->dh_dir), d->dh_entry->d_name, plain);
 		if (err) {
 			if (err == -EUCLEAN) {
+				bool say;
+
 				pthread_mutex_lock(&dir->i_lock);
-				if (!dir->i_nbad++)
-					log_warn("a directory holds names that do not decrypt "
-						 "(e.g. %s); they are not listed",
-						 d->dh_entry->d_name);
+				say = !dir->i_nbad++;
 				pthread_mutex_unlock(&dir->i_lock);
+				if (say)
+					log_undecryptable(dirfd(d->dh_dir), d->dh_entry->d_name);
 			}
 			if (err != -ENOENT && err != -EUCLEAN)
 				break;
