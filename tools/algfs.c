@@ -382,6 +382,10 @@ static int get_key(const struct options *o, const struct afs_config *cfg, struct
 		}
 		tu_keysrc_set(&ks, TU_SRC_TTY, NULL, "the terminal");
 	}
+	/* Before anyone types a passphrase for nothing. */
+	rc = tu_kdf_vet(cfg, tu_keysrc_slot_mask(&ks));
+	if (rc)
+		return rc;
 	snprintf(what, sizeof(what), "Passphrase for %s", o->cipherdir);
 	rc = tu_secret_read(&ks, what, false, "-o passfile=, -o extpass= or -o keyfile=", &secret);
 	if (rc)

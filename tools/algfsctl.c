@@ -222,6 +222,9 @@ static int open_with(struct ctl *c, const struct afs_config *search, const struc
 			return EXIT_ERROR;
 		}
 	}
+	rc = tu_kdf_vet(search, tu_keysrc_slot_mask(&c->ks));
+	if (rc)
+		return rc;
 	tu_signals_at_once(true); /* Argon2id: long, and nothing to undo */
 	err = afs_unlock(c->ctx, search, tu_keysrc_slot_mask(&c->ks), secret->s_buf, secret->s_len,
 			 c->mk, &c->opened);

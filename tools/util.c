@@ -872,13 +872,64 @@ int tu_parse_threads(const char *opt, const char *arg, unsigned int *threads)
 	return EXIT_OK;
 }
 
+/* The most memory an Argon2id may take here, in KiB. */
+static uint64_t kdf_memory_cap(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t half = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize / 2048 : 0;
+
+	return half && half < TU_KDF_MEMORY_MAX ? half : TU_KDF_MEMORY_MAX;
+}
+
+/* Why @kdf costs too much, in @why; false if it does not. */
+static bool kdf_too_costly(const struct afs_kdf *kdf, char *why, size_t len)
+{
+	uint64_t cap = kdf_memory_cap(), work = (uint64_t)kdf->t_cost * kdf->m_cost;
+
+	if (kdf->m_cost > cap) {
+		snprintf(why, len, "Argon2id memory %u MiB, more than half of this machine's "
+			 "memory (at most %llu MiB here)",
+			 kdf->m_cost >> 10, (unsigned long long)(cap >> 10));
+		return true;
+	}
+	if (work > TU_KDF_WORK_MAX) {
+		snprintf(why, len, "Argon2id time %u x memory %u MiB, more than %llu GiB-passes",
+			 kdf->t_cost, kdf->m_cost >> 10,
+			 (unsigned long long)(TU_KDF_WORK_MAX >> 20));
+		return true;
+	}
+	return false;
+}
+
 int tu_kdf_check(const struct afs_kdf *kdf)
 {
+	char why[200];
+
 	if (kdf->m_cost < TU_KDF_MEMORY_MIN * kdf->lanes) {
 		log_err("--argon2-memory %u KiB is too small for %u lanes: Argon2id needs at "
 			"least %u KiB per lane",
 			kdf->m_cost, kdf->lanes, TU_KDF_MEMORY_MIN);
 		return EXIT_USAGE;
+	}
+	if (kdf_too_costly(kdf, why, sizeof(why))) {
+		log_err("%s: algfs would refuse to open such a keyslot", why);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int tu_kdf_vet(const struct afs_config *cfg, unsigned int types)
+{
+	char why[200];
+
+	for (unsigned int i = 0; i < cfg->nslots; i++) {
+		if (!(types & (1u << cfg->slots[i].type)) ||
+		    !kdf_too_costly(&cfg->slots[i].kdf, why, sizeof(why)))
+			continue;
+		log_err("keyslot %u of algfs.conf asks for %s: not tried (no algfs makes such a "
+			"keyslot; was the file edited?)",
+			i, why);
+		return EXIT_CONFIG;
 	}
 	return EXIT_OK;
 }

@@ -35,6 +35,10 @@
 #define TU_KDF_MEMORY_MIN 8 /* KiB per lane */
 #define TU_KDF_MEMORY_MAX (4u << 20) /* KiB: 4 GiB */
 #define TU_KDF_LANES_MAX 64
+/* Time x memory of one Argon2id, in KiB-passes: 64 GiB-passes, 64 times the
+ * default (4 passes of 256 MiB); about two minutes on the development machine
+ * (the issue measured 31 s for 8 passes of 2 GiB). */
+#define TU_KDF_WORK_MAX (64ull << 20)
 
 /* A secret in locked memory (ac_secure_alloc); tu_secret_free() wipes it. */
 struct tu_secret {
@@ -155,8 +159,17 @@ int tu_parse_io_method(const char *opt, const char *arg, enum ac_io_method *io);
 /* crypto_threads=N|online (AC_BATCH_THREADS_ONLINE); the message names @opt. */
 int tu_parse_threads(const char *opt, const char *arg, unsigned int *threads);
 
-/* Check @kdf as a whole (memory per lane).  Return: an exit status. */
+/* Check @kdf as a whole (memory per lane, the caps of tu_kdf_vet()) for a
+ * new keyslot.  Return: an exit status. */
 int tu_kdf_check(const struct afs_kdf *kdf);
+/*
+ * Before any Argon2id runs: the keyslots of @cfg of the @types (a mask of
+ * 1u << enum afs_slot_type) must ask for at most half of this machine's
+ * memory (and 4 GiB), and TU_KDF_WORK_MAX in all, or an edited algfs.conf
+ * could exhaust the machine before its MAC can be checked.
+ * Return: EXIT_OK, or EXIT_CONFIG (said which slot and why).
+ */
+int tu_kdf_vet(const struct afs_config *cfg, unsigned int types);
 
 /*
  * The volume.  Each returns an exit status and has printed why it failed.
