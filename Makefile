@@ -201,6 +201,8 @@ install: all
 	$(INSTALL) -m 755 $(BUILDDIR)/$(DAEMON) $(DESTDIR)$(MOUNTHELPERDIR)/mount.algfs
 	# Users run these on their own volumes, as gocryptfs and its tools.
 	$(INSTALL) -m 755 $(addprefix $(BUILDDIR)/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
+	# 1.0 put them in sbin, which comes first in root's PATH: not any more.
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
 	$(INSTALL) -m 644 $(addprefix docs/,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		'tools/systemd/algfs-unlock@.service.in' >'$(DESTDIR)$(UNITDIR)/algfs-unlock@.service'
