@@ -47,7 +47,9 @@ struct afs_mount_opts {
  * holds a lookup reference to it.  Hard links share one inode, and so one
  * content lock and one file key.
  */
-#define AFS_WFLIGHT 8 /* writes in flight per file, ordered (ops_file.c) */
+/* Writes in flight per file, ordered (ops_file.c): more than the kernel's
+ * FUSE background requests (max_background, 12 by default). */
+#define AFS_WFLIGHT 16
 
 struct afs_inode {
 	struct afs_inode *i_next; /* hash chain, under afs_fs.f_table_lock */

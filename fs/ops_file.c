@@ -251,7 +251,8 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		slot = wflight_enter(fs, inode, (uint64_t)off);
 	for (;;) {
 		pthread_rwlock_wrlock(&inode->i_rw);
-		if (slot < 0 || !afs_content_past_end(fs, inode, fd, (uint64_t)off))
+		/* (A write that found no free slot still waits for lower ones.) */
+		if (!fs->f_opts.writeback || !afs_content_past_end(fs, inode, fd, (uint64_t)off))
 			break;
 		pthread_mutex_lock(&fs->f_wlock);
 		wait = wflight_below(inode, (uint64_t)off, slot);
