@@ -469,12 +469,12 @@ static int check_dirs(struct options *o)
 		log_err("%s: %s", o->cipherdir, strerror(errno));
 		return EXIT_CIPHERDIR;
 	}
-	err = td_is_mounted(o->source, o->target);
-	if (err > 0) {
+	err = tu_find_mount(o->source, o->target, NULL, 0);
+	if (!err) {
 		log_err("%s is already mounted on %s", o->source, o->target);
 		return EXIT_MOUNT;
 	}
-	if (err < 0)
+	if (err && err != -ENOENT)
 		log_warn("cannot read the mount table: %s", strerror(-err));
 	return EXIT_OK;
 }

@@ -138,24 +138,6 @@ void td_raise_fd_limit(void)
 			 (unsigned long long)rl.rlim_cur);
 }
 
-int td_is_mounted(const char *source, const char *target)
-{
-	struct mntent ent, *m;
-	char buf[3 * 4096];
-	int found = 0;
-	FILE *f;
-
-	f = setmntent("/proc/self/mounts", "re");
-	if (!f)
-		return -errno;
-	while ((m = getmntent_r(f, &ent, buf, sizeof(buf))))
-		if (!strcmp(m->mnt_type, "fuse.algfs") && !strcmp(m->mnt_dir, target) &&
-		    !strcmp(m->mnt_fsname, source))
-			found = 1;
-	endmntent(f);
-	return found;
-}
-
 int td_parse_duration(const char *arg, double *secs)
 {
 	static const struct {

@@ -32,9 +32,6 @@ void td_log_to_syslog(const char *volume);
  * sized from it); warn when it is low. */
 void td_raise_fd_limit(void);
 
-/* 1 if @source is mounted on @target as an algfs volume, 0 if not, -errno
- * if the mount table cannot be read.  Both paths absolute and canonical. */
-int td_is_mounted(const char *source, const char *target);
 
 /* Parse "90", "90s", "15m", "2h", "1d" (also fractions: "0.5s") into
  * seconds; -EINVAL on anything else. */

@@ -975,7 +975,7 @@ int tu_config_read(const char *dir, struct afs_config *cfg)
 	}
 }
 
-int tu_find_mount(const char *source, char *mnt, size_t size)
+int tu_find_mount(const char *source, const char *target, char *mnt, size_t size)
 {
 	struct mntent ent, *m;
 	char buf[3 * 4096];
@@ -986,8 +986,10 @@ int tu_find_mount(const char *source, char *mnt, size_t size)
 	if (!f)
 		return -errno;
 	while ((m = getmntent_r(f, &ent, buf, sizeof(buf))))
-		if (!strcmp(m->mnt_type, "fuse.algfs") && !strcmp(m->mnt_fsname, source)) {
-			snprintf(mnt, size, "%s", m->mnt_dir);
+		if (!strcmp(m->mnt_type, "fuse.algfs") && !strcmp(m->mnt_fsname, source) &&
+		    (!target || !strcmp(m->mnt_dir, target))) {
+			if (mnt)
+				snprintf(mnt, size, "%s", m->mnt_dir);
 			found = 0;
 		}
 	endmntent(f);
@@ -1018,7 +1020,7 @@ int tu_volume_lock(const char *dir, const char *source, int *fdp)
 		return EXIT_OK;
 	}
 	close(fd);
-	if (!tu_find_mount(source, other, sizeof(other)))
+	if (!tu_find_mount(source, NULL, other, sizeof(other)))
 		log_err("%s is mounted already, on %s: one volume takes one algfs daemon "
 			"(two would damage it); unmount it first",
 			dir, other);

@@ -198,8 +198,9 @@ int tu_volume_lock(const char *dir, const char *source, int *fdp);
  * status.
  */
 int tu_config_lock(const char *dir, int *fdp);
-/* The mount point of the algfs mount of @source, if any.  Return: 0 or -ENOENT. */
-int tu_find_mount(const char *source, char *mnt, size_t size);
+/* An algfs mount of @source (on @target, or anywhere if NULL); its mount
+ * point in @mnt (if not NULL).  Return: 0, -ENOENT, or -errno. */
+int tu_find_mount(const char *source, const char *target, char *mnt, size_t size);
 
 /* The same, with every option of the crypto layer. */
 int tu_crypto_init_opts(const struct ac_options *opts, struct ac_ctx **ctxp);
