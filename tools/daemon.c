@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <mntent.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
