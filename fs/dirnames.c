@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -181,11 +182,16 @@ int afs_dname_sidecar_add(struct afs_fs *fs, int dirfd, const struct afs_dname *
 			while (done < len && (n = write(fd, dn->d_enc + done, len - done)) > 0)
 				done += (size_t)n;
 			err = done == len ? 0 : n < 0 ? -errno : -ENOSPC;
-			if (close(fd) && !err)
-				err = -errno;
-			if (err)
+			if (err) {
+				close(fd);
 				unlinkat(dirfd, sc, 0);
-			return err;
+				return err;
+			}
+			/* Synced before any fsync through the volume: the
+			 * entry, when the user's fsync makes it durable,
+			 * finds its name (durable.c). */
+			afs_durable_add(fs, fd, -1);
+			return 0;
 		}
 		if (errno != EEXIST)
 			return -errno;
@@ -232,18 +238,44 @@ int afs_dir_iv_create(struct afs_fs *fs, int parentfd, const char *disk, uid_t u
 	err = n < 0 ? -errno : n == sizeof(iv) ? 0 : -ENOSPC; /* short: a full disk */
 	if (!err && uid != (uid_t)-1 && fchown(fd, uid, gid))
 		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (err)
+	if (err) {
+		close(fd);
 		unlinkat(dfd, AFS_DIRIV_NAME, 0);
-	close(dfd);
-	return err;
+		close(dfd);
+		return err;
+	}
+	/* Both synced before any fsync through the volume (durable.c). */
+	afs_durable_add(fs, fd, dfd);
+	return 0;
 }
 
-int afs_dir_is_empty(int dirfd)
+/* What a crash can leave in a directory beside its entries, and rmdir may
+ * remove with it: a sidecar whose long name is gone (a crash between the
+ * two), or a temporary file of afs_write_atomic(). */
+static bool is_leftover(int dirfd, const char *name)
 {
+	static const char tmp[] = "." AFS_DIRIV_NAME ".tmp.";
+
+	if (!strncmp(name, tmp, sizeof(tmp) - 1))
+		return true;
+	if (afs_is_longname_sidecar(name)) {
+		char entry[AFS_LONGNAME_BUF];
+		struct stat st;
+
+		memcpy(entry, name, AFS_LONGNAME_LEN);
+		entry[AFS_LONGNAME_LEN] = 0;
+		return fstatat(dirfd, entry, &st, AT_SYMLINK_NOFOLLOW) && errno == ENOENT;
+	}
+	return false;
+}
+
+int afs_dir_empty_clean(int dirfd)
+{
+	char (*gone)[AFS_NAME_MAX + 1] = NULL;
+	size_t ngone = 0, i;
 	struct dirent *de;
 	int fd, empty = 1;
+	void *more;
 	DIR *d;
 
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -254,13 +286,31 @@ int afs_dir_is_empty(int dirfd)
 		close(fd);
 		return -ENOMEM;
 	}
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    strcmp(de->d_name, AFS_DIRIV_NAME)) {
+	while (empty > 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, AFS_DIRIV_NAME))
+			continue;
+		if (!is_leftover(dirfd, de->d_name) || strlen(de->d_name) > AFS_NAME_MAX) {
 			empty = 0;
 			break;
 		}
+		more = reallocarray(gone, ngone + 1, sizeof(*gone));
+		if (!more) {
+			empty = -ENOMEM;
+			break;
+		}
+		gone = more;
+		strcpy(gone[ngone++], de->d_name);
 	}
 	closedir(d);
+	/* Only once the directory is known to hold nothing else. */
+	for (i = 0; empty > 0 && i < ngone; i++) {
+		if (unlinkat(dirfd, gone[i], 0) && errno != ENOENT)
+			empty = -errno;
+	}
+	if (empty > 0 && ngone)
+		log_warn("removed %zu file%s that a crash had left in a directory being removed",
+			 ngone, ngone == 1 ? "" : "s");
+	free(gone);
 	return empty;
 }

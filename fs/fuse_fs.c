@@ -35,6 +35,7 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	pthread_cond_init(&fs->f_removed, NULL);
 	pthread_mutex_init(&fs->f_wlock, NULL);
 	pthread_cond_init(&fs->f_wdone, NULL);
+	pthread_mutex_init(&fs->f_pending_lock, NULL);
 	pthread_mutex_init(&fs->f_root.i_lock, NULL);
 	pthread_rwlock_init(&fs->f_root.i_rw, NULL);
 
@@ -88,6 +89,7 @@ void afs_fs_destroy(struct afs_fs *fs)
 	pthread_cond_destroy(&fs->f_removed);
 	pthread_mutex_destroy(&fs->f_wlock);
 	pthread_cond_destroy(&fs->f_wdone);
+	afs_durable_destroy(fs);
 	ac_key_put(fs->f_names);
 	ac_key_put(fs->f_symlink);
 	ac_key_put(fs->f_xname);

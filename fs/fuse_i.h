@@ -6,6 +6,7 @@
  *   fuse_fs.c     the volume (keys, options), init/destroy, the ops table
  *   inode.c       inode table keyed by the backing (dev, ino), attributes
  *   dirnames.c    plaintext <-> on-disk names in a directory (diriv, long names)
+ *   durable.c     new IVs and sidecars, synced before any fsync the volume serves
  *   content.c     file content: block reads, writes, truncation, holes
  *   ops_dir.c     lookup, create, mkdir, mknod, symlink, link, unlink, rmdir,
  *                 rename, readdir, readlink
@@ -133,6 +134,13 @@ struct afs_inode {
 	uint64_t i_wflight[AFS_WFLIGHT];
 };
 
+/* A new algfs.diriv or sidecar not yet synced (durable.c). */
+struct afs_pending {
+	int p_fd; /* the file */
+	int p_dirfd; /* the directory whose entry for it is new, or -1 */
+};
+#define AFS_PENDING_MAX 64
+
 struct afs_fs {
 	struct ac_ctx *f_ctx;
 	struct ac_key *f_mk; /* HMAC-SHA256: the HKDF PRK; never read here */
@@ -159,6 +167,12 @@ struct afs_fs {
 	pthread_cond_t f_removed; /* an i_removing went down */
 	pthread_mutex_t f_wlock; /* the inodes' i_wflight */
 	pthread_cond_t f_wdone; /* a write in flight ended */
+	/* IVs and sidecars to sync before the next fsync (durable.c); past
+	 * AFS_PENDING_MAX, f_pending_overflow asks for a syncfs instead. */
+	pthread_mutex_t f_pending_lock;
+	struct afs_pending f_pending[AFS_PENDING_MAX];
+	unsigned int f_pending_count;
+	bool f_pending_overflow;
 	struct afs_inode **f_table;
 	size_t f_table_size; /* buckets, a power of two */
 	size_t f_count;
@@ -174,6 +188,16 @@ static inline struct afs_fs *afs_req_fs(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 void afs_reply_err(fuse_req_t req, int err);
+
+/* durable.c */
+/* Sync @fd (and fsync @dirfd, unless -1) before the next fsync or fsyncdir
+ * served; both descriptors are the list's from now on. */
+void afs_durable_add(struct afs_fs *fs, int fd, int dirfd);
+/* Sync what afs_durable_add() listed: the first thing every fsync of the
+ * backing file or directory @fd does (its filesystem is the one synced
+ * when the list overflowed). */
+int afs_durable_flush(struct afs_fs *fs, int fd);
+void afs_durable_destroy(struct afs_fs *fs);
 
 /* inode.c */
 /* "/proc/self/fd/N" for an O_PATH fd (afs_proc_path()). */
@@ -269,8 +293,10 @@ int afs_dname_sidecar_add(struct afs_fs *fs, int dirfd, const struct afs_dname *
 void afs_dname_sidecar_del(int dirfd, const struct afs_dname *dn);
 /* A new directory's algfs.diriv. */
 int afs_dir_iv_create(struct afs_fs *fs, int parentfd, const char *disk, uid_t uid, gid_t gid);
-/* Whether a backing directory holds no plaintext entry (only algfs.diriv). */
-int afs_dir_is_empty(int dirfd);
+/* Whether a backing directory holds no plaintext entry: 1 when it holds
+ * only its algfs.diriv and what a crash left (orphan sidecars, temporary
+ * files), which are then removed; 0 when it holds more; or -errno. */
+int afs_dir_empty_clean(int dirfd);
 
 /* content.c: all with i_rw held as said. */
 #define AFS_CSIZE_UNKNOWN UINT64_MAX

@@ -430,7 +430,7 @@ static int iv_remove(struct afs_fs *fs, int dirfd, const char *disk, struct save
 		return -errno;
 	if (fs->f_plain_names)
 		return 0;
-	err = afs_dir_is_empty(s->dfd);
+	err = afs_dir_empty_clean(s->dfd);
 	if (err <= 0)
 		return err ? err : -ENOTEMPTY;
 	fd = openat(s->dfd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -797,8 +797,11 @@ void afs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 void afs_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
 	struct afs_dirh *d = (struct afs_dirh *)(uintptr_t)fi->fh;
-	int fd = dirfd(d->dh_dir);
+	int fd = dirfd(d->dh_dir), err;
 
 	(void)ino;
-	fuse_reply_err(req, (datasync ? fdatasync(fd) : fsync(fd)) ? errno : 0);
+	err = afs_durable_flush(afs_req_fs(req), fd);
+	if (!err && (datasync ? fdatasync(fd) : fsync(fd)))
+		err = -errno;
+	afs_reply_err(req, err);
 }

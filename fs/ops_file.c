@@ -295,8 +295,10 @@ void afs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file
 	int fd = (int)fi->fh, err;
 
 	(void)ino;
-	err = datasync ? fdatasync(fd) : fsync(fd);
-	fuse_reply_err(req, err ? errno : 0);
+	err = afs_durable_flush(afs_req_fs(req), fd);
+	if (!err && (datasync ? fdatasync(fd) : fsync(fd)))
+		err = -errno;
+	afs_reply_err(req, err);
 }
 
 void afs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
