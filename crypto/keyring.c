@@ -102,12 +102,53 @@ int ac_keyring_parse(const char *spec, int32_t *id)
 	return 0;
 }
 
+/*
+ * Possessor-only: a process that cannot reach the key through its thread,
+ * process or session keyring gets nothing, whatever its uid (no USR, GRP or
+ * OTH bits: without them another process of the same user, outside the
+ * keyrings that link the key, cannot even see it).  Search is what
+ * ALG_SET_KEY_BY_KEY_SERIAL needs, so a possessor can use the key through
+ * AF_ALG; Read is what the user backend needs (a logon key has no read at
+ * all); Link and Setattr let an administrator link it elsewhere or give it
+ * a timeout.  No Write: nobody replaces the payload of a key in use.
+ */
+static key_perm_t possessor_perm(const char *type)
+{
+	key_perm_t perm = KEY_POS_VIEW | KEY_POS_SEARCH | KEY_POS_LINK | KEY_POS_SETATTR;
+
+	if (strcmp(type, "logon"))
+		perm |= KEY_POS_READ;
+	return perm;
+}
+
 int32_t ac_keyring_add(const char *type, const char *desc, const uint8_t *payload, size_t len,
 		       int32_t keyring)
 {
-	key_serial_t serial = add_key(type, desc, payload, len, keyring);
+	key_serial_t serial;
+	int err;
 
-	return serial < 0 ? -errno : serial;
+	/*
+	 * Made in this thread's keyring first, which this process always
+	 * possesses, so that its permissions can be set (by serial, which
+	 * needs possession) before any other keyring links it: @keyring may
+	 * be one this process does not search, such as a user keyring that
+	 * the session does not link.
+	 */
+	serial = add_key(type, desc, payload, len, KEY_SPEC_THREAD_KEYRING);
+	if (serial < 0)
+		return -errno;
+	/* Linking replaces a key of that type and name in @keyring, if any. */
+	if (keyctl_setperm(serial, possessor_perm(type)) < 0 ||
+	    (keyring != KEY_SPEC_THREAD_KEYRING && keyctl_link(serial, keyring) < 0)) {
+		err = -errno;
+		keyctl_invalidate(serial);
+		return err;
+	}
+	/* Cannot fail for a keyring this process made; if it did, the link
+	 * would only last as long as this thread. */
+	if (keyring != KEY_SPEC_THREAD_KEYRING)
+		keyctl_unlink(serial, KEY_SPEC_THREAD_KEYRING);
+	return serial;
 }
 
 int ac_keyring_invalidate(int32_t serial)

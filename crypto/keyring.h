@@ -3,8 +3,9 @@
  * keyring.h - the kernel keyring, for the tools that unlock and lock volumes.
  *
  * An unlocked volume's master key is the keyring key "algfs:<uuid>": a
- * "logon" key where the kernel crypto backend takes keys by serial (it can
- * then never be read back), otherwise a "user" key.  Nothing outside crypto/
+ * "logon" key where the kernel crypto backend takes keys by serial (its
+ * bytes can then never be read back, though any possessor can use it),
+ * otherwise a "user" key.  Nothing outside crypto/
  * calls keyutils directly.
  */
 #ifndef ALGFS_KEYRING_H
@@ -22,9 +23,17 @@
 int ac_keyring_parse(const char *spec, int32_t *id);
 
 /**
- * ac_keyring_add() - add a key, or update the key of that type and name
+ * ac_keyring_add() - add a key that only its possessors can use
  * @type: "logon" or "user"; or "encrypted" or "trusted", with the payload
- *        "load BLOB" (a blob saved with keyctl pipe), which never updates
+ *        "load BLOB" (a blob saved with keyctl pipe)
+ * @keyring: where to link it (ac_keyring_parse()); a key of the same type
+ *           and name there is replaced
+ *
+ * The key's permissions are possessor-only (view, search, link, setattr,
+ * and read unless it is a logon key): a process gets nothing of it unless
+ * its thread, process or session keyring leads to the key, whatever its
+ * uid, and then it can use it through AF_ALG (ALG_SET_KEY_BY_KEY_SERIAL
+ * needs only search).  They are set before @keyring links the key.
  *
  * Return: the key's serial, or -errno (-EDQUOT: keyring quota, -EACCES;
  * for "load": -ENODEV no such key type, -ENOKEY the blob's master key is
