@@ -591,7 +591,8 @@ static int unlock_key_blob(struct ctl *c)
 		goto out;
 	}
 	log_notice("added \"%s\" key %s from %s to %s: the kernel crypto backend uses it by "
-		   "serial, so the master key never leaves the kernel",
+		   "serial, so the master key's bytes never leave the kernel (its possessors "
+		   "can use it)",
 		   kb.kb_type, desc, c->key_blob, c->keyring_spec);
 	check_findable(c, desc);
 	printf("%s\n", desc);
@@ -630,7 +631,8 @@ static int cmd_unlock(struct ctl *c)
 	}
 	if (caps & AC_CAP_KEYS_IN_KERNEL)
 		log_notice("keyslot %d opened; added \"logon\" key %s to %s: the kernel crypto "
-			   "backend uses it by serial, so it can never be read back",
+			   "backend uses it by serial, so its bytes can never be read back (its "
+			   "possessors can use it)",
 			   c->opened, desc, c->keyring_spec);
 	else if (caps & AC_CAP_KERNEL_IMPL)
 		log_notice("keyslot %d opened; added \"user\" key %s to %s: this kernel cannot "
