@@ -3,11 +3,14 @@
  * config.c - algfs.conf: parse, format, authenticate, write atomically
  * (docs/FORMAT.md, "algfs.conf").
  *
- * The file is text, one "name = value" per line, in a fixed order, so that
- * its bytes are a function of its content; comment lines start with '#'.
+ * The file is text, one "name = value" per line, in a fixed order, after a
+ * two-line comment header, so that its bytes are a function of its content.
  * The last line is "mac = <hex>", HMAC-SHA256 under the config-MAC subkey
- * over every byte before it.  Format 1 is strict: an unknown, missing,
- * repeated or malformed field is a corrupt file, reported with its line.
+ * over the text afs_config_write() writes for that content; the reader
+ * accepts only that text, byte for byte, so the MAC covers every byte before
+ * the "mac" line.  Format 1 is strict: an unknown, missing, repeated or
+ * malformed field, a changed header, a comment or blank line of one's own
+ * or a stray space is a corrupt file, reported with its line.
  */
 #include "volume.h"
 
@@ -182,9 +185,69 @@ static int __attribute__((format(printf, 2, 3))) bad(struct parser *ps, const ch
 	return -EUCLEAN;
 }
 
+#define NOT_CANONICAL \
+	"not in canonical form (comments, blank lines and extra spaces are not allowed)"
+
 /*
- * The next field, skipping comments: @name and @value are NUL-terminated
- * copies.  Returns 1 for a field, 0 at the end, or -EUCLEAN.
+ * Line @ps->line, @len bytes at @line, is not what the writer would have
+ * written there: say so, and quote the start of it.
+ */
+static int not_canonical(struct parser *ps, const char *line, size_t len)
+{
+	char quoted[48];
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n < sizeof(quoted) - 4; i++)
+		quoted[n++] = isprint((unsigned char)line[i]) ? line[i] : '?';
+	if (n < len)
+		n += (size_t)snprintf(quoted + n, sizeof(quoted) - n, "...");
+	quoted[n] = '\0';
+	if (!len)
+		return bad(ps, NOT_CANONICAL ": a blank line");
+	return bad(ps, NOT_CANONICAL ": \"%s\"", quoted);
+}
+
+/*
+ * The file, parsed as @cfg, must be the very bytes afs_config_write() writes
+ * for @cfg: the MAC is computed over that text, so a byte the parser passed
+ * over (a comment, a changed header) would otherwise go unauthenticated.
+ * Names the first line that differs.
+ */
+static int check_canonical(struct parser *ps, const char *buf, size_t len,
+			   const struct afs_config *cfg)
+{
+	const char *p = buf, *end = buf + len, *w, *wend;
+	char *want = afs_config_format(cfg);
+	int err = 0;
+
+	if (!want)
+		return -ENOMEM;
+	w = want;
+	wend = want + strlen(want);
+	for (ps->line = 1; p < end; ps->line++) {
+		/* Every line of both ends in '\n': the parser has seen to the file's. */
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *wnl = w < wend ? memchr(w, '\n', (size_t)(wend - w)) : NULL;
+
+		if (!nl)
+			break;
+		if (!wnl || nl - p != wnl - w || memcmp(p, w, (size_t)(nl - p)) != 0) {
+			err = not_canonical(ps, p, (size_t)(nl - p));
+			break;
+		}
+		p = nl + 1;
+		w = wnl + 1;
+	}
+	if (!err && (p != end || w != wend))
+		err = bad(ps, NOT_CANONICAL ": the file ends early");
+	free(want);
+	return err;
+}
+
+/*
+ * The next field, passing over comment lines (check_canonical() refuses all
+ * but the header's): @name and @value are NUL-terminated copies.  Returns 1
+ * for a field, 0 at the end, or -EUCLEAN.
  */
 static int next_field(struct parser *ps, char *name, size_t nlen, char *value, size_t vlen)
 {
@@ -201,10 +264,16 @@ static int next_field(struct parser *ps, char *name, size_t nlen, char *value, s
 		if (len && line[len - 1] == '\r')
 			return bad(ps, "ends in a carriage return: the file was converted to "
 				       "CRLF line endings (undo it: sed -i 's/\\r$//')");
-		if (!len || line[0] == '#')
-			continue;
+		if (!len)
+			return not_canonical(ps, line, len);
+		if (line[0] == '#')
+			continue; /* check_canonical() holds it to the header's text */
 		if (memchr(line, '\0', len))
 			return bad(ps, "contains a NUL byte");
+		/* No name or value holds a space or a tab. */
+		if (line[0] == ' ' || line[len - 1] == ' ' || memmem(line, len, "  ", 2) ||
+		    memchr(line, '\t', len))
+			return not_canonical(ps, line, len);
 		eq = memchr(line, '=', len);
 		if (!eq || eq == line || eq[-1] != ' ' || eq + 1 == nl || eq[1] != ' ')
 			return bad(ps, "not a \"name = value\" line");
@@ -472,6 +541,8 @@ int afs_config_read(const char *cipherdir, struct afs_config *cfg, char *why, si
 		ps.p = buf;
 		ps.end = buf + len;
 		err = parse(&ps, cfg);
+		if (!err)
+			err = check_canonical(&ps, buf, len, cfg);
 	}
 	free(buf);
 	return err;
