@@ -714,8 +714,10 @@ static int cmd_passwd(struct ctl *c)
 			 ? c->opened
 			 : has_slot_type(&c->cfg, 1u << AFS_SLOT_PASSPHRASE);
 	rc = new_kdf(c, &c->cfg.slots[target].kdf, &kdf);
-	if (!rc)
-		rc = read_new_secret(c, &secret);
+	if (rc)
+		return rc;
+	tu_kdf_floor_warn(&kdf, AFS_SLOT_PASSPHRASE);
+	rc = read_new_secret(c, &secret);
 	if (!rc)
 		rc = seal(c, AFS_SLOT_PASSPHRASE, &kdf, secret.s_buf, secret.s_len, &slot);
 	tu_secret_free(&secret);
@@ -766,6 +768,7 @@ static int cmd_add_key(struct ctl *c)
 		}
 	} else {
 		type = tu_keysrc_slot_type(&c->newks);
+		tu_kdf_floor_warn(&kdf, type);
 		rc = read_new_secret(c, &secret);
 	}
 	slot = &c->cfg.slots[c->cfg.nslots];

@@ -525,6 +525,8 @@ int main(int argc, char **argv)
 	if (o.ks.ks_src != TU_SRC_KEYRING) {
 		char what[512];
 
+		/* Before the passphrase is asked for: it can still be stopped. */
+		tu_kdf_floor_warn(&o.kdf, tu_keysrc_slot_type(&o.ks));
 		snprintf(what, sizeof(what), "New passphrase for %s", o.dir);
 		rc = tu_secret_read(&o.ks, what, true, "--passfile, --extpass or --keyfile",
 				    &secret);

@@ -918,6 +918,32 @@ int tu_kdf_check(const struct afs_kdf *kdf)
 	return EXIT_OK;
 }
 
+/* @kib as "N MiB" when it is whole MiB, else as "N KiB". */
+static void kib_str(uint64_t kib, char *out, size_t len)
+{
+	if (kib % 1024)
+		snprintf(out, len, "%llu KiB", (unsigned long long)kib);
+	else
+		snprintf(out, len, "%llu MiB", (unsigned long long)(kib >> 10));
+}
+
+void tu_kdf_floor_warn(const struct afs_kdf *kdf, enum afs_slot_type type)
+{
+	char mem[32], floor[32], work[32];
+
+	if (type != AFS_SLOT_PASSPHRASE ||
+	    (kdf->m_cost >= TU_KDF_FLOOR_MEMORY &&
+	     (uint64_t)kdf->t_cost * kdf->m_cost >= TU_KDF_FLOOR_WORK))
+		return;
+	kib_str(kdf->m_cost, mem, sizeof(mem));
+	kib_str(TU_KDF_FLOOR_MEMORY, floor, sizeof(floor));
+	kib_str(TU_KDF_FLOOR_WORK, work, sizeof(work));
+	log_warn("Argon2id time %u, memory %s is below the floor for a passphrase keyslot "
+		 "(memory %s, and time x memory %s-passes, after RFC 9106): whoever gets a "
+		 "copy of algfs.conf can try passphrases cheaply",
+		 kdf->t_cost, mem, floor, work);
+}
+
 int tu_kdf_vet(const struct afs_config *cfg, unsigned int types)
 {
 	char why[200];
