@@ -915,6 +915,8 @@ static int cmd_info(struct ctl *c)
 		serial = -ENOKEY; /* locked a moment ago: see cmd_lock() */
 	printf("Volume:        %s\n", c->dir);
 	printf("Format:        %u\n", cfg->format);
+	/* The volume does not record what made it: this is who read it. */
+	printf("Read by:       " PROG " (algfs) " ALGFS_VERSION "\n");
 	printf("UUID:          %s\n", uuid);
 	printf("Suite:         %s\n", AFS_SUITE);
 	printf("Block size:    %u bytes\n", cfg->block_size);
