@@ -47,28 +47,94 @@ int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, int dirfd, uint8_t iv[A
 					     AFS_DIRIV_LEN))
 				err = -EBADMSG;
 		}
-		if (err) {
-			char path[AFS_PROC_PATH_MAX], where[512];
-			ssize_t n;
-
-			afs_proc_path(dirfd, path);
-			n = readlink(path, where, sizeof(where) - 1);
-			where[n > 0 ? n : 0] = 0;
-			log_err("%s/%s: %s: the names in that directory cannot be read", where,
-				AFS_DIRIV_NAME,
-				err == -EUCLEAN	  ? "not 16 bytes long (damaged)"
-				: err == -EBADMSG ? "all zeros (damaged)"
-						  : strerror(-err));
-			err = -EIO;
-		} else {
+		if (!err)
 			dir->i_iv_loaded = true;
-		}
 	}
 	if (!err)
 		memcpy(iv, dir->i_iv, AFS_DIRIV_LEN);
 	pthread_mutex_unlock(&dir->i_lock);
-	(void)fs;
+	if (err) {
+		char path[AFS_PROC_PATH_MAX], where[512], plain[1024];
+		ssize_t n;
+
+		afs_proc_path(dirfd, path);
+		n = readlink(path, where, sizeof(where) - 1);
+		where[n > 0 ? n : 0] = 0;
+		afs_plain_path(fs, dir, plain, sizeof(plain));
+		log_err("%s/%s: %s: the names in %s (in the mount) cannot be read", where,
+			AFS_DIRIV_NAME,
+			err == -EUCLEAN	  ? "not 16 bytes long (damaged)"
+			: err == -EBADMSG ? "all zeros (damaged)"
+					  : strerror(-err),
+			plain);
+		err = -EIO;
+	}
 	return err;
+}
+
+/* How many levels afs_plain_path() names; a deeper path starts with "...". */
+#define AFS_PATH_DEPTH 32
+
+void afs_plain_path(struct afs_fs *fs, struct afs_inode *inode, char *out, size_t size)
+{
+	struct level {
+		char disk[AFS_NAME_MAX + 1];
+		uint8_t iv[AFS_DIRIV_LEN];
+		bool iv_ok;
+	} *lv;
+	struct afs_inode *cur, *parent;
+	char plain[AFS_PLAIN_NAME_BUF];
+	size_t n = 0, len = 0;
+	bool cut = false;
+
+	out[0] = 0;
+	lv = calloc(AFS_PATH_DEPTH, sizeof(*lv));
+	if (!lv) {
+		snprintf(out, size, "(unknown)");
+		return;
+	}
+	/* The table lock keeps every parent alive and in place (renames
+	 * change i_parent under it); the names are decrypted after. */
+	pthread_mutex_lock(&fs->f_table_lock);
+	for (cur = inode; cur != &fs->f_root; cur = parent) {
+		if (!cur || n == AFS_PATH_DEPTH) {
+			cut = true;
+			break;
+		}
+		pthread_mutex_lock(&cur->i_lock);
+		parent = cur->i_parent;
+		snprintf(lv[n].disk, sizeof(lv[n].disk), "%s", cur->i_name ? cur->i_name : "");
+		pthread_mutex_unlock(&cur->i_lock);
+		if (parent) {
+			pthread_mutex_lock(&parent->i_lock);
+			lv[n].iv_ok = parent->i_iv_loaded;
+			memcpy(lv[n].iv, parent->i_iv, AFS_DIRIV_LEN);
+			pthread_mutex_unlock(&parent->i_lock);
+		}
+		n++;
+	}
+	pthread_mutex_unlock(&fs->f_table_lock);
+
+	if (cut)
+		len = (size_t)snprintf(out, size, "...");
+	while (n-- && len < size) {
+		const char *name = lv[n].disk;
+
+		if (fs->f_plain_names)
+			;
+		else if (afs_is_longname(name))
+			name = "(a long name)";
+		else if (lv[n].iv_ok && afs_name_decrypt(fs->f_names, lv[n].iv, name, plain) >= 0)
+			name = plain;
+		else
+			name = "(a name that does not decrypt)";
+		len += (size_t)snprintf(out + len, size - len, "/%s", name);
+	}
+	if (!out[0])
+		snprintf(out, size, "/");
+	explicit_bzero(lv, AFS_PATH_DEPTH * sizeof(*lv));
+	explicit_bzero(plain, sizeof(plain));
+	free(lv);
 }
 
 int afs_dname(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *plain,
@@ -146,7 +212,9 @@ int afs_dname_plain(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const c
 		strcpy(plain, disk);
 		return 0;
 	}
-	if (afs_name_is_reserved(disk)) {
+	/* algfs's own files, and its temporary files (".algfs.conf.tmp.*"),
+	 * which a crash can leave: encoded names never start with a dot. */
+	if (afs_name_is_reserved(disk) || !strncmp(disk, ".algfs.", 7)) {
 		if (!afs_is_longname(disk))
 			return -ENOENT;
 		err = sidecar_read(fs, dirfd, disk, enc);

@@ -284,6 +284,11 @@ int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, int dirfd, uint8_t iv[A
 /* The on-disk name for @plain in @dir: -ENAMETOOLONG, -EINVAL, -EPERM. */
 int afs_dname(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *plain,
 	      struct afs_dname *dn);
+/* The plaintext path of directory @inode in the mount, for log lines:
+ * "/a/b", with "(a long name)" or "(a name that does not decrypt)" for a
+ * level it cannot name without I/O, and "..." first when cut short.
+ * Takes the inode table lock: call it holding no inode's lock. */
+void afs_plain_path(struct afs_fs *fs, struct afs_inode *inode, char *out, size_t size);
 /* The plaintext name of the entry @disk of @dir (open as @dirfd): -ENOENT
  * for algfs's own files, -EUCLEAN for a name that does not decrypt. */
 int afs_dname_plain(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *disk,

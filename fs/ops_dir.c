@@ -665,18 +665,20 @@ void afs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 /* Once per directory: which one holds names that do not decrypt, and what
  * that means for the user. */
-static void log_undecryptable(int dirfd, const char *name)
+static void log_undecryptable(struct afs_fs *fs, struct afs_inode *dir, int dirfd,
+			      const char *name)
 {
-	char path[AFS_PROC_PATH_MAX], where[512];
+	char path[AFS_PROC_PATH_MAX], where[512], plain[1024];
 	ssize_t n;
 
 	afs_proc_path(dirfd, path);
 	n = readlink(path, where, sizeof(where) - 1);
 	where[n > 0 ? n : 0] = '\0';
+	afs_plain_path(fs, dir, plain, sizeof(plain));
 	log_warn("%s: holds names that do not decrypt (e.g. %s: a sync tool's copy, or a "
-		 "name changed on disk); they are not listed, and the directory cannot be "
-		 "removed while they are there (see algfs(8), DAMAGE)",
-		 where, name);
+		 "name changed on disk); they are not listed in %s (in the mount), and it "
+		 "cannot be removed while they are there (see algfs(8), DAMAGE)",
+		 where, name, plain);
 }
 
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -723,7 +725,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				say = !dir->i_nbad++;
 				pthread_mutex_unlock(&dir->i_lock);
 				if (say)
-					log_undecryptable(dirfd(d->dh_dir), d->dh_entry->d_name);
+					log_undecryptable(fs, dir, dirfd(d->dh_dir),
+							  d->dh_entry->d_name);
 			}
 			if (err != -ENOENT && err != -EUCLEAN)
 				break;
