@@ -250,16 +250,16 @@ int afs_dname_sidecar_add(struct afs_fs *fs, int dirfd, const struct afs_dname *
 			while (done < len && (n = write(fd, dn->d_enc + done, len - done)) > 0)
 				done += (size_t)n;
 			err = done == len ? 0 : n < 0 ? -errno : -ENOSPC;
-			if (err) {
-				close(fd);
-				unlinkat(dirfd, sc, 0);
-				return err;
-			}
 			/* Synced before any fsync through the volume: the
 			 * entry, when the user's fsync makes it durable,
 			 * finds its name (durable.c). */
-			afs_durable_add(fs, fd, -1);
-			return 0;
+			if (!err)
+				afs_durable_add(fs, fd, dirfd, sc, false);
+			if (close(fd) && !err)
+				err = -errno;
+			if (err)
+				unlinkat(dirfd, sc, 0);
+			return err;
 		}
 		if (errno != EEXIST)
 			return -errno;
@@ -306,15 +306,16 @@ int afs_dir_iv_create(struct afs_fs *fs, int parentfd, const char *disk, uid_t u
 	err = n < 0 ? -errno : n == sizeof(iv) ? 0 : -ENOSPC; /* short: a full disk */
 	if (!err && uid != (uid_t)-1 && fchown(fd, uid, gid))
 		err = -errno;
-	if (err) {
-		close(fd);
+	/* Synced, with the directory, before any fsync through the volume
+	 * (durable.c). */
+	if (!err)
+		afs_durable_add(fs, fd, dfd, AFS_DIRIV_NAME, true);
+	if (close(fd) && !err)
+		err = -errno;
+	if (err)
 		unlinkat(dfd, AFS_DIRIV_NAME, 0);
-		close(dfd);
-		return err;
-	}
-	/* Both synced before any fsync through the volume (durable.c). */
-	afs_durable_add(fs, fd, dfd);
-	return 0;
+	close(dfd);
+	return err;
 }
 
 /* What a crash can leave in a directory beside its entries, and rmdir may

@@ -22,29 +22,45 @@
 #include "log.h"
 
 /* Past AFS_PENDING_MAX, the list is dropped and the next fsync syncs the
- * whole backing filesystem (syncfs) instead: one call, after an untar. */
+ * whole backing filesystem (syncfs) instead: one call, after an untar.
+ * Each entry holds one descriptor, of the directory: the file is opened
+ * again by name when it is synced (gone by then: nothing to sync). */
 
-void afs_durable_add(struct afs_fs *fs, int fd, int dirfd)
+void afs_durable_add(struct afs_fs *fs, int fd, int dirfd, const char *name, bool dir_too)
 {
 	struct afs_pending *p;
+	int dfd = -1;
 
 	/* Start the writeback now: the kernel's own periodic commit then
 	 * finds the bytes written, which narrows the window even for the
 	 * files nobody fsyncs. */
 	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	pthread_mutex_lock(&fs->f_pending_lock);
-	if (fs->f_pending_count == AFS_PENDING_MAX) {
+	if (fs->f_pending_count < AFS_PENDING_MAX &&
+	    strlen(name) < sizeof(fs->f_pending[0].p_name))
+		dfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0) { /* full, or out of descriptors: syncfs next time */
 		fs->f_pending_overflow = true;
-		pthread_mutex_unlock(&fs->f_pending_lock);
-		close(fd);
-		if (dirfd >= 0)
-			close(dirfd);
-		return;
+	} else {
+		p = &fs->f_pending[fs->f_pending_count++];
+		p->p_dirfd = dfd;
+		p->p_dir = dir_too;
+		strcpy(p->p_name, name);
 	}
-	p = &fs->f_pending[fs->f_pending_count++];
-	p->p_fd = fd;
-	p->p_dirfd = dirfd;
 	pthread_mutex_unlock(&fs->f_pending_lock);
+}
+
+/* fdatasync @name in @dirfd, if it is still there. */
+static int sync_name(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fdatasync(fd) < 0)
+		err = -errno;
+	close(fd);
+	return err;
 }
 
 int afs_durable_flush(struct afs_fs *fs, int fd)
@@ -65,14 +81,12 @@ int afs_durable_flush(struct afs_fs *fs, int fd)
 	if (overflow && syncfs(fd) < 0)
 		err = -errno;
 	for (i = 0; i < n; i++) {
-		if (!overflow && !err && fdatasync(list[i].p_fd) < 0)
-			err = -errno;
+		if (!overflow && !err)
+			err = sync_name(list[i].p_dirfd, list[i].p_name);
 		/* The directory too: its algfs.diriv entry is new. */
-		if (!overflow && !err && list[i].p_dirfd >= 0 && fsync(list[i].p_dirfd) < 0)
+		if (!overflow && !err && list[i].p_dir && fsync(list[i].p_dirfd) < 0)
 			err = -errno;
-		close(list[i].p_fd);
-		if (list[i].p_dirfd >= 0)
-			close(list[i].p_dirfd);
+		close(list[i].p_dirfd);
 	}
 	if (err) {
 		/* What was not synced is synced, with everything else, next time. */
@@ -89,11 +103,8 @@ void afs_durable_destroy(struct afs_fs *fs)
 {
 	unsigned int i;
 
-	for (i = 0; i < fs->f_pending_count; i++) {
-		close(fs->f_pending[i].p_fd);
-		if (fs->f_pending[i].p_dirfd >= 0)
-			close(fs->f_pending[i].p_dirfd);
-	}
+	for (i = 0; i < fs->f_pending_count; i++)
+		close(fs->f_pending[i].p_dirfd);
 	fs->f_pending_count = 0;
 	pthread_mutex_destroy(&fs->f_pending_lock);
 }

@@ -136,10 +136,11 @@ struct afs_inode {
 
 /* A new algfs.diriv or sidecar not yet synced (durable.c). */
 struct afs_pending {
-	int p_fd; /* the file */
-	int p_dirfd; /* the directory whose entry for it is new, or -1 */
+	int p_dirfd; /* the directory that holds it */
+	bool p_dir; /* the directory's entry for it is new too: fsync it */
+	char p_name[AFS_SIDECAR_BUF];
 };
-#define AFS_PENDING_MAX 64
+#define AFS_PENDING_MAX 32
 
 struct afs_fs {
 	struct ac_ctx *f_ctx;
@@ -190,9 +191,10 @@ static inline struct afs_fs *afs_req_fs(fuse_req_t req)
 void afs_reply_err(fuse_req_t req, int err);
 
 /* durable.c */
-/* Sync @fd (and fsync @dirfd, unless -1) before the next fsync or fsyncdir
- * served; both descriptors are the list's from now on. */
-void afs_durable_add(struct afs_fs *fs, int fd, int dirfd);
+/* The file @name in @dirfd, just written (@fd), is synced before the next
+ * fsync or fsyncdir served, and with @dir_too the directory after it.  The
+ * caller keeps its descriptors. */
+void afs_durable_add(struct afs_fs *fs, int fd, int dirfd, const char *name, bool dir_too);
 /* Sync what afs_durable_add() listed: the first thing every fsync of the
  * backing file or directory @fd does (its filesystem is the one synced
  * when the list overflowed). */
