@@ -525,6 +525,10 @@ static int run_session(struct options *o, struct fuse_session *se, struct afs_fs
 	}
 	afs_content_thread_exit();
 	td_control_stop(&ctl);
+	/* A detached mount ends when its last file is closed; some kernels
+	 * (6.1) then report the connection as aborted rather than gone. */
+	if (err == -ECONNABORTED && atomic_load(&ctl.unmounted))
+		err = 0;
 	if (err < 0) {
 		log_err("the FUSE session ended with an error: %s", strerror(-err));
 		rc = EXIT_ERROR;

@@ -217,6 +217,8 @@ static void shut_down(struct td_control *c, int sig)
 				   "on it is closed",
 				   c->mountpoint);
 	}
+	if (!err)
+		atomic_store(&c->unmounted, true);
 	if (err) {
 		/* Not mounted there any more (someone detached it), or not
 		 * allowed: end the loop at its next request. */
@@ -265,6 +267,7 @@ static void *control_main(void *arg)
 			continue;
 		/* Not lazy: a file open or a process inside keeps it mounted. */
 		if (td_unmount(c->mountpoint, false) == 0) {
+			atomic_store(&c->unmounted, true);
 			log_notice("no request for %g s: unmounted %s", c->idle, c->mountpoint);
 			unmounted = true;
 		} else if (!busy_said) {

@@ -48,6 +48,9 @@ struct td_control {
 	double idle; /* seconds without requests before unmounting; 0: never */
 	pthread_t thread;
 	atomic_bool stop;
+	/* This thread unmounted or detached the mount: the session's end,
+	 * however the kernel reports it, is the one asked for. */
+	atomic_bool unmounted;
 	bool started;
 };
 
