@@ -163,6 +163,13 @@ struct ac_key_stats {
 };
 /* Return: 0, or -EOPNOTSUPP on a backend without op fds. */
 int ac_key_stats(struct ac_key *key, struct ac_key_stats *st);
+/*
+ * Make sure @key can run an operation now, so that a shortage shows here,
+ * where the caller can report it, rather than in a later operation: the
+ * kernel backend keeps an op fd in the key's pool (later operations wait
+ * for it when no new one can be had).  0 or -errno (EMFILE, ENFILE, ENOMEM).
+ */
+int ac_key_ready(struct ac_key *key);
 
 /**
  * ac_derive_key() - HKDF-Expand a key for @alg from a PRK, through a cache

@@ -39,6 +39,8 @@ struct ac_backend {
 	int (*hmac)(void *priv, const struct iovec *iov, int iovcnt, uint8_t *mac);
 	int (*sha256)(struct ac_ctx *ctx, const void *data, size_t len, uint8_t *digest);
 	/* Optional (NULL: -EOPNOTSUPP). */
+	/* Optional: make sure @priv can run an operation now. */
+	int (*key_ready)(void *priv);
 	int (*key_stats)(void *priv, struct ac_key_stats *st);
 	/* Optional (NULL: "none"). */
 	const char *(*io_name)(const struct ac_ctx *ctx);

@@ -190,7 +190,12 @@ static int kop_accept(struct kkey *kk, struct kop **opp)
 		kk->kk_open--;
 		pthread_cond_signal(&kk->kk_cond);
 		pthread_mutex_unlock(&kk->kk_lock);
-		log_err("%s: accept on AF_ALG socket: %s", kk->kk_ka->name, strerror(-fd));
+		/* Out of descriptors is the caller's to report (an open fails
+		 * with it) or to wait out (another op fd is busy). */
+		if (fd == -EMFILE || fd == -ENFILE)
+			log_dbg("%s: accept on AF_ALG socket: %s", kk->kk_ka->name, strerror(-fd));
+		else
+			log_err("%s: accept on AF_ALG socket: %s", kk->kk_ka->name, strerror(-fd));
 		return fd;
 	}
 	op->ko_fd = fd;
@@ -256,15 +261,21 @@ static unsigned int kop_accept_ring(struct kkey *kk, struct kop **ops, unsigned 
 static int kop_get_many(struct kkey *kk, unsigned int want, struct kop **ops, unsigned int *got)
 {
 	unsigned int n = 0, reserved = 0;
+	bool grow = true;
 	int err = 0;
 
+again:
 	pthread_mutex_lock(&kk->kk_lock);
-	while (!kk->kk_nfree && kk->kk_open >= kk->kk_max)
+	while (!kk->kk_nfree && (grow ? kk->kk_open >= kk->kk_max : kk->kk_open > 0))
 		pthread_cond_wait(&kk->kk_cond, &kk->kk_lock);
+	if (!grow && !kk->kk_nfree) { /* the busy ones were closed meanwhile */
+		pthread_mutex_unlock(&kk->kk_lock);
+		return err;
+	}
 	while (n < want && kk->kk_nfree)
 		ops[n++] = kk->kk_free[--kk->kk_nfree];
 	/* Reserve the slots, then accept outside the lock. */
-	while (n + reserved < want && kk->kk_open < kk->kk_max) {
+	while (grow && n + reserved < want && kk->kk_open < kk->kk_max) {
 		kk->kk_open++;
 		reserved++;
 	}
@@ -279,6 +290,15 @@ static int kop_get_many(struct kkey *kk, unsigned int want, struct kop **ops, un
 		err = kop_accept(kk, &ops[n]);
 		if (!err)
 			n++;
+	}
+	/* Out of descriptors while others of this key are busy: wait for one
+	 * of them rather than fail (ac_key_ready() made sure of one). */
+	if (!n && (err == -EMFILE || err == -ENFILE)) {
+		pthread_mutex_lock(&kk->kk_lock);
+		grow = kk->kk_open == 0;
+		pthread_mutex_unlock(&kk->kk_lock);
+		if (!grow)
+			goto again;
 	}
 	if (!n)
 		return err;
@@ -1025,6 +1045,19 @@ static int k_sha256(struct ac_ctx *ctx, const void *data, size_t len, uint8_t *d
 	return khash(kc->kc_sha256, &iov, 1, digest);
 }
 
+/* One op fd in the pool, so that later operations never need a new one. */
+static int k_key_ready(void *priv)
+{
+	struct kkey *kk = priv;
+	struct kop *op;
+	int err;
+
+	err = kop_get(kk, &op);
+	if (!err)
+		kop_put(kk, op, 0);
+	return err;
+}
+
 static int k_key_stats(void *priv, struct ac_key_stats *st)
 {
 	struct kkey *kk = priv;
@@ -1203,5 +1236,6 @@ const struct ac_backend ac_kernel_backend = {
 	.hmac = k_hmac,
 	.sha256 = k_sha256,
 	.key_stats = k_key_stats,
+	.key_ready = k_key_ready,
 	.io_name = k_io_name,
 };

@@ -183,6 +183,13 @@ enum ac_alg ac_key_alg(const struct ac_key *key)
 	return key->k_alg;
 }
 
+int ac_key_ready(struct ac_key *key)
+{
+	const struct ac_backend *be = key->k_ctx->c_be;
+
+	return be->key_ready ? be->key_ready(key->k_priv) : 0;
+}
+
 int ac_key_stats(struct ac_key *key, struct ac_key_stats *st)
 {
 	const struct ac_backend *be = key->k_ctx->c_be;

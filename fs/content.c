@@ -286,6 +286,14 @@ int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd)
 	err = afs_subkey(fs->f_mk, AFS_KEY_CONTENT, inode->i_id, &inode->i_key);
 	if (err)
 		return err;
+	/* Out of descriptors for its op fd: the open says so (EMFILE),
+	 * not every later read (EIO). */
+	err = ac_key_ready(inode->i_key);
+	if (err) {
+		ac_key_put(inode->i_key);
+		inode->i_key = NULL;
+		return err;
+	}
 	inode->i_have_id = true;
 	return 0;
 }
