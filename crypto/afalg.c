@@ -127,22 +127,26 @@ static int put_cmsgs(const struct afalg_op *o, struct msghdr *msg, union afalg_c
 		return -EINVAL;
 	memset(ctl->buf, 0, sizeof(ctl->buf));
 	msg->msg_control = ctl->buf;
-	msg->msg_controllen = CMSG_SPACE(sizeof(uint32_t)) +
-			      CMSG_SPACE(sizeof(struct af_alg_iv) + o->ao_ivlen) +
-			      (o->ao_aead ? CMSG_SPACE(sizeof(uint32_t)) : 0);
+	msg->msg_controllen =
+		CMSG_SPACE(sizeof(uint32_t)) +
+		(o->ao_ivlen ? CMSG_SPACE(sizeof(struct af_alg_iv) + o->ao_ivlen) : 0) +
+		(o->ao_aead ? CMSG_SPACE(sizeof(uint32_t)) : 0);
 	c = CMSG_FIRSTHDR(msg);
 	c->cmsg_level = SOL_ALG;
 	c->cmsg_type = ALG_SET_OP;
 	c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
 	memcpy(CMSG_DATA(c), &o->ao_dir, sizeof(uint32_t));
 
-	c = CMSG_NXTHDR(msg, c);
-	c->cmsg_level = SOL_ALG;
-	c->cmsg_type = ALG_SET_IV;
-	c->cmsg_len = CMSG_LEN(sizeof(*aiv) + o->ao_ivlen);
-	aiv = (struct af_alg_iv *)CMSG_DATA(c);
-	aiv->ivlen = o->ao_ivlen;
-	memcpy(aiv->iv, o->ao_iv, o->ao_ivlen);
+	/* No IV (ecb(aes)): no ALG_SET_IV, the transform has none to set. */
+	if (o->ao_ivlen) {
+		c = CMSG_NXTHDR(msg, c);
+		c->cmsg_level = SOL_ALG;
+		c->cmsg_type = ALG_SET_IV;
+		c->cmsg_len = CMSG_LEN(sizeof(*aiv) + o->ao_ivlen);
+		aiv = (struct af_alg_iv *)CMSG_DATA(c);
+		aiv->ivlen = o->ao_ivlen;
+		memcpy(aiv->iv, o->ao_iv, o->ao_ivlen);
+	}
 
 	if (o->ao_aead) {
 		c = CMSG_NXTHDR(msg, c);

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "secmem.h"
+
 /* Decryption always reads a tag from @in, even of an empty message. */
 static bool gcm_req_ok(const struct ac_gcm_req *r, bool encrypt)
 {
@@ -124,6 +126,28 @@ int ac_cts_decrypt(struct ac_key *key, const uint8_t *iv, const uint8_t *in, siz
 		   uint8_t *out)
 {
 	return cts(key, false, iv, in, len, out);
+}
+
+static int ecb(struct ac_key *key, bool encrypt, const uint8_t *in, size_t len, uint8_t *out)
+{
+	int err;
+
+	if (key->k_alg != AC_ALG_ECB || !in || !out || !len || len % AC_AES_BLOCK_LEN)
+		return -EINVAL;
+	err = key->k_ctx->c_be->ecb(key->k_priv, encrypt, in, len, out);
+	if (err)
+		ac_wipe(out, len);
+	return err;
+}
+
+int ac_ecb_encrypt(struct ac_key *key, const uint8_t *in, size_t len, uint8_t *out)
+{
+	return ecb(key, true, in, len, out);
+}
+
+int ac_ecb_decrypt(struct ac_key *key, const uint8_t *in, size_t len, uint8_t *out)
+{
+	return ecb(key, false, in, len, out);
 }
 
 int ac_hmac_sha256(struct ac_key *key, const struct iovec *iov, int iovcnt, uint8_t *mac)

@@ -15,8 +15,8 @@
  *
  * Algorithms: AES-256-GCM with 12-byte nonces and 16-byte tags (file
  * blocks), AES-256-CBC-CTS in the CS3 ordering (the kernel's cts(cbc(aes)),
- * for names), HMAC-SHA256 and HKDF-SHA256 Expand (RFC 5869, key derivation),
- * SHA-256.
+ * for names), AES-ECB (the kernel's ecb(aes), only as a building block),
+ * HMAC-SHA256 and HKDF-SHA256 Expand (RFC 5869, key derivation), SHA-256.
  */
 #ifndef ALGFS_CRYPTO_H
 #define ALGFS_CRYPTO_H
@@ -30,6 +30,7 @@
 #define AC_GCM_TAG_LEN 16
 #define AC_CTS_IV_LEN 16
 #define AC_CTS_MIN_LEN 16 /* CTS needs at least one whole block */
+#define AC_AES_BLOCK_LEN 16 /* ECB takes whole blocks of this size */
 #define AC_SHA256_LEN 32
 #define AC_HKDF_MAX_LEN (255 * AC_SHA256_LEN)
 
@@ -80,6 +81,7 @@ enum ac_alg {
 	AC_ALG_GCM, /* AES-GCM, 16, 24 or 32-byte key */
 	AC_ALG_CTS, /* AES-CBC-CTS (CS3), 16, 24 or 32-byte key */
 	AC_ALG_HMAC, /* HMAC-SHA256, a key of 1 to 128 bytes */
+	AC_ALG_ECB, /* AES-ECB, 16, 24 or 32-byte key: EME's block cipher, never for data */
 };
 
 /* ctx.c */
@@ -263,6 +265,23 @@ int ac_cts_encrypt(struct ac_key *key, const uint8_t *iv, const uint8_t *in, siz
 		   uint8_t *out);
 int ac_cts_decrypt(struct ac_key *key, const uint8_t *iv, const uint8_t *in, size_t len,
 		   uint8_t *out);
+
+/**
+ * ac_ecb_encrypt() / ac_ecb_decrypt() - raw AES on whole blocks, no mode
+ * @len: a multiple of AC_AES_BLOCK_LEN, at least one block
+ *
+ * ECB leaks equal blocks and is here only as the block cipher under EME
+ * (ac_eme_encrypt()), whose masks make every block it enciphers unique to
+ * its position, length and tweak: a caller that is not a mode of operation
+ * has no business with it.  All blocks go to the backend in one call (on the
+ * kernel backend, one operation on an op fd).  @in and @out may be the same
+ * buffer.  On failure @out is wiped.
+ *
+ * Return: 0, -EINVAL (not an AC_ALG_ECB key, or @len not whole blocks), -EIO,
+ * -ENOMEM.
+ */
+int ac_ecb_encrypt(struct ac_key *key, const uint8_t *in, size_t len, uint8_t *out);
+int ac_ecb_decrypt(struct ac_key *key, const uint8_t *in, size_t len, uint8_t *out);
 
 /* cipher.c, hkdf.c */
 

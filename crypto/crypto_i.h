@@ -36,6 +36,8 @@ struct ac_backend {
 	int (*gcm)(void *priv, bool encrypt, struct ac_gcm_req *reqs, size_t n);
 	int (*cts)(void *priv, bool encrypt, const uint8_t *iv, const uint8_t *in, size_t len,
 		   uint8_t *out);
+	/* @len is whole AES blocks, at least one. */
+	int (*ecb)(void *priv, bool encrypt, const uint8_t *in, size_t len, uint8_t *out);
 	int (*hmac)(void *priv, const struct iovec *iov, int iovcnt, uint8_t *mac);
 	int (*sha256)(struct ac_ctx *ctx, const void *data, size_t len, uint8_t *digest);
 	/* Optional (NULL: -EOPNOTSUPP). */

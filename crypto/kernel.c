@@ -72,6 +72,7 @@ static const struct kalg kalgs[] = {
 	[AC_ALG_GCM] = { "aead", "gcm(aes)", "algif_aead" },
 	[AC_ALG_CTS] = { "skcipher", "cts(cbc(aes))", "algif_skcipher" },
 	[AC_ALG_HMAC] = { "hash", "hmac(sha256)", "algif_hash" },
+	[AC_ALG_ECB] = { "skcipher", "ecb(aes)", "algif_skcipher" },
 };
 static const struct kalg sha256_alg = { "hash", "sha256", "algif_hash" };
 
@@ -1014,6 +1015,27 @@ static int k_cts(void *priv, bool encrypt, const uint8_t *iv, const uint8_t *in,
 	return err;
 }
 
+/* All blocks in one operation: no IV (ecb(aes) has none), so no ALG_SET_IV. */
+static int k_ecb(void *priv, bool encrypt, const uint8_t *in, size_t len, uint8_t *out)
+{
+	struct kkey *kk = priv;
+	struct iovec vin = { .iov_base = (void *)in, .iov_len = len };
+	struct iovec vout = { .iov_base = out, .iov_len = len };
+	struct afalg_op o = {
+		.ao_dir = encrypt ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT,
+		.ao_in = &vin,
+		.ao_nin = 1,
+		.ao_out = &vout,
+		.ao_nout = 1,
+	};
+	int err;
+
+	err = kop_run_alone(kk, &o);
+	if (err)
+		log_err("ecb(aes) %s: %s", encrypt ? "encrypt" : "decrypt", strerror(-err));
+	return err;
+}
+
 static int khash(struct kkey *kk, const struct iovec *iov, int iovcnt, uint8_t *digest)
 {
 	struct iovec out = { .iov_base = digest, .iov_len = AC_SHA256_LEN };
@@ -1233,6 +1255,7 @@ const struct ac_backend ac_kernel_backend = {
 	.key_free = kkey_free,
 	.gcm = k_gcm,
 	.cts = k_cts,
+	.ecb = k_ecb,
 	.hmac = k_hmac,
 	.sha256 = k_sha256,
 	.key_stats = k_key_stats,

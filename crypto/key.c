@@ -83,6 +83,7 @@ static int check_key_len(enum ac_alg alg, size_t len)
 	switch (alg) {
 	case AC_ALG_GCM:
 	case AC_ALG_CTS:
+	case AC_ALG_ECB:
 		return len == 16 || len == 24 || len == 32 ? 0 : -EINVAL;
 	case AC_ALG_HMAC:
 		return len >= 1 && len <= 128 ? 0 : -EINVAL;

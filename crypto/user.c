@@ -11,14 +11,15 @@
  *                   two blocks are always swapped, also when the length is a
  *                   multiple of 16; exactly one block is plain CBC.  OpenSSL's
  *                   default is CS1, so CS3 is asked for on every init.
+ *   ecb(aes)        AES on each 16-byte block, padding off (EME's passes)
  *   hmac(sha256)    HMAC-SHA256 (RFC 2104, FIPS 180-4)
  *
  * What is cached where:
  *   - The EVP_CIPHER, EVP_MAC and EVP_MD objects are fetched once, in
  *     user_init(), and hung on ac_ctx.c_priv (struct user_ctx): a fetch is a
  *     locked lookup in the provider store, too slow to do per operation.
- *     Each GCM or CTS key holds its own reference to its cipher.
- *   - A GCM or CTS key keeps its bytes in ac_secure_alloc() memory, and a
+ *     Each GCM, CTS or ECB key holds its own reference to its cipher.
+ *   - A GCM, CTS or ECB key keeps its bytes in ac_secure_alloc() memory, and a
  *     small pool of keyed EVP_CIPHER_CTXs (struct ctx_pool): an operation
  *     takes one, sets only the nonce or IV, and gives it back, so that a
  *     block or a name costs neither an allocation nor a key expansion.  The
@@ -26,8 +27,8 @@
  *     once, at most POOL_SLOTS; a context taken while the pool is empty and
  *     given back while it is full is freed.  GCM contexts serve both
  *     directions (GCM only ever runs AES forwards, and the init that sets the
- *     nonce also sets the direction); CTS keys have one pool per direction,
- *     since AES decryption uses another key schedule.
+ *     nonce also sets the direction); CTS and ECB keys have one pool per
+ *     direction, since AES decryption uses another key schedule.
  *   - An HMAC key is a keyed EVP_MAC_CTX template, never used directly: its
  *     pool holds EVP_MAC_CTX_dup()s of it, which copy the precomputed inner
  *     and outer hash states instead of hashing the key again, and are reset
@@ -75,6 +76,7 @@
 struct user_ctx {
 	EVP_CIPHER *uc_gcm[AES_SIZES];
 	EVP_CIPHER *uc_cts[AES_SIZES];
+	EVP_CIPHER *uc_ecb[AES_SIZES];
 	EVP_MAC *uc_hmac;
 	EVP_MD *uc_sha256;
 };
@@ -89,17 +91,19 @@ struct ctx_pool {
 
 struct user_key {
 	enum ac_alg uk_alg;
-	EVP_CIPHER *uk_cipher; /* GCM, CTS: a reference of our own */
-	uint8_t *uk_bytes; /* GCM, CTS: the key, in ac_secure_alloc() memory */
+	EVP_CIPHER *uk_cipher; /* GCM, CTS, ECB: a reference of our own */
+	uint8_t *uk_bytes; /* GCM, CTS, ECB: the key, in ac_secure_alloc() memory */
 	size_t uk_len;
 	EVP_MAC_CTX *uk_mac; /* HMAC: the keyed template, only ever duplicated */
-	/* GCM: [0] for both directions; CTS: [0] decrypt, [1] encrypt; HMAC: [0]. */
+	/* GCM: [0] for both directions; CTS, ECB: [0] decrypt, [1] encrypt;
+	 * HMAC: [0]. */
 	struct ctx_pool uk_pool[2];
 };
 
 static const char *const gcm_names[AES_SIZES] = { "AES-128-GCM", "AES-192-GCM", "AES-256-GCM" };
 static const char *const cts_names[AES_SIZES] = { "AES-128-CBC-CTS", "AES-192-CBC-CTS",
 						  "AES-256-CBC-CTS" };
+static const char *const ecb_names[AES_SIZES] = { "AES-128-ECB", "AES-192-ECB", "AES-256-ECB" };
 
 /* OSSL_PARAM wants non-const strings; OpenSSL only reads them. */
 static char cts_mode_cs3[] = OSSL_CIPHER_CTS_MODE_CS3;
@@ -144,6 +148,7 @@ static bool key_len_ok(enum ac_alg alg, size_t len)
 	switch (alg) {
 	case AC_ALG_GCM:
 	case AC_ALG_CTS:
+	case AC_ALG_ECB:
 		return aes_index(len) >= 0;
 	case AC_ALG_HMAC:
 		return len >= 1 && len <= USER_KEY_MAX;
@@ -160,6 +165,8 @@ static const char *alg_name(enum ac_alg alg)
 		return "AES-CBC-CTS";
 	case AC_ALG_HMAC:
 		return "HMAC-SHA256";
+	case AC_ALG_ECB:
+		return "AES-ECB";
 	}
 	return "?";
 }
@@ -178,6 +185,7 @@ static void user_ctx_free(struct user_ctx *uc)
 	for (i = 0; i < AES_SIZES; i++) {
 		EVP_CIPHER_free(uc->uc_gcm[i]);
 		EVP_CIPHER_free(uc->uc_cts[i]);
+		EVP_CIPHER_free(uc->uc_ecb[i]);
 	}
 	EVP_MAC_free(uc->uc_hmac);
 	EVP_MD_free(uc->uc_sha256);
@@ -205,6 +213,10 @@ static int user_init(struct ac_ctx *ctx, char *why, size_t whylen)
 		missing = cts_names[i];
 		uc->uc_cts[i] = EVP_CIPHER_fetch(NULL, missing, NULL);
 		if (!uc->uc_cts[i])
+			goto err_fetch;
+		missing = ecb_names[i];
+		uc->uc_ecb[i] = EVP_CIPHER_fetch(NULL, missing, NULL);
+		if (!uc->uc_ecb[i])
 			goto err_fetch;
 	}
 	missing = "HMAC";
@@ -305,7 +317,14 @@ static void user_key_free(void *priv)
 static int cipher_key_set(struct user_ctx *uc, struct user_key *uk, const uint8_t *bytes,
 			  size_t len)
 {
-	EVP_CIPHER *cipher = (uk->uk_alg == AC_ALG_GCM ? uc->uc_gcm : uc->uc_cts)[aes_index(len)];
+	EVP_CIPHER *const *ciphers = uc->uc_gcm;
+	EVP_CIPHER *cipher;
+
+	if (uk->uk_alg == AC_ALG_CTS)
+		ciphers = uc->uc_cts;
+	else if (uk->uk_alg == AC_ALG_ECB)
+		ciphers = uc->uc_ecb;
+	cipher = ciphers[aes_index(len)];
 
 	if (!EVP_CIPHER_up_ref(cipher))
 		return ossl_err("taking a cipher reference");
@@ -350,6 +369,7 @@ static int user_key_new(struct ac_ctx *ctx, enum ac_alg alg, const uint8_t *byte
 	switch (alg) {
 	case AC_ALG_GCM:
 	case AC_ALG_CTS:
+	case AC_ALG_ECB:
 		err = cipher_key_set(uc, uk, bytes, len);
 		break;
 	case AC_ALG_HMAC:
@@ -615,6 +635,51 @@ static int user_cts(void *priv, bool encrypt, const uint8_t *iv, const uint8_t *
 	return 0;
 }
 
+/* An ECB context keyed for @encrypt, padding off: from the pool, or new. */
+static EVP_CIPHER_CTX *ecb_take(struct user_key *uk, bool encrypt)
+{
+	EVP_CIPHER_CTX *c = pool_take(&uk->uk_pool[encrypt]);
+
+	if (c) {
+		/* A pooled context keeps its key schedule: no key expansion. */
+		if (EVP_CipherInit_ex2(c, NULL, NULL, NULL, encrypt, NULL) &&
+		    EVP_CIPHER_CTX_set_padding(c, 0))
+			return c;
+		EVP_CIPHER_CTX_free(c);
+		return NULL;
+	}
+	c = EVP_CIPHER_CTX_new();
+	if (c && (!EVP_CipherInit_ex2(c, uk->uk_cipher, uk->uk_bytes, NULL, encrypt, NULL) ||
+		  !EVP_CIPHER_CTX_set_padding(c, 0))) {
+		EVP_CIPHER_CTX_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int user_ecb(void *priv, bool encrypt, const uint8_t *in, size_t len, uint8_t *out)
+{
+	struct user_key *uk = priv;
+	const char *what = encrypt ? "AES-ECB encryption" : "AES-ECB decryption";
+	uint8_t none[AC_AES_BLOCK_LEN];
+	EVP_CIPHER_CTX *c;
+	int outl;
+
+	if (uk->uk_alg != AC_ALG_ECB || !in || !out || !len || len % AC_AES_BLOCK_LEN)
+		return -EINVAL;
+	c = ecb_take(uk, encrypt);
+	if (!c)
+		return ossl_err(what);
+	/* Padding off: every whole block comes out of the update, none is held. */
+	if (!evp_update(c, out, in, len) || !EVP_CipherFinal_ex(c, none, &outl) || outl != 0) {
+		EVP_CIPHER_CTX_free(c);
+		ac_wipe(out, len);
+		return ossl_err(what);
+	}
+	cipher_give(&uk->uk_pool[encrypt], c);
+	return 0;
+}
+
 /* An HMAC context ready for its first update: pooled (reset after its last
  * use) or a new copy of the keyed template. */
 static EVP_MAC_CTX *hmac_take(struct user_key *uk)
@@ -695,6 +760,7 @@ const struct ac_backend ac_user_backend = {
 	.key_free = user_key_free,
 	.gcm = user_gcm,
 	.cts = user_cts,
+	.ecb = user_ecb,
 	.hmac = user_hmac,
 	.sha256 = user_sha256,
 	/* .key_stats: no op fds here; the generic layer answers -EOPNOTSUPP. */
