@@ -15,8 +15,9 @@
  *
  * Algorithms: AES-256-GCM with 12-byte nonces and 16-byte tags (file
  * blocks), AES-256-CBC-CTS in the CS3 ordering (the kernel's cts(cbc(aes)),
- * for names), AES-ECB (the kernel's ecb(aes), only as a building block),
- * HMAC-SHA256 and HKDF-SHA256 Expand (RFC 5869, key derivation), SHA-256.
+ * for names), EME over AES-256 (Halevi-Rogaway, a wide-block mode for names,
+ * built in eme.c from AES-ECB passes, the kernel's ecb(aes)), HMAC-SHA256
+ * and HKDF-SHA256 Expand (RFC 5869, key derivation), SHA-256.
  */
 #ifndef ALGFS_CRYPTO_H
 #define ALGFS_CRYPTO_H
@@ -30,7 +31,10 @@
 #define AC_GCM_TAG_LEN 16
 #define AC_CTS_IV_LEN 16
 #define AC_CTS_MIN_LEN 16 /* CTS needs at least one whole block */
-#define AC_AES_BLOCK_LEN 16 /* ECB takes whole blocks of this size */
+#define AC_AES_BLOCK_LEN 16 /* ECB and EME take whole blocks of this size */
+#define AC_EME_TWEAK_LEN 16
+#define AC_EME_MIN_LEN 16 /* one block */
+#define AC_EME_MAX_LEN 2048 /* 128 blocks: EME's limit for a 128-bit block cipher */
 #define AC_SHA256_LEN 32
 #define AC_HKDF_MAX_LEN (255 * AC_SHA256_LEN)
 
@@ -282,6 +286,30 @@ int ac_cts_decrypt(struct ac_key *key, const uint8_t *iv, const uint8_t *in, siz
  */
 int ac_ecb_encrypt(struct ac_key *key, const uint8_t *in, size_t len, uint8_t *out);
 int ac_ecb_decrypt(struct ac_key *key, const uint8_t *in, size_t len, uint8_t *out);
+
+/* eme.c */
+
+/**
+ * ac_eme_encrypt() / ac_eme_decrypt() - EME (ECB-Mix-ECB) over AES
+ * @ecb_key: an AC_ALG_ECB key (AES-256 for algfs)
+ * @tweak: AC_EME_TWEAK_LEN bytes (the directory's IV, for names)
+ * @len: a multiple of AC_AES_BLOCK_LEN from AC_EME_MIN_LEN to AC_EME_MAX_LEN
+ *
+ * Halevi and Rogaway, "A Parallelizable Enciphering Mode" (CT-RSA 2004), as
+ * gocryptfs uses it (github.com/rfjakob/eme): a length-preserving tweakable
+ * enciphering mode in which every output byte depends on every input byte,
+ * so two inputs under one key and tweak show only whether they are equal.
+ * Same bytes on both backends.  Kernel backend: three ECB operations per
+ * call, and one more the first time a key is used (docs/CRYPTO.md).  @in
+ * and @out may be the same buffer.  On failure @out is wiped.
+ *
+ * Return: 0, -EINVAL (not an ECB key, or a wrong length), or the errors of
+ * ac_ecb_encrypt().
+ */
+int ac_eme_encrypt(struct ac_key *ecb_key, const uint8_t tweak[AC_EME_TWEAK_LEN], const uint8_t *in,
+		   size_t len, uint8_t *out);
+int ac_eme_decrypt(struct ac_key *ecb_key, const uint8_t tweak[AC_EME_TWEAK_LEN], const uint8_t *in,
+		   size_t len, uint8_t *out);
 
 /* cipher.c, hkdf.c */
 

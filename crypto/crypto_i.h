@@ -76,6 +76,9 @@ struct ac_key {
 	atomic_int k_ref;
 	uint64_t k_id; /* unique within the context; names the key in the cache */
 	void *k_priv; /* the backend's */
+	/* AC_ALG_ECB: EME's L = 2 * E_K(0), made on first use (eme.c), in
+	 * ac_secure_alloc() memory; NULL until then. */
+	_Atomic(uint8_t *) k_eme_l;
 };
 
 /* afalg.c: every AF_ALG system call, and nothing else.  (The constants,
@@ -196,6 +199,10 @@ unsigned int ac_online_cpus(void);
 /* Known answers and a forged tag through the public API on @ctx's backend;
  * on failure writes which check failed into @why.  Return: 0 or -EIO. */
 int ac_selftest(struct ac_ctx *ctx, char *why, size_t whylen);
+
+/* eme.c */
+/* Free what EME keeps with an ECB key (key.c, when the key is freed). */
+void ac_eme_key_free(struct ac_key *key);
 
 /* keyring.c: what both backends need of the kernel keyring. */
 enum ac_keytype {

@@ -100,6 +100,7 @@ static int key_alloc(struct ac_ctx *ctx, enum ac_alg alg, struct ac_key **keyp)
 	key->k_ctx = ctx;
 	key->k_alg = alg;
 	atomic_init(&key->k_ref, 1);
+	atomic_init(&key->k_eme_l, NULL);
 	key->k_id = atomic_fetch_add(&ctx->c_next_key_id, 1);
 	*keyp = key;
 	return 0;
@@ -175,6 +176,7 @@ void ac_key_put(struct ac_key *key)
 {
 	if (!key || atomic_fetch_sub(&key->k_ref, 1) != 1)
 		return;
+	ac_eme_key_free(key);
 	key->k_ctx->c_be->key_free(key->k_priv);
 	free(key);
 }
