@@ -15,6 +15,11 @@
  *                  output; the batch functions with one forged request
  *   hkdf-sha256    RFC 5869 appendix A.1-A.3, Expand only, from the RFC's PRK
  *   cts(cbc(aes))  RFC 3962 appendix B, all six vectors (CS3 ordering)
+ *   ecb(aes)       NIST SP 800-38A F.1.5/F.1.6 (ECB-AES256, four blocks)
+ *   eme            EME over AES-256, the four vectors of rfjakob/eme (16,
+ *                  512 and 2048 bytes); round trips of every length from 16
+ *                  to 2048 bytes; one flipped input or tweak bit changes
+ *                  every output block, both directions
  *   hmac(sha256)   RFC 4231 test cases 1-4, 6, 7 (5 is truncated output)
  *   sha256         FIPS 180-2 appendix B ("abc", the 448-bit message, a
  *                  million 'a'), and the empty string
@@ -514,6 +519,386 @@ static void test_cts(struct ac_ctx *ctx)
 	ac_key_put(key);
 }
 
+/* ---- ecb(aes) and EME -------------------------------------------------- */
+
+/* NIST SP 800-38A appendix F.1.5 and F.1.6: ECB-AES256, four blocks. */
+static const char ecb_key256[] =
+	"603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
+static const char ecb_pt[] = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+			     "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
+static const char ecb_ct[] = "f3eed1bdb5d2a03c064b5a7e3db181f8591ccb10d410ed26dc5ba74a31362870"
+			     "b6ed21b99ca6f4f9f153e7b1beafed1d23304b7a39f9f3ff067d8d8f9e24ecc7";
+
+static void test_ecb(struct ac_ctx *ctx)
+{
+	uint8_t key_bytes[32], pt[64], ct[64], out[MAX_VEC];
+	struct ac_key *key;
+	int err;
+
+	unhex(ecb_key256, key_bytes, sizeof(key_bytes));
+	unhex(ecb_pt, pt, sizeof(pt));
+	unhex(ecb_ct, ct, sizeof(ct));
+	err = ac_key_new(ctx, AC_ALG_ECB, key_bytes, sizeof(key_bytes), &key);
+	if (err) {
+		wrong("ecb(aes) SP 800-38A key", errname(err));
+		return;
+	}
+	memset(out, CANARY, sizeof(out));
+	err = ac_ecb_encrypt(key, pt, sizeof(pt), out);
+	check_bytes("ecb(aes) SP 800-38A F.1.5 AES-256 encrypt, 4 blocks", err, out, sizeof(out),
+		    ct, sizeof(ct));
+	memset(out, CANARY, sizeof(out));
+	err = ac_ecb_decrypt(key, ct, sizeof(ct), out);
+	check_bytes("ecb(aes) SP 800-38A F.1.6 AES-256 decrypt, 4 blocks", err, out, sizeof(out),
+		    pt, sizeof(pt));
+	memset(out, CANARY, sizeof(out));
+	memcpy(out, pt, sizeof(pt));
+	err = ac_ecb_encrypt(key, out, sizeof(pt), out);
+	check_bytes("ecb(aes) SP 800-38A F.1.5 AES-256 encrypt in place", err, out, sizeof(out),
+		    ct, sizeof(ct));
+	check_err("ecb(aes) 15 bytes encrypt", ac_ecb_encrypt(key, pt, 15, out), -EINVAL);
+	check_err("ecb(aes) 17 bytes decrypt", ac_ecb_decrypt(key, ct, 17, out), -EINVAL);
+	check_err("ecb(aes) 0 bytes encrypt", ac_ecb_encrypt(key, pt, 0, out), -EINVAL);
+	check_err("cts(cbc(aes)) encrypt with an ecb(aes) key",
+		  ac_cts_encrypt(key, pt, pt, sizeof(pt), out), -EINVAL);
+	ac_key_put(key);
+}
+
+/*
+ * EME over AES-256: the vectors of github.com/rfjakob/eme (the
+ * implementation gocryptfs uses), eme32_test.go TestEnc512 and TestDec512
+ * and eme_test.go TestEnc16 and TestEnc2048.  All have an all-zero key,
+ * tweak and input; the Dec512 vector is the decryption of 512 zero bytes.
+ */
+static const char eme_enc512[] =
+	"9f2e6c3daecae79e8839b0588ff378cd0668970b95691cb00182b9e34cd658ed"
+	"3c9c276838cc5e1411fcb8cf3da1c0f30875804c9df51157b0791100d2551334"
+	"834cf4024f6b718fbc7daba07d14eb7cbc79c261b1eb036d0c9f85b914385840"
+	"727284005f06a9c1627c0b7fb12a1f81fa83c4b035db006cce846d0756db9fb2"
+	"448ee5628d2376ee13954213db3dca725f2c67950eaf2cdac8a27a0433a14c96"
+	"927d9145dd93e0b46e670f6c4db8add014b8880efb9a97bec5cd05bba43dcc35"
+	"058045ae8168df6e67779198fcc72808ce29c7b5aefdbc9e3ee65117283bfa2e"
+	"195f82ce1962dd8112cb57e8040d776733d3bb331ea6300f91dee0cbeb2fc9af"
+	"d341f5515e22371e442b86e70287546a166ec2aef89f291be62afc2a96891e44"
+	"6ef6f162735574d10cff4a183de2760b5e145deaad3efde1da4b2836c665c5ec"
+	"4b54cb989d277311c42db4862db2920c3942958e54f64e365e52190ed81a02d7"
+	"3bf78a8ae5cc83e03203ef421614b79ae984b67ee93483d5eb1ea7b4fd954cc3"
+	"5059bd4d932ef34271825045d73effef2ed3489871fda2cc73924b4d459d1c6e"
+	"e525421e0550d3ab876f615395ac4a54d20478a442d85c9a3c9c7fa148f2b9dc"
+	"adaa83cf40e9e464da6036a55cdb873b50c1060ecc27b48dc0afc76ef73f1489"
+	"281c08efce7fec47edd823f2f562b333ac209c2cd3cc577c28eedaafcedd89a6";
+static const char eme_dec512[] =
+	"080905dee8ebcc89f68bd1af635db3f5b60c2f13f7c768fceb1220f6c227fd83"
+	"5f293e85f1eaa8ee2322f54291bf051e7b15af84c7eaa4e85158af7f4e6ff24a"
+	"62bacff6dbf91f433f3bd564dffbe9fe1b0e14d27687589498d5e8ca11acba2b"
+	"c6016d7823e3036c61ce9777ec2445890779027f7d494893d92f19bdfe160ef8"
+	"2c36069ca887d84ea00ccc40130cf7c4118c5d0822a5e1f493cdae96f5752031"
+	"b453e4cb8608c8f2ba2c78c941124c18e39f50ab74b83147aa3fb800537eb9ac"
+	"55d737552e050375f607c59b4213d87e58e8da6e23029c9cb807ac63133b9fdd"
+	"dad8712bd7821137d9f8fdc3e28aeb08ee2fae3ec1f80d9126a3d2d0e4e4f1c6"
+	"424ce6b5e973e52703afb31cee7990da82b316189ad16fe059921c60a95a1208"
+	"71065b9ed649d2117dfb0ce5b53595119f2177bea462f76660c6a07c810d21e1"
+	"85e2dae559c27f14093f21a96d4e2a8141d76a3f964aa70bf7e929e73224bd9f"
+	"1719fdff96bf4ca5db516627225760f3d2d8670a4b82e16a8b4358ecd781b0ee"
+	"a22a29d0764424e91e3dc7a6a1cedd148c4bbb1b524b9c8dd3f3d15340775fe9"
+	"c98eec220b524a8d9595d2f43c6783e603a35b8df96a168975acf5ac4ea47e02"
+	"b73a8ce6aff8e52dad768979bd7392b3050dd3b4e4790e25e9a34ee607db5a58"
+	"5d16ca6b16aa76372ab49e31df4865073af804a5c9dab34420f260e4bd840829";
+static const char eme_enc2048[] =
+	"630500884158a8d41216aaa6351e92ea7ca540a949e73f1d6069afef372eae22"
+	"6d426d8f4dbbce505051fcd596e7b32cdd1e44a40bcce0887ebbc160f779dafb"
+	"b68bc25a40040987cdb5aba19b956e11dd69d7ce74d1d8788903254217300f3a"
+	"fd9a92cea395a89fd842256d3919ac303c1d1a21ec44cb2898acabb3d0e04e05"
+	"845e9183a64b4148f9614f62f79fa971799c896c58cd2b285cb00e40720b5c11"
+	"8ef1c0dbf5e51f09cd10db672b9c22c53d4bf5dabf16cfcbc382e3209e7ba279"
+	"55b2afa055924d2155319205f964492e0e88172f4ffadca35cd3e694fd3d803f"
+	"610edc1696113996749bdb2a2dfb8fbd92f0ef723146f93d969d1de4cc1c19ef"
+	"a33785f135a1203005ba2208fcd6b9f0d0e942993671b0c5baefe7ed0bbfe070"
+	"a9e1d26eed37228ceda64b70c25a59fd040703acc385c6e4093a8e258984371c"
+	"2d811c01723b87c820a55470501b245d97a0c7564c44e1e31a89457c1125198d"
+	"27ac2dec67f7237c781f9f622e420da471af577fa6ad8014bb1dad52dc450e37"
+	"ebeeb1f1b7ba3c3d5796c6646bd052fe66cf61d22f6e58efcbf0328d3b6e1088"
+	"603e54bfd2da241c970fec58c7d21fc2b2f1b4b79552a92500a7e6848a22ec47"
+	"ee362cef9787af3b26439470992c8d103997395aefeff10802673d4630009e4e"
+	"5ed26038d5f05c589e64046274d5ff133398e4bab08ca71c0ce93dbd0657785b"
+	"150c9e418339e8e47d02ae7322b5b55364dfe10dd02d54dc5f2dbe82e55bcf05"
+	"03b30d709301fc7f63cd15e7e1245189405b1364b6074c0e493f7beb27385986"
+	"4e95643c7d914279d95f220247618b7a5c896d604e9ce88e0a3ab434cfe97cab"
+	"c520b20e2fffee958972e82e98b952cbf3567be560a8385e520b636829252cae"
+	"16ac882d1d3dde447a90af52be7967f357a36382c9672a659ed0ffae9ee7b969"
+	"c8c788f982fbd524efb6b852f65be5f371032691e9ef6e5a217607cf990e5351"
+	"b251f841834045d9bd54633e8bb0d19569377f805857a503a2642dfc06e2063d"
+	"fd465dcae83b1e362394cdf20bd6a6d5dd0bacad7f2d407e597b004e90683bfc"
+	"23b92796bb0cdf67752765dbba2d1332848adcb83e60b7f3f8c397a3aa5de08b"
+	"f491676a18ee4a6ed9b342b33c081794365a72668f273a655e150fa36686aa5d"
+	"fbc87ccda9cbe7982e531044cd9fcea68ca1a5034ee64e0558b7c6af56808c03"
+	"43506dccf39e4ca8634518e6420c107b7d5fe89943e9f40044b2ae7f047d9727"
+	"5ec4763b41416fb3faff897e6ee0047f97b215b02ee09a3f533cba2ee131a0aa"
+	"68772860759325ea4dc7ab86528d0aff55f96d00a908ea32f9fa8bd0640d632b"
+	"f0d812f43beb03e6c6d4a654b41f27143fde4aa7ed16ae4bba939fbed8ae28da"
+	"ce83fcb49fd3ca910512902fc696419968e260901796f3af75d059c6e93a8f53"
+	"b445f921e60d9429007c78107309a86102b923dbb2f1fa04f84539c7c58ed45b"
+	"40d4b267541d8f2f932ae75dfc13ef906089e1c847635aaada201e32301f326a"
+	"733f4a99caa56fa00ccd6de2752a4495408bb4c930eaf84c97a28767a036f656"
+	"27efa868adeee1cf47840e67ac4489381da1513dd3d1707a5ad91ac4ba1c3571"
+	"4b1cd77e05551612cdfb88187a5a39afd5b2a54f88aeb9605c1e01cd7a976a16"
+	"8c6e40eddcb20f09fe54a07a7c971eda08789b41e450f46a30c2b3494f30a060"
+	"73631d151ae048793fe32ff08a08b8693d1da71451f7ff2438d7a521f8c97e4b"
+	"c8ee744c1574d296c799d3f94e81522ce81def780660cee061d3110c1f18133d"
+	"ca1daabb2268aad76327f3cb6ae8c96fc66b5506f5644f2652d022d7b6162099"
+	"70f78b8e5c9a74f5d1fc31037d01733bff097a661d4331adc087b84e32afb9d8"
+	"2a0614ea459022918f8ca60e74b7c6865d3e86e6ae4acf9546985dc5ccf242dd"
+	"9ab0486bde99a1e656499cbfceef8de5beafda89965bf208c70f4a0f8f677792"
+	"962b09e0a355d53bbacb4a7acc16e50aa483994d85ca7e28a34ee52843d4f27a"
+	"cfb3b5347b89099fd01642b605f87f82283bb146aa319048462fe11a71d0fa06"
+	"4e825f69a502ae539240b13a2568383f80c30ebb9a29d2de4c45e6405bd8d158"
+	"6fe5eef0477d3c21434b3471c0f864dd4c2f135278645ef1b1ebb4d6954f9276"
+	"3d787ad3d0bb48409782cd803a877027ae105511cdaefe0110f9f6c65f2a34ad"
+	"12532f4715c0341346dc06bcc4bb0e5c04ffdfd3f625e7e3811a760a2cfa9cbe"
+	"1c2914882c192b793aeeb3ab8b03fd8be7e248fc9e5aa0c651d4bb5318c8a266"
+	"b735ddc167d837499a3b38dcdfe188e25172eb974eb0eff20cc5c6e42e505fea"
+	"7a3b6edfdf93b7062737ea00f72a415c4dfd3cd4fab2dad812d88d02690f606b"
+	"52dcfb0ab220dc65a7dee6f31e951324a1c442adfe9cf672646876bedc2c2cb7"
+	"1bac583f3cf4ea6769eb54d22bf22b0d908a297caa13767ed14c44b738799e82"
+	"1885b2b2988a9b88a2f35bf8d307543af9007fadcfcc273f8029c2fe3d59449c"
+	"5f193ca7f8986ca7451d9a3ee14335b10868421b64ea1605d48d4fc22e378f82"
+	"b7fe3e88aada30b4c545408b87b24511e371f25d1a94e7b78a6a7aec848e6f82"
+	"614f96ef5ed8705e0adec0f889c1860cf8211d716fddf319862290019a4387fb"
+	"77c89a5ae7d0074fa72024f2e5096d39ebac8e8ed02191879585394987fea3a0"
+	"7a720d6880910629cdcd83a02ffd98830d2f57ee6c53b5cfedb42ec7c3d925cf"
+	"3080c343f21711a90f117e9eaf91402d09b83e83bd18d1c4e3d165a8b9bac7ad"
+	"ca12cb0147bfc4c6e2166c57b8182e63fbc698881ed5b329eb491eb98050a922"
+	"c15804021013bf08942db9ee6d8f2a2c4eb93771340ed9e323d09e4256b7e5ac";
+static const char eme_enc16[] = "f1b9ce8ca15a4ba9fb476905434b9fd3";
+
+struct eme_vec {
+	const char *name;
+	bool decrypt; /* the vector is the decryption of zeros */
+	const char *out; /* hex */
+};
+
+static const struct eme_vec eme_vecs[] = {
+	{ "TestEnc16", false, eme_enc16 },
+	{ "TestEnc512", false, eme_enc512 },
+	{ "TestDec512", true, eme_dec512 },
+	{ "TestEnc2048", false, eme_enc2048 },
+};
+
+typedef int (*eme_fn)(struct ac_key *, const uint8_t *, const uint8_t *, size_t, uint8_t *);
+
+/* Deterministic test data, the same on every run and backend. */
+static uint64_t kat_rand_state = 0x9e3779b97f4a7c15ull;
+
+static void kat_fill(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		kat_rand_state ^= kat_rand_state << 13;
+		kat_rand_state ^= kat_rand_state >> 7;
+		kat_rand_state ^= kat_rand_state << 17;
+		p[i] = (uint8_t)(kat_rand_state >> 32);
+	}
+}
+
+/* How many of the @len/16 blocks of @a and @b are equal. */
+static size_t equal_blocks(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < len; j += AC_AES_BLOCK_LEN)
+		n += !memcmp(a + j, b + j, AC_AES_BLOCK_LEN);
+	return n;
+}
+
+static void eme_vectors(struct ac_key *key)
+{
+	static const uint8_t tweak[AC_EME_TWEAK_LEN];
+	static uint8_t zero[AC_EME_MAX_LEN], want[AC_EME_MAX_LEN], out[AC_EME_MAX_LEN + 16];
+	char what[128];
+	size_t len;
+	int err;
+
+	for (size_t i = 0; i < sizeof(eme_vecs) / sizeof(eme_vecs[0]); i++) {
+		const struct eme_vec *v = &eme_vecs[i];
+		eme_fn fwd = v->decrypt ? ac_eme_decrypt : ac_eme_encrypt;
+		eme_fn back = v->decrypt ? ac_eme_encrypt : ac_eme_decrypt;
+
+		len = unhex(v->out, want, sizeof(want));
+		snprintf(what, sizeof(what), "eme rfjakob/eme %s, %zu bytes, %s", v->name, len,
+			 v->decrypt ? "decrypt" : "encrypt");
+		memset(out, CANARY, sizeof(out));
+		err = fwd(key, tweak, zero, len, out);
+		check_bytes(what, err, out, sizeof(out), want, len);
+
+		snprintf(what, sizeof(what), "eme rfjakob/eme %s, %zu bytes, %s back", v->name, len,
+			 v->decrypt ? "encrypt" : "decrypt");
+		memset(out, CANARY, sizeof(out));
+		err = back(key, tweak, want, len, out);
+		check_bytes(what, err, out, sizeof(out), zero, len);
+
+		snprintf(what, sizeof(what), "eme rfjakob/eme %s, %zu bytes, in place", v->name,
+			 len);
+		memset(out, CANARY, sizeof(out));
+		memset(out, 0, len);
+		err = fwd(key, tweak, out, len, out);
+		check_bytes(what, err, out, sizeof(out), want, len);
+	}
+}
+
+/* Every length from 16 to 2048 bytes, random data and tweaks: decrypting
+ * gives the input back, and the output is not the input. */
+static void eme_round_trips(struct ac_key *key)
+{
+	static uint8_t in[AC_EME_MAX_LEN], ct[AC_EME_MAX_LEN], back[AC_EME_MAX_LEN];
+	uint8_t tweak[AC_EME_TWEAK_LEN];
+	const char *what = "eme round trip of random data, 16 to 2048 bytes in steps of 16";
+	size_t len, lengths = 0;
+	int err;
+
+	for (len = AC_EME_MIN_LEN; len <= AC_EME_MAX_LEN; len += AC_AES_BLOCK_LEN) {
+		kat_fill(in, len);
+		kat_fill(tweak, sizeof(tweak));
+		err = ac_eme_encrypt(key, tweak, in, len, ct);
+		if (!err)
+			err = ac_eme_decrypt(key, tweak, ct, len, back);
+		if (err) {
+			fprintf(stderr, "%zu bytes: %s\n", len, errname(err));
+			wrong(what, errname(err));
+			return;
+		}
+		if (memcmp(back, in, len) || equal_blocks(in, ct, len)) {
+			fprintf(stderr, "%zu bytes\n", len);
+			wrong(what, memcmp(back, in, len) ? "wrong bytes back"
+							  : "a block came out unchanged");
+			return;
+		}
+		lengths++;
+	}
+	printf("%s: ok, %zu lengths\n", what, lengths);
+}
+
+/* Flip @bit of @p, run @fn, flip it back.  Return: 0 when every block of
+ * the output differs from @base, -EAGAIN when one does not, or the error. */
+static int eme_flip(struct ac_key *key, eme_fn fn, uint8_t *tweak, uint8_t *in, size_t len,
+		    uint8_t *p, size_t bit, const uint8_t *base, uint8_t *out)
+{
+	int err;
+
+	p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	err = fn(key, tweak, in, len, out);
+	p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	if (!err && equal_blocks(base, out, len)) {
+		fprintf(stderr, "bit %zu: %zu of %zu blocks unchanged\n", bit,
+			equal_blocks(base, out, len), len / AC_AES_BLOCK_LEN);
+		return -EAGAIN;
+	}
+	return err;
+}
+
+/*
+ * The wide-block property: one flipped bit anywhere in the input (or the
+ * tweak) changes every block of the output, in both directions.  Every bit
+ * up to 4096 bits, else every 61st bit and the last.
+ */
+static void eme_diffusion(struct ac_key *key, bool decrypt, bool flip_tweak, size_t len)
+{
+	static uint8_t in[AC_EME_MAX_LEN], base[AC_EME_MAX_LEN], out[AC_EME_MAX_LEN];
+	eme_fn fn = decrypt ? ac_eme_decrypt : ac_eme_encrypt;
+	uint8_t tweak[AC_EME_TWEAK_LEN];
+	uint8_t *p = flip_tweak ? tweak : in;
+	size_t bits = flip_tweak ? 8 * sizeof(tweak) : 8 * len;
+	size_t step = bits > 4096 ? 61 : 1, tried = 0, bit;
+	char what[160];
+	int err;
+
+	snprintf(what, sizeof(what), "eme %s, %zu bytes: a flipped %s bit changes every block",
+		 decrypt ? "decrypt" : "encrypt", len, flip_tweak ? "tweak" : "input");
+	kat_fill(in, len);
+	kat_fill(tweak, sizeof(tweak));
+	err = fn(key, tweak, in, len, base);
+	for (bit = 0; !err && bit < bits; bit += step, tried++)
+		err = eme_flip(key, fn, tweak, in, len, p, bit, base, out);
+	if (!err && bit - step != bits - 1) {
+		err = eme_flip(key, fn, tweak, in, len, p, bits - 1, base, out);
+		tried++;
+	}
+	if (err) {
+		wrong(what, err == -EAGAIN ? "a block did not change" : errname(err));
+		return;
+	}
+	printf("%s: ok, %zu bits tried\n", what, tried);
+}
+
+/* An ECB key from ac_derive_key() enciphers as one made from the HKDF bytes. */
+static void eme_derived(struct ac_ctx *ctx)
+{
+	static const uint8_t prk_bytes[32] = { 1, 2, 3 }, tweak[AC_EME_TWEAK_LEN] = { 7 };
+	static const uint8_t info[] = "crypto-kat eme";
+	const char *what = "eme with an ecb(aes) key from ac_derive_key";
+	uint8_t bytes[32], in[64], want[64], out[64];
+	struct ac_key *prk = NULL, *derived = NULL, *plain = NULL;
+	int err;
+
+	kat_fill(in, sizeof(in));
+	err = ac_key_new(ctx, AC_ALG_HMAC, prk_bytes, sizeof(prk_bytes), &prk);
+	if (!err)
+		err = ac_derive_key(prk, AC_ALG_ECB, info, sizeof(info), &derived);
+	if (!err)
+		err = ac_hkdf_expand(prk, info, sizeof(info), bytes, sizeof(bytes));
+	if (!err)
+		err = ac_key_new(ctx, AC_ALG_ECB, bytes, sizeof(bytes), &plain);
+	if (!err)
+		err = ac_eme_encrypt(plain, tweak, in, sizeof(in), want);
+	if (!err)
+		err = ac_eme_encrypt(derived, tweak, in, sizeof(in), out);
+	if (!err && ac_key_alg(derived) != AC_ALG_ECB)
+		wrong(what, "not an ecb(aes) key");
+	else
+		check_bytes(what, err, out, sizeof(out), want, sizeof(want));
+	ac_key_put(plain);
+	ac_key_put(derived);
+	ac_key_put(prk);
+}
+
+static void test_eme(struct ac_ctx *ctx)
+{
+	static const size_t diffusion_lens[] = { 16, 48, 256, 2048 };
+	static const uint8_t zero_key[32], tweak[AC_EME_TWEAK_LEN];
+	static uint8_t buf[AC_EME_MAX_LEN + 16], out[AC_EME_MAX_LEN + 16];
+	struct ac_key *key, *cts;
+	int err;
+
+	err = ac_key_new(ctx, AC_ALG_ECB, zero_key, sizeof(zero_key), &key);
+	if (err) {
+		wrong("eme all-zero ecb(aes) key", errname(err));
+		return;
+	}
+	eme_vectors(key);
+	eme_round_trips(key);
+	for (size_t i = 0; i < sizeof(diffusion_lens) / sizeof(diffusion_lens[0]); i++) {
+		eme_diffusion(key, false, false, diffusion_lens[i]);
+		eme_diffusion(key, true, false, diffusion_lens[i]);
+	}
+	eme_diffusion(key, false, true, 64);
+	eme_diffusion(key, true, true, 64);
+
+	check_err("eme 0 bytes encrypt", ac_eme_encrypt(key, tweak, buf, 0, out), -EINVAL);
+	check_err("eme 24 bytes encrypt", ac_eme_encrypt(key, tweak, buf, 24, out), -EINVAL);
+	check_err("eme 2064 bytes encrypt", ac_eme_encrypt(key, tweak, buf, 2064, out), -EINVAL);
+	check_err("eme 2064 bytes decrypt", ac_eme_decrypt(key, tweak, buf, 2064, out), -EINVAL);
+	ac_key_put(key);
+
+	eme_derived(ctx);
+
+	err = ac_key_new(ctx, AC_ALG_CTS, zero_key, sizeof(zero_key), &cts);
+	if (err) {
+		wrong("eme with a cts(cbc(aes)) key", errname(err));
+		return;
+	}
+	check_err("eme with a cts(cbc(aes)) key", ac_eme_encrypt(cts, tweak, buf, 16, out),
+		  -EINVAL);
+	ac_key_put(cts);
+}
+
 /* ---- hmac(sha256) ------------------------------------------------------ */
 
 struct hmac_vec {
@@ -748,6 +1133,8 @@ int main(int argc, char **argv)
 	test_gcm(ctx);
 	test_hkdf(ctx);
 	test_cts(ctx);
+	test_ecb(ctx);
+	test_eme(ctx);
 	test_hmac(ctx);
 	test_sha256(ctx);
 
