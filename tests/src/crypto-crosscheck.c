@@ -15,6 +15,8 @@
  *           ciphertext or tag is refused by both (EBADMSG, output wiped)
  *   cts     a random AES-256 key and IV, 16..4096 bytes: the same both
  *           ways
+ *   eme     a random AES-256 ecb(aes) key and tweak, 1..128 blocks: the
+ *           same both ways (EME's ECB passes, both directions, with L)
  *   hmac    a random key of 1..128 bytes, 0..5000 bytes split differently
  *           into iovecs for each backend: the same MAC
  *   hkdf    a random PRK and info, L of 1..8160: the same output
@@ -121,6 +123,7 @@ static const size_t gcm_edges[] = {
 	256, 4095, 4096, 4097, 4112, 8191, 8192, 65535, 65536, 65552, GCM_MAX_LEN,
 };
 static const size_t cts_edges[] = { 16, 17, 31, 32, 33, 47, 48, 255, 256, 4095, 4096 };
+static const size_t eme_edges[] = { 1, 2, 3, 127, 128 }; /* blocks */
 static const size_t hmac_edges[] = { 0, 1, 55, 56, 63, 64, 65, 119, 128, 4096, HMAC_MAX_LEN };
 static const size_t hkdf_edges[] = { 1, 31, 32, 33, 64, 65, 8159, AC_HKDF_MAX_LEN };
 static const size_t sha_edges[] = { 0, 1, 55, 56, 63, 64, 65, 4096, 65536, SHA_MAX_LEN };
@@ -356,6 +359,40 @@ static void round_cts(const struct backend *be)
 	ac_key_put(key[1]);
 }
 
+/* ---- eme --------------------------------------------------------------- */
+
+static void round_eme(const struct backend *be)
+{
+	static uint8_t pt[AC_EME_MAX_LEN], ct[2][AC_EME_MAX_LEN], out[AC_EME_MAX_LEN];
+	uint8_t keybytes[AC_KEY_LEN], tweak[AC_EME_TWEAK_LEN];
+	struct ac_key *key[2];
+	size_t len;
+	int i, err;
+
+	rnd_bytes(keybytes, sizeof(keybytes));
+	rnd_bytes(tweak, sizeof(tweak));
+	len = AC_AES_BLOCK_LEN *
+	      rnd_len(1, AC_EME_MAX_LEN / AC_AES_BLOCK_LEN, eme_edges, N(eme_edges));
+	rnd_bytes(pt, len);
+
+	for (i = 0; i < 2; i++) {
+		key[i] = key_new(&be[i], AC_ALG_ECB, keybytes, sizeof(keybytes));
+		err = ac_eme_encrypt(key[i], tweak, pt, len, ct[i]);
+		if (err)
+			fail("eme encrypt, %s: %s, len %zu", be[i].name, errname(err), len);
+	}
+	if (memcmp(ct[0], ct[1], len))
+		fail("eme encrypt: kernel and user differ, len %zu", len);
+	for (i = 0; i < 2; i++) {
+		err = ac_eme_decrypt(key[i], tweak, ct[!i], len, out);
+		if (err || memcmp(out, pt, len))
+			fail("eme decrypt, %s of %s's: %s, len %zu", be[i].name, be[!i].name,
+			     err ? errname(err) : "wrong bytes", len);
+	}
+	ac_key_put(key[0]);
+	ac_key_put(key[1]);
+}
+
 /* ---- hmac, hkdf, sha256 ------------------------------------------------ */
 
 /* Cut @len bytes at @data into 1..HMAC_MAX_IOV pieces, some maybe empty. */
@@ -534,11 +571,13 @@ int main(int argc, char **argv)
 	for (round_no = 0; round_no < count; round_no++) {
 		round_gcm(be);
 		round_cts(be);
+		round_eme(be);
 		round_hmac(be);
 		round_hkdf(be);
 		round_sha256(be);
 	}
-	printf("%lu rounds: gcm, cts, hmac, hkdf, sha256 identical in both directions\n", count);
+	printf("%lu rounds: gcm, cts, eme, hmac, hkdf, sha256 identical in both directions\n",
+	       count);
 
 	ac_ctx_free(be[1].ctx);
 	ac_ctx_free(be[0].ctx);
