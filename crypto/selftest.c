@@ -6,7 +6,9 @@
  * a different CTS variant) must never write a volume, so every context runs
  * one known answer per algorithm and one forged tag before it is used.
  * Sources: GCM test case 16 of McGrew and Viega (NIST SP 800-38D's
- * validation set), RFC 3962 appendix B (AES-CTS), RFC 4231 test case 2.
+ * validation set), RFC 3962 appendix B (AES-CTS), NIST SP 800-38A F.1.5
+ * (ECB-AES256, its first block, both directions: EME uses the inverse
+ * cipher, which nothing else runs), RFC 4231 test case 2.
  * The full vector sets are in tests/src/crypto-kat.c.
  */
 #include "crypto_i.h"
@@ -52,6 +54,20 @@ static const uint8_t cts_ct[47] = {
 	0x5e, 0xcf, 0xe5, 0x84, 0xb3, 0xff, 0xfd, 0x94, 0x0c, 0x16, 0xa1, 0x8c,
 	0x1b, 0x55, 0x49, 0xd2, 0xf8, 0x38, 0x02, 0x9e, 0x39, 0x31, 0x25, 0x23,
 	0xa7, 0x86, 0x62, 0xd5, 0xbe, 0x7f, 0xcb, 0xcc, 0x98, 0xeb, 0xf5,
+};
+
+static const uint8_t ecb_key[32] = {
+	0x60, 0x3d, 0xeb, 0x10, 0x15, 0xca, 0x71, 0xbe, 0x2b, 0x73, 0xae,
+	0xf0, 0x85, 0x7d, 0x77, 0x81, 0x1f, 0x35, 0x2c, 0x07, 0x3b, 0x61,
+	0x08, 0xd7, 0x2d, 0x98, 0x10, 0xa3, 0x09, 0x14, 0xdf, 0xf4,
+};
+static const uint8_t ecb_pt[AC_AES_BLOCK_LEN] = {
+	0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96,
+	0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a,
+};
+static const uint8_t ecb_ct[AC_AES_BLOCK_LEN] = {
+	0xf3, 0xee, 0xd1, 0xbd, 0xb5, 0xd2, 0xa0, 0x3c,
+	0x06, 0x4b, 0x5a, 0x7e, 0x3d, 0xb1, 0x81, 0xf8,
 };
 
 static const char hmac_msg[] = "what do ya want for nothing?";
@@ -129,6 +145,28 @@ out_put:
 	return err;
 }
 
+static int test_ecb(struct ac_ctx *ctx, char *why, size_t whylen)
+{
+	uint8_t buf[AC_AES_BLOCK_LEN];
+	struct ac_key *key;
+	int err;
+
+	err = ac_key_new(ctx, AC_ALG_ECB, ecb_key, sizeof(ecb_key), &key);
+	if (err)
+		return fail(why, whylen, "ecb(aes)", err);
+	err = ac_ecb_encrypt(key, ecb_pt, sizeof(ecb_pt), buf);
+	if (err || memcmp(buf, ecb_ct, sizeof(buf)) != 0) {
+		err = fail(why, whylen, "ecb(aes) encryption", err);
+		goto out;
+	}
+	err = ac_ecb_decrypt(key, ecb_ct, sizeof(ecb_ct), buf);
+	if (err || memcmp(buf, ecb_pt, sizeof(buf)) != 0)
+		err = fail(why, whylen, "ecb(aes) decryption", err);
+out:
+	ac_key_put(key);
+	return err;
+}
+
 static int test_hmac(struct ac_ctx *ctx, char *why, size_t whylen)
 {
 	struct iovec iov = { .iov_base = (void *)hmac_msg, .iov_len = strlen(hmac_msg) };
@@ -159,6 +197,8 @@ int ac_selftest(struct ac_ctx *ctx, char *why, size_t whylen)
 	err = test_gcm(ctx, why, whylen);
 	if (!err)
 		err = test_cts(ctx, why, whylen);
+	if (!err)
+		err = test_ecb(ctx, why, whylen);
 	if (!err)
 		err = test_hmac(ctx, why, whylen);
 	return err;
