@@ -504,7 +504,6 @@ static int parse(struct parser *ps, struct afs_config *cfg)
 
 int afs_config_read(const char *cipherdir, struct afs_config *cfg, char *why, size_t whylen)
 {
-	struct parser ps = { .why = why, .whylen = whylen };
 	char path[4096], *buf;
 	ssize_t n = 0;
 	size_t len = 0;
@@ -538,13 +537,21 @@ int afs_config_read(const char *cipherdir, struct afs_config *cfg, char *why, si
 		snprintf(why, whylen, "%s is empty (truncated?)", path);
 		err = -EUCLEAN;
 	} else {
-		ps.p = buf;
-		ps.end = buf + len;
-		err = parse(&ps, cfg);
-		if (!err)
-			err = check_canonical(&ps, buf, len, cfg);
+		err = afs_config_parse(buf, len, cfg, why, whylen);
 	}
 	free(buf);
+	return err;
+}
+
+int afs_config_parse(const char *buf, size_t len, struct afs_config *cfg, char *why, size_t whylen)
+{
+	struct parser ps = { .p = buf, .end = buf + len, .why = why, .whylen = whylen };
+	int err;
+
+	snprintf(why, whylen, "%s", "");
+	err = parse(&ps, cfg);
+	if (!err)
+		err = check_canonical(&ps, buf, len, cfg);
 	return err;
 }
 

@@ -89,6 +89,16 @@ struct afs_config {
 int afs_config_read(const char *cipherdir, struct afs_config *cfg, char *why, size_t whylen);
 
 /**
+ * afs_config_parse() - parse the @len bytes of an algfs.conf at @buf
+ *
+ * What afs_config_read() does once it has read the file (which must not be
+ * empty or above 64 KiB); @buf need not be NUL-terminated.
+ *
+ * Return: 0, -EUCLEAN, -EPROTONOSUPPORT, -ENOMEM, with @why as there.
+ */
+int afs_config_parse(const char *buf, size_t len, struct afs_config *cfg, char *why, size_t whylen);
+
+/**
  * afs_config_write() - write CIPHERDIR/algfs.conf atomically, with its MAC
  * @mk: the master key (AC_ALG_HMAC), for the MAC
  *
