@@ -6,6 +6,10 @@
 #   make check           every test: host suite, sanitizer build, AF_ALG suite
 #                        in QEMU guests with Linux 6.12 and 6.1
 #   make deps            install the Debian build and test dependencies (root)
+#   make fuzz            the libFuzzer harnesses of fuzz/, built with clang,
+#                        ASan and UBSan into build-fuzz/ (fuzz/README.md)
+#   make fuzz-smoke      each harness over its seed corpus and then for
+#                        FUZZ_SECONDS (10) seconds; fails on any crash
 #   make install         PREFIX=/usr/local DESTDIR= (and make uninstall)
 #   make demo            install, then show a volume at work in a guest with
 #                        AF_ALG and here, left mounted on /var/tmp/algfs-demo
@@ -165,8 +169,49 @@ $(BUILDDIR)/powercut: $(BUILDDIR)/tests/powercut.o
 asan:
 	$(MAKE) BUILDDIR=build-asan SANITIZE=1 all
 
+# Test 108 runs the fuzzers briefly when clang has libFuzzer.
 check: all asan
+	@if fuzz/smoke -p $(FUZZ_CC); then $(MAKE) fuzz; \
+	else echo "make check: $(FUZZ_CC) with libFuzzer not found: no fuzzers (test 108)"; fi
 	tests/check-all
+
+# libFuzzer harnesses (fuzz/README.md): fs/ and crypto/ again, with clang,
+# ASan, UBSan and the fuzzer's coverage, into build-fuzz/.  Each
+# fuzz/fuzz-NAME.c is a program build-fuzz/fuzz-NAME.
+FUZZ_CC		?= clang
+FUZZDIR		:= build-fuzz
+FUZZ_SECONDS	?= 10
+FUZZERS		:= $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz-*.c))
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS	:= -std=c11 -D_GNU_SOURCE $(WARNINGS) -O1 -g -fno-omit-frame-pointer \
+		   $(FUZZ_SAN) -MMD -MP
+FUZZ_LIB_OBJS	:= $(patsubst %.c,$(FUZZDIR)/%.o,$(FS_SRCS) $(CRYPTO_SRCS))
+
+fuzz: $(addprefix $(FUZZDIR)/,$(FUZZERS))
+
+$(FUZZDIR)/fs $(FUZZDIR)/crypto $(FUZZDIR)/fuzz:
+	@mkdir -p $@
+
+$(FUZZDIR)/fs/%.o: fs/%.c | $(FUZZDIR)/fs
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUSE_CFLAGS) -Icrypto -c -o $@ $<
+
+$(FUZZDIR)/crypto/%.o: crypto/%.c | $(FUZZDIR)/crypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZDIR)/fuzz/%.o: fuzz/%.c | $(FUZZDIR)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUSE_CFLAGS) -Ifs -Icrypto -c -o $@ $<
+
+$(FUZZDIR)/libalgfs-fuzz.a: $(FUZZ_LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(addprefix $(FUZZDIR)/,$(FUZZERS)): $(FUZZDIR)/%: $(FUZZDIR)/fuzz/%.o $(FUZZDIR)/libalgfs-fuzz.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(FUSE_LIBS) $(FS_LIBS) $(CRYPTO_LIBS)
+
+-include $(wildcard $(FUZZDIR)/fs/*.d $(FUZZDIR)/crypto/*.d $(FUZZDIR)/fuzz/*.d)
+
+fuzz-smoke: fuzz
+	fuzz/smoke -t $(FUZZ_SECONDS) $(FUZZDIR)
 
 # The main job: install, then show algfs at work inside the test bed's guest
 # (the kernel's AF_ALG backend, then unmounted) and on this machine, where the
@@ -228,7 +273,7 @@ uninstall:
 
 # Debian 12 packages for building and for every test (run as root).
 DEPS_BUILD	:= gcc make pkg-config libc6-dev libfuse3-dev libkeyutils-dev \
-		   libssl-dev libargon2-dev liburing-dev
+		   libssl-dev libargon2-dev liburing-dev clang
 DEPS_TEST	:= fuse3 keyutils attr acl diffutils util-linux mount bsdutils groff-base strace xxd e2fsprogs \
 		   systemd bash-completion \
 		   qemu-system-x86 busybox-static cpio kmod xz-utils zstd \
@@ -240,6 +285,6 @@ deps:
 		$(DEPS_BUILD) $(DEPS_TEST)
 
 clean:
-	rm -rf $(BUILDDIR) build-asan tests/results
+	rm -rf $(BUILDDIR) build-asan $(FUZZDIR) tests/results
 
-.PHONY: all asan check demo bench bench-syscalls install uninstall deps clean
+.PHONY: all asan check demo bench bench-syscalls install uninstall deps clean fuzz fuzz-smoke

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fuzz.h - what every libFuzzer harness in fuzz/ shares: one crypto
+ * context on the user (OpenSSL) backend, keys from fixed bytes, and a
+ * reader over the fuzzer's input for the harnesses that take several values
+ * from it.  See fuzz/README.md.
+ *
+ * A harness checks what the format promises (a round trip gives back what
+ * went in, a decoder refuses what an encoder cannot have written) with
+ * FUZZ_ASSERT, which aborts: libFuzzer reports that as a crash, with the
+ * input that caused it.
+ */
+#ifndef ALGFS_FUZZ_H
+#define ALGFS_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "log.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_ASSERT(cond)                                                                 \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
+			fprintf(stderr, "%s:%d: %s: FUZZ_ASSERT(%s) failed\n", __FILE__,  \
+				__LINE__, __func__, #cond);                               \
+			abort();                                                          \
+		}                                                                         \
+	} while (0)
+
+/* Dies on failure: without its context or keys a harness tests nothing. */
+static inline void fuzz_check(int err, const char *what)
+{
+	if (err) {
+		fprintf(stderr, "fuzz: %s: %s\n", what, strerror(err < 0 ? -err : err));
+		abort();
+	}
+}
+
+/* The user backend: the same on every machine, with or without AF_ALG. */
+static inline struct ac_ctx *fuzz_ctx(void)
+{
+	struct ac_options opts = { .mode = AC_BACKEND_USER };
+	struct ac_ctx *ctx;
+
+	/* A decoder's log lines are expected here, millions of times. */
+	ac_log_set_level(LOG_CRIT);
+	fuzz_check(ac_ctx_new(&opts, &ctx), "ac_ctx_new");
+	return ctx;
+}
+
+/* A key of @alg whose 32 bytes are @seed, @seed + 1, ... */
+static inline struct ac_key *fuzz_key(struct ac_ctx *ctx, enum ac_alg alg, uint8_t seed)
+{
+	uint8_t bytes[AC_KEY_LEN];
+	struct ac_key *key;
+
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (uint8_t)(seed + i);
+	fuzz_check(ac_key_new(ctx, alg, bytes, sizeof(bytes), &key), "ac_key_new");
+	return key;
+}
+
+/* Values taken from the front of the input; zeros once it is used up. */
+struct fuzz_in {
+	const uint8_t *p;
+	size_t left;
+};
+
+static inline uint64_t fuzz_u64(struct fuzz_in *in, size_t bytes)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < bytes; i++) {
+		v = v << 8;
+		if (in->left) {
+			v |= *in->p++;
+			in->left--;
+		}
+	}
+	return v;
+}
+
+static inline uint8_t fuzz_u8(struct fuzz_in *in)
+{
+	return (uint8_t)fuzz_u64(in, 1);
+}
+
+/* Up to @max bytes from the input, or fewer at its end. */
+static inline const uint8_t *fuzz_bytes(struct fuzz_in *in, size_t max, size_t *len)
+{
+	const uint8_t *p = in->p;
+
+	*len = in->left < max ? in->left : max;
+	in->p += *len;
+	in->left -= *len;
+	return p;
+}
+
+/* The rest of the input as a NUL-terminated string (cut at its first NUL),
+ * in @buf of @cap bytes; longer input is cut to @cap - 1 bytes. */
+static inline char *fuzz_str(struct fuzz_in *in, char *buf, size_t cap)
+{
+	size_t len;
+	const uint8_t *p = fuzz_bytes(in, cap - 1, &len);
+
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+#endif /* ALGFS_FUZZ_H */
