@@ -146,20 +146,6 @@ static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Where the backing file is, for messages: the ciphertext path says nothing
- * of the plaintext. */
-static void backing_path(int fd, char *out, size_t len)
-{
-	char proc[AFS_PROC_PATH_MAX];
-	ssize_t n;
-
-	afs_proc_path(fd, proc);
-	n = readlink(proc, out, len - 1);
-	out[n > 0 ? n : 0] = 0;
-	if (n <= 0)
-		snprintf(out, len, "(fd %d)", fd);
-}
-
 /* Log a block that failed authentication, once per block and file. */
 static void log_bad(struct afs_inode *inode, int fd, uint64_t index, int err)
 {
@@ -181,7 +167,7 @@ static void log_bad(struct afs_inode *inode, int fd, uint64_t index, int err)
 	pthread_mutex_unlock(&inode->i_lock);
 	if (seen)
 		return;
-	backing_path(fd, path, sizeof(path));
+	afs_backing_path(fd, path, sizeof(path));
 	if (last)
 		log_err("%s: more damaged blocks; no more are logged for this file", path);
 	else if (err == -EBADMSG)
@@ -278,7 +264,7 @@ int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd)
 	if (err) {
 		char path[512];
 
-		backing_path(fd, path, sizeof(path));
+		afs_backing_path(fd, path, sizeof(path));
 		log_err("%s: %s: the file cannot be read", path,
 			err == -EUCLEAN ? "truncated file header" : "unknown file format version");
 		return -EIO;
@@ -557,7 +543,7 @@ static int undo(struct afs_inode *inode, int fd, const struct undo *u, uint64_t 
 	inode->i_nospace_logged = true;
 	if (!say)
 		return uerr ? -EIO : err;
-	backing_path(fd, path, sizeof(path));
+	afs_backing_path(fd, path, sizeof(path));
 	if (uerr)
 		log_err("%s: a change failed (%s) and could not be undone (%s): its last block "
 			"may fail authentication",

@@ -54,12 +54,9 @@ int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, int dirfd, uint8_t iv[A
 		memcpy(iv, dir->i_iv, AFS_DIRIV_LEN);
 	pthread_mutex_unlock(&dir->i_lock);
 	if (err) {
-		char path[AFS_PROC_PATH_MAX], where[512], plain[1024];
-		ssize_t n;
+		char where[512], plain[1024];
 
-		afs_proc_path(dirfd, path);
-		n = readlink(path, where, sizeof(where) - 1);
-		where[n > 0 ? n : 0] = 0;
+		afs_backing_path(dirfd, where, sizeof(where));
 		afs_plain_path(fs, dir, plain, sizeof(plain));
 		log_err("%s/%s: %s: the names in %s (in the mount) cannot be read", where,
 			AFS_DIRIV_NAME,
@@ -359,7 +356,7 @@ int afs_dir_empty_clean(int dirfd)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    !strcmp(de->d_name, AFS_DIRIV_NAME))
 			continue;
-		if (!is_leftover(dirfd, de->d_name) || strlen(de->d_name) > AFS_NAME_MAX) {
+		if (!is_leftover(dirfd, de->d_name)) {
 			empty = 0;
 			break;
 		}

@@ -273,6 +273,9 @@ void afs_stat_plain(struct afs_fs *fs, int dirfd, const char *name, struct stat 
 int afs_inode_table_init(struct afs_fs *fs);
 void afs_inode_table_free(struct afs_fs *fs);
 void afs_proc_path(int fd, char buf[AFS_PROC_PATH_MAX]);
+/* The path of the backing file or directory @fd, for log lines ("(fd N)"
+ * when /proc cannot say). */
+void afs_backing_path(int fd, char *out, size_t len);
 
 /* dirnames.c */
 /* A name in a ciphertext directory. */

@@ -41,6 +41,18 @@ void afs_proc_path(int fd, char buf[AFS_PROC_PATH_MAX])
 	snprintf(buf, AFS_PROC_PATH_MAX, "/proc/self/fd/%d", fd);
 }
 
+void afs_backing_path(int fd, char *out, size_t len)
+{
+	char proc[AFS_PROC_PATH_MAX];
+	ssize_t n;
+
+	afs_proc_path(fd, proc);
+	n = readlink(proc, out, len - 1);
+	out[n > 0 ? n : 0] = 0;
+	if (n <= 0)
+		snprintf(out, len, "(fd %d)", fd);
+}
+
 struct afs_inode *afs_inode_get(struct afs_fs *fs, fuse_ino_t ino)
 {
 	/* A load first: the cache line is written once per idle period,

@@ -668,12 +668,9 @@ void afs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void log_undecryptable(struct afs_fs *fs, struct afs_inode *dir, int dirfd,
 			      const char *name)
 {
-	char path[AFS_PROC_PATH_MAX], where[512], plain[1024];
-	ssize_t n;
+	char where[512], plain[1024];
 
-	afs_proc_path(dirfd, path);
-	n = readlink(path, where, sizeof(where) - 1);
-	where[n > 0 ? n : 0] = '\0';
+	afs_backing_path(dirfd, where, sizeof(where));
 	afs_plain_path(fs, dir, plain, sizeof(plain));
 	log_warn("%s: holds names that do not decrypt (e.g. %s: a sync tool's copy, or a "
 		 "name changed on disk); they are not listed in %s (in the mount), and it "
