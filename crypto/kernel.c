@@ -992,16 +992,17 @@ static int k_gcm(void *priv, bool encrypt, struct ac_gcm_req *reqs, size_t n)
 	return first;
 }
 
-static int k_cts(void *priv, bool encrypt, const uint8_t *iv, const uint8_t *in, size_t len,
-		 uint8_t *out)
+/* One skcipher operation over all of @in: cts(cbc(aes)) with its IV, or
+ * ecb(aes), which has none (@ivlen 0: no ALG_SET_IV). */
+static int kskcipher(struct kkey *kk, bool encrypt, const uint8_t *iv, size_t ivlen,
+		     const uint8_t *in, size_t len, uint8_t *out)
 {
-	struct kkey *kk = priv;
 	struct iovec vin = { .iov_base = (void *)in, .iov_len = len };
 	struct iovec vout = { .iov_base = out, .iov_len = len };
 	struct afalg_op o = {
 		.ao_dir = encrypt ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT,
 		.ao_iv = iv,
-		.ao_ivlen = AC_CTS_IV_LEN,
+		.ao_ivlen = ivlen,
 		.ao_in = &vin,
 		.ao_nin = 1,
 		.ao_out = &vout,
@@ -1011,29 +1012,20 @@ static int k_cts(void *priv, bool encrypt, const uint8_t *iv, const uint8_t *in,
 
 	err = kop_run_alone(kk, &o);
 	if (err)
-		log_err("cts(cbc(aes)) %s: %s", encrypt ? "encrypt" : "decrypt", strerror(-err));
+		log_err("%s %s: %s", kk->kk_ka->name, encrypt ? "encrypt" : "decrypt",
+			strerror(-err));
 	return err;
 }
 
-/* All blocks in one operation: no IV (ecb(aes) has none), so no ALG_SET_IV. */
+static int k_cts(void *priv, bool encrypt, const uint8_t *iv, const uint8_t *in, size_t len,
+		 uint8_t *out)
+{
+	return kskcipher(priv, encrypt, iv, AC_CTS_IV_LEN, in, len, out);
+}
+
 static int k_ecb(void *priv, bool encrypt, const uint8_t *in, size_t len, uint8_t *out)
 {
-	struct kkey *kk = priv;
-	struct iovec vin = { .iov_base = (void *)in, .iov_len = len };
-	struct iovec vout = { .iov_base = out, .iov_len = len };
-	struct afalg_op o = {
-		.ao_dir = encrypt ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT,
-		.ao_in = &vin,
-		.ao_nin = 1,
-		.ao_out = &vout,
-		.ao_nout = 1,
-	};
-	int err;
-
-	err = kop_run_alone(kk, &o);
-	if (err)
-		log_err("ecb(aes) %s: %s", encrypt ? "encrypt" : "decrypt", strerror(-err));
-	return err;
+	return kskcipher(priv, encrypt, NULL, 0, in, len, out);
 }
 
 static int khash(struct kkey *kk, const struct iovec *iov, int iovcnt, uint8_t *digest)
