@@ -29,8 +29,21 @@
 #define CONF_MAX (64 * 1024)
 #define MAC_PREFIX "mac = "
 
-static const char header[] = "# algfs volume configuration, format 1 (see docs/FORMAT.md).\n"
+/* The first line names the format: "%u" is it. */
+static const char header[] = "# algfs volume configuration, format %u (see docs/FORMAT.md).\n"
 			     "# Authenticated by its last line: an edited file is refused.\n";
+
+const char *afs_suite(unsigned int format)
+{
+	switch (format) {
+	case 1:
+		return AFS_SUITE_V1;
+	case 2:
+		return AFS_SUITE_V2;
+	default:
+		return NULL;
+	}
+}
 
 static const char *const slot_types[] = {
 	[AFS_SLOT_PASSPHRASE] = "passphrase",
@@ -110,10 +123,10 @@ static char *format_body(const struct afs_config *cfg)
 	char uuid[AFS_UUID_STR_LEN + 1];
 
 	afs_uuid_str(cfg->uuid, uuid);
-	text_add(&t, "%s", header);
+	text_add(&t, header, cfg->format);
 	text_add(&t, "format = %u\n", cfg->format);
 	text_add(&t, "uuid = %s\n", uuid);
-	text_add(&t, "suite = %s\n", AFS_SUITE);
+	text_add(&t, "suite = %s\n", afs_suite(cfg->format));
 	text_add(&t, "block_size = %u\n", cfg->block_size);
 	text_add(&t, "names = %s\n", cfg->names == AFS_NAMES_PLAINTEXT ? "plaintext" : "encrypted");
 	text_add(&t, "key_source = %s\n", cfg->keyring_only ? "keyring" : "keyslots");
@@ -150,13 +163,15 @@ char *afs_config_format(const struct afs_config *cfg)
 	return t.buf;
 }
 
-static int body_mac(const char *body, size_t len, struct ac_key *mk, uint8_t mac[AFS_MAC_LEN])
+static int body_mac(const struct afs_config *cfg, const char *body, size_t len, struct ac_key *mk,
+		    uint8_t mac[AFS_MAC_LEN])
 {
 	struct iovec iov = { .iov_base = (void *)body, .iov_len = len };
+	struct afs_volkey vk = afs_volkey_of(cfg, mk);
 	struct ac_key *key;
 	int err;
 
-	err = afs_subkey(mk, AFS_KEY_CONFIG_MAC, NULL, &key);
+	err = afs_subkey(&vk, AFS_KEY_CONFIG_MAC, NULL, &key);
 	if (err)
 		return err;
 	err = ac_hmac_sha256(key, &iov, 1, mac);
@@ -418,14 +433,14 @@ static int parse(struct parser *ps, struct afs_config *cfg)
 	err = expect(ps, "format", value, sizeof(value));
 	if (err)
 		return err;
-	if (strcmp(value, "1") != 0) {
+	if (strcmp(value, "1") != 0 && strcmp(value, "2") != 0) {
 		snprintf(ps->why, ps->whylen,
 			 AFS_CONF_NAME " line %u: format %s is not supported by this algfs "
-				       "(it reads format 1)",
+				       "(it reads formats 1 and 2)",
 			 ps->line, value);
 		return -EPROTONOSUPPORT;
 	}
-	cfg->format = 1;
+	cfg->format = (unsigned int)(value[0] - '0');
 	err = expect(ps, "uuid", value, sizeof(value));
 	if (!err)
 		err = parse_uuid(ps, value, cfg->uuid);
@@ -433,11 +448,11 @@ static int parse(struct parser *ps, struct afs_config *cfg)
 		err = expect(ps, "suite", value, sizeof(value));
 	if (err)
 		return err;
-	if (strcmp(value, AFS_SUITE) != 0) {
+	if (strcmp(value, afs_suite(cfg->format)) != 0) {
 		snprintf(ps->why, ps->whylen,
 			 AFS_CONF_NAME " line %u: cipher suite \"%s\" is not supported "
-				       "(format 1 has only \"%s\")",
-			 ps->line, value, AFS_SUITE);
+				       "(format %u has only \"%s\")",
+			 ps->line, value, cfg->format, afs_suite(cfg->format));
 		return -EPROTONOSUPPORT;
 	}
 	err = expect(ps, "block_size", value, sizeof(value));
@@ -557,11 +572,12 @@ int afs_config_parse(const char *buf, size_t len, struct afs_config *cfg, char *
 
 int afs_config_verify(const struct afs_config *cfg, struct ac_key *mk)
 {
+	struct afs_volkey vk = afs_volkey_of(cfg, mk);
 	uint8_t kcv[AFS_KCV_LEN], mac[AFS_MAC_LEN];
 	char *body;
 	int err;
 
-	err = afs_key_check_value(mk, kcv);
+	err = afs_key_check_value(&vk, kcv);
 	if (err)
 		return err;
 	if (!ac_memeq(kcv, cfg->key_check, AFS_KCV_LEN))
@@ -569,7 +585,7 @@ int afs_config_verify(const struct afs_config *cfg, struct ac_key *mk)
 	body = format_body(cfg);
 	if (!body)
 		return -ENOMEM;
-	err = body_mac(body, strlen(body), mk, mac);
+	err = body_mac(cfg, body, strlen(body), mk, mac);
 	free(body);
 	if (!err && !ac_memeq(mac, cfg->mac, AFS_MAC_LEN))
 		err = -EBADMSG;
@@ -584,7 +600,7 @@ int afs_config_write(const char *cipherdir, struct afs_config *cfg, struct ac_ke
 	body = format_body(cfg);
 	if (!body)
 		return -ENOMEM;
-	err = body_mac(body, strlen(body), mk, cfg->mac);
+	err = body_mac(cfg, body, strlen(body), mk, cfg->mac);
 	free(body);
 	if (err)
 		return err;

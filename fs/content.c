@@ -269,7 +269,7 @@ int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd)
 			err == -EUCLEAN ? "truncated file header" : "unknown file format version");
 		return -EIO;
 	}
-	err = afs_subkey(fs->f_mk, AFS_KEY_CONTENT, inode->i_id, &inode->i_key);
+	err = afs_subkey(&fs->f_vk, AFS_KEY_CONTENT, inode->i_id, &inode->i_key);
 	if (err)
 		return err;
 	/* Out of descriptors for its op fd: the open says so (EMFILE),
@@ -310,7 +310,7 @@ static int content_create(struct afs_fs *fs, struct afs_inode *inode, int fd,
 	err = afs_header_new(hdr, inode->i_id);
 	if (err)
 		return err;
-	err = afs_subkey(fs->f_mk, AFS_KEY_CONTENT, inode->i_id, &inode->i_key);
+	err = afs_subkey(&fs->f_vk, AFS_KEY_CONTENT, inode->i_id, &inode->i_key);
 	if (err)
 		return err;
 	if (fd >= 0) {

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * format.h - algfs's on-disk format, version 1: the file header, the
- * arithmetic between plaintext and ciphertext offsets, content blocks and
- * encrypted file names.
+ * format.h - algfs's on-disk format, versions 1 and 2: the key hierarchy,
+ * the file header, the arithmetic between plaintext and ciphertext offsets,
+ * content blocks, encrypted file names, symlink targets and xattrs.
  *
  * Pure format code: no FUSE, no file I/O, no configuration.  Keys come from
  * the caller as crypto.h handles (a file's AC_ALG_GCM content key, the
- * volume's AC_ALG_CTS names key).  docs/FORMAT.md describes the same bytes,
+ * volume's names key) or as its master key (struct afs_volkey).  The two
+ * formats differ only in how keys are derived, in the names' mode and in
+ * symlink targets and xattr values; files are laid out alike.  docs/FORMAT.md describes the same bytes,
  * with test vectors; tests/src/format-test.c checks them.
  *
  * A ciphertext file:
@@ -34,9 +36,57 @@
 
 #include "crypto.h"
 
-#define AFS_FORMAT_VERSION 1
+/* The formats this build reads and writes; mkfs.algfs makes the newest. */
+#define AFS_FORMAT_MIN 1
+#define AFS_FORMAT_MAX 2
+#define AFS_FORMAT_DEFAULT 2
 
-/* File header */
+#define AFS_UUID_LEN 16
+
+/*
+ * A volume's master key with what its derivations depend on: the format
+ * picks the labels and modes, and from format 2 on the UUID enters every
+ * subkey (docs/FORMAT.md, "Keys").
+ */
+struct afs_volkey {
+	struct ac_key *mk; /* AC_ALG_HMAC */
+	unsigned int format; /* 1 or 2 */
+	uint8_t uuid[AFS_UUID_LEN];
+};
+
+/* keys.c: the key hierarchy, HKDF-SHA256 Expand from the master key. */
+
+/* Each subkey has its own domain label per format, defined once in keys.c. */
+enum afs_subkey {
+	AFS_KEY_CONTENT, /* AES-256-GCM, one per file: the context is its ID */
+	AFS_KEY_NAMES, /* file names: AES-256-CBC-CTS (1), AES-256-ECB for EME (2) */
+	AFS_KEY_SYMLINK, /* AES-256-GCM; format 2: one per target, the context is its ID */
+	AFS_KEY_XATTR_NAME, /* extended attribute names, as AFS_KEY_NAMES */
+	AFS_KEY_XATTR_VALUE, /* AES-256-GCM; format 2: one per value, as AFS_KEY_SYMLINK */
+	AFS_KEY_CONFIG_MAC, /* HMAC-SHA256 over algfs.conf */
+};
+
+/* The length of a subkey's context (a file, target or value ID), or 0. */
+#define AFS_KEY_CONTEXT_LEN 16
+
+/* Whether @which takes a 16-byte context in @vk's format. */
+bool afs_subkey_has_context(const struct afs_volkey *vk, enum afs_subkey which);
+
+/**
+ * afs_subkey() - derive a subkey, through the crypto layer's cache
+ * @context: AFS_KEY_CONTEXT_LEN bytes where afs_subkey_has_context(), else NULL
+ *
+ * Return: 0, -EINVAL (a context missing or given where none belongs, or a
+ * format this build does not know), or the errors of ac_derive_key().
+ */
+int afs_subkey(const struct afs_volkey *vk, enum afs_subkey which, const uint8_t *context,
+	       struct ac_key **keyp);
+
+/* The 16-byte key-check value stored in the config.  Return: 0 or -errno. */
+int afs_key_check_value(const struct afs_volkey *vk, uint8_t kcv[16]);
+
+/* File header: its version is the layout of the file, 1 in both formats. */
+#define AFS_HEADER_VERSION 1
 #define AFS_FILE_ID_LEN 16
 #define AFS_HEADER_LEN (2 + AFS_FILE_ID_LEN) /* 18 */
 
@@ -288,18 +338,20 @@ ssize_t afs_blocks_decrypt(struct ac_key *key, const uint8_t file_id[AFS_FILE_ID
 
 /**
  * afs_name_encrypt() - the encoded (on-disk) form of a plaintext name
- * @names_key: the volume's AC_ALG_CTS names key
+ * @names_key: the volume's names key: AC_ALG_CTS (format 1) or AC_ALG_ECB,
+ *             which selects EME (format 2)
  * @iv: the directory's IV, from its algfs.diriv
  * @plain: a NUL-terminated name: 1 to AFS_NAME_MAX bytes, no '/', not "." or ".."
- * @out: base64url(AES-256-CBC-CTS(@plain padded with NULs to a multiple of
- *       16)), NUL-terminated
+ * @out: base64url(AES-256-CBC-CTS or EME(@plain padded with NULs to a
+ *       multiple of 16)), NUL-terminated
  *
  * Deterministic for a given (@iv, @plain), so that a lookup can encrypt the
  * name it looks for.  An encoded name longer than AFS_NAME_MAX is stored
  * under afs_longname_hash()'s name.
  *
  * Return: the length of @out, -EINVAL (an empty name, "." or "..", or one
- * with '/'), -ENAMETOOLONG, or the errors of ac_cts_encrypt().
+ * with '/'), -ENAMETOOLONG, or the errors of ac_cts_encrypt() or
+ * ac_eme_encrypt().
  */
 int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *plain,
 		     char out[AFS_ENC_NAME_BUF]);
@@ -316,7 +368,7 @@ int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], 
  * Return: the length of @out, -EUCLEAN (not base64url without padding in its
  * one canonical form, a length not a multiple of 16 or above 256 bytes, or
  * a decryption that is not a padded valid name), or the errors of
- * ac_cts_decrypt().
+ * ac_cts_decrypt() or ac_eme_decrypt().
  */
 int afs_name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *enc,
 		     char out[AFS_PLAIN_NAME_BUF]);
@@ -390,58 +442,71 @@ int afs_b64url_decode(const char *in, size_t len, uint8_t *out);
 /* meta.c: symlink targets and extended attributes. */
 
 /*
- * A symlink target on disk is base64url(nonce || AES-256-GCM(symlink key,
- * nonce, AAD = "", target) || tag).  The backing filesystem holds targets
- * of at most 4095 bytes, so plaintext targets are limited to 3043 bytes.
+ * A symlink target on disk is base64url(fresh || AES-256-GCM(key, nonce,
+ * AAD = "", target) || tag), and a "user." xattr value fresh ||
+ * AES-256-GCM(key, nonce, AAD = its on-disk name, value) || tag.  Format 1:
+ * fresh is a random 12-byte nonce and the key the volume's symlink or
+ * xattr-value key.  Format 2: fresh is a random 16-byte ID, the key the
+ * subkey for that ID, the nonce zero.  The backing filesystem holds targets
+ * of at most 4095 bytes, which limits plaintext targets to
+ * afs_symlink_max(): 3043 bytes (1), 3039 bytes (2).
  */
-#define AFS_SYMLINK_MAX 3043
+#define AFS_SYMLINK_MAX 3043 /* in any format */
 #define AFS_SYMLINK_ENC_BUF 4096
+#define AFS_META_FRESH_MAX AFS_KEY_CONTEXT_LEN
+/* What a target or value gains on disk, at most (format 2). */
+#define AFS_META_OVERHEAD_MAX (AFS_META_FRESH_MAX + AC_GCM_TAG_LEN)
+
+/* The bytes a target or value gains in @format: 28 (1), 32 (2). */
+size_t afs_meta_overhead(unsigned int format);
+/* The longest target @format can store. */
+size_t afs_symlink_max(unsigned int format);
 
 /**
  * afs_symlink_encrypt() - a symlink target as stored on disk
  * @out: AFS_SYMLINK_ENC_BUF bytes, NUL-terminated
  *
- * Return: the length of @out, -ENAMETOOLONG (over AFS_SYMLINK_MAX), -EINVAL
- * (empty), or a crypto error.
+ * Return: the length of @out, -ENAMETOOLONG (over afs_symlink_max()),
+ * -EINVAL (empty), or a crypto error.
  */
-int afs_symlink_encrypt(struct ac_key *key, const char *target, char *out);
-/* As afs_symlink_encrypt(), with the nonce given: for test vectors only. */
-int afs_symlink_encrypt_nonce(struct ac_key *key, const char *target, const uint8_t *nonce,
-			      char *out);
+int afs_symlink_encrypt(const struct afs_volkey *vk, const char *target, char *out);
+/* As afs_symlink_encrypt(), with the nonce (1) or ID (2) given: for test
+ * vectors only. */
+int afs_symlink_encrypt_fresh(const struct afs_volkey *vk, const char *target,
+			      const uint8_t *fresh, char *out);
 /**
  * afs_symlink_decrypt() - the target from its on-disk form
- * @out: AFS_SYMLINK_MAX + 1 bytes, NUL-terminated
+ * @out: AFS_SYMLINK_ENC_BUF bytes, NUL-terminated
  *
  * Return: the target's length, -EUCLEAN (not an algfs target), -EBADMSG
  * (authentication failed; @out wiped).
  */
-int afs_symlink_decrypt(struct ac_key *key, const char *enc, char *out);
+int afs_symlink_decrypt(const struct afs_volkey *vk, const char *enc, char *out);
 
 /*
  * Extended attributes: only "user." names are encrypted.  The name after
  * "user." is encrypted like a file name with the xattr-name key and a zero
- * IV (deterministic, so getxattr can find it); the value is nonce ||
- * AES-256-GCM(xattr-value key, nonce, AAD = the on-disk name, value) || tag.
+ * IV or tweak (deterministic, so getxattr can find it); the value as above.
  * Other namespaces (security., trusted., system. with POSIX ACLs) are for
  * the kernel to read and are passed through.
  */
 #define AFS_XATTR_PREFIX "user."
 #define AFS_XATTR_NAME_BUF (sizeof(AFS_XATTR_PREFIX) - 1 + AFS_ENC_NAME_BUF)
-#define AFS_XATTR_OVERHEAD (AC_GCM_NONCE_LEN + AC_GCM_TAG_LEN)
 
 /* Return: the length of @out, -EOPNOTSUPP (not a "user." name), or the
  * errors of afs_name_encrypt(). */
 int afs_xattr_name_encrypt(struct ac_key *key, const char *name, char out[AFS_XATTR_NAME_BUF]);
 /* Return: the length of @out (AFS_PLAIN_NAME_BUF + 5 bytes), -EUCLEAN. */
 int afs_xattr_name_decrypt(struct ac_key *key, const char *disk_name, char *out);
-/* @out: @len + AFS_XATTR_OVERHEAD bytes.  Return: that length or -errno. */
-int afs_xattr_value_encrypt(struct ac_key *key, const char *disk_name, const uint8_t *value,
-			    size_t len, uint8_t *out);
-int afs_xattr_value_encrypt_nonce(struct ac_key *key, const char *disk_name, const uint8_t *value,
-				  size_t len, const uint8_t *nonce, uint8_t *out);
-/* @out: @len - AFS_XATTR_OVERHEAD bytes.  Return: that length, -EUCLEAN
+/* @out: @len + afs_meta_overhead() bytes.  Return: that length or -errno. */
+int afs_xattr_value_encrypt(const struct afs_volkey *vk, const char *disk_name,
+			    const uint8_t *value, size_t len, uint8_t *out);
+int afs_xattr_value_encrypt_fresh(const struct afs_volkey *vk, const char *disk_name,
+				  const uint8_t *value, size_t len, const uint8_t *fresh,
+				  uint8_t *out);
+/* @out: @len - afs_meta_overhead() bytes.  Return: that length, -EUCLEAN
  * (shorter than the overhead), -EBADMSG (@out wiped). */
-int afs_xattr_value_decrypt(struct ac_key *key, const char *disk_name, const uint8_t *in,
-			    size_t len, uint8_t *out);
+int afs_xattr_value_decrypt(const struct afs_volkey *vk, const char *disk_name,
+			    const uint8_t *in, size_t len, uint8_t *out);
 
 #endif /* ALGFS_FORMAT_H */

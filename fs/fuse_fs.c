@@ -25,7 +25,7 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	fs->f_root.i_fd = -1;
 	fs->f_root.i_ofd = -1;
 	fs->f_ctx = ctx;
-	fs->f_mk = ac_key_get(mk);
+	fs->f_vk = afs_volkey_of(cfg, ac_key_get(mk));
 	fs->f_cfg = *cfg;
 	fs->f_bs = cfg->block_size;
 	fs->f_plain_names = cfg->names == AFS_NAMES_PLAINTEXT;
@@ -39,13 +39,9 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	pthread_mutex_init(&fs->f_root.i_lock, NULL);
 	pthread_rwlock_init(&fs->f_root.i_rw, NULL);
 
-	err = afs_subkey(mk, AFS_KEY_NAMES, NULL, &fs->f_names);
+	err = afs_subkey(&fs->f_vk, AFS_KEY_NAMES, NULL, &fs->f_names);
 	if (!err)
-		err = afs_subkey(mk, AFS_KEY_SYMLINK, NULL, &fs->f_symlink);
-	if (!err)
-		err = afs_subkey(mk, AFS_KEY_XATTR_NAME, NULL, &fs->f_xname);
-	if (!err)
-		err = afs_subkey(mk, AFS_KEY_XATTR_VALUE, NULL, &fs->f_xvalue);
+		err = afs_subkey(&fs->f_vk, AFS_KEY_XATTR_NAME, NULL, &fs->f_xname);
 	if (err) {
 		log_err("cannot derive the volume's keys: %s", strerror(-err));
 		return err;
@@ -91,10 +87,8 @@ void afs_fs_destroy(struct afs_fs *fs)
 	pthread_cond_destroy(&fs->f_wdone);
 	afs_durable_destroy(fs);
 	ac_key_put(fs->f_names);
-	ac_key_put(fs->f_symlink);
 	ac_key_put(fs->f_xname);
-	ac_key_put(fs->f_xvalue);
-	ac_key_put(fs->f_mk);
+	ac_key_put(fs->f_vk.mk);
 	memset(fs, 0, sizeof(*fs));
 }
 

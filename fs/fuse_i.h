@@ -144,11 +144,12 @@ struct afs_pending {
 
 struct afs_fs {
 	struct ac_ctx *f_ctx;
-	struct ac_key *f_mk; /* HMAC-SHA256: the HKDF PRK; never read here */
-	struct ac_key *f_names; /* CTS: names */
-	struct ac_key *f_symlink; /* GCM: symlink targets */
-	struct ac_key *f_xname; /* CTS: xattr names */
-	struct ac_key *f_xvalue; /* GCM: xattr values */
+	/* The master key (HMAC-SHA256: the HKDF PRK; never read here), with
+	 * the volume's format and UUID: symlink targets, xattr values and
+	 * files derive their keys from it. */
+	struct afs_volkey f_vk;
+	struct ac_key *f_names; /* names: CTS (format 1) or ECB for EME (2) */
+	struct ac_key *f_xname; /* xattr names, as f_names */
 	struct afs_config f_cfg;
 	uint32_t f_bs;
 	bool f_plain_names;

@@ -17,8 +17,8 @@
 
 void afs_header_encode(uint8_t out[AFS_HEADER_LEN], const uint8_t id[AFS_FILE_ID_LEN])
 {
-	out[0] = (uint8_t)(AFS_FORMAT_VERSION >> 8);
-	out[1] = (uint8_t)AFS_FORMAT_VERSION;
+	out[0] = (uint8_t)(AFS_HEADER_VERSION >> 8);
+	out[1] = (uint8_t)AFS_HEADER_VERSION;
 	memcpy(out + 2, id, AFS_FILE_ID_LEN);
 }
 
@@ -40,7 +40,7 @@ int afs_header_decode(const uint8_t *buf, size_t len, uint8_t id[AFS_FILE_ID_LEN
 	if (len < AFS_HEADER_LEN)
 		return -EUCLEAN;
 	version = (unsigned int)buf[0] << 8 | buf[1];
-	if (version != AFS_FORMAT_VERSION)
+	if (version != AFS_HEADER_VERSION)
 		return -EPROTONOSUPPORT;
 	memcpy(id, buf + 2, AFS_FILE_ID_LEN);
 	return 0;

@@ -536,7 +536,7 @@ void afs_stat_plain(struct afs_fs *fs, int dirfd, const char *name, struct stat 
 		if (n < 0)
 			return;
 		enc[n] = 0;
-		n = afs_symlink_decrypt(fs->f_symlink, enc, plain);
+		n = afs_symlink_decrypt(&fs->f_vk, enc, plain);
 		if (n >= 0)
 			st->st_size = n;
 		ac_wipe(plain, sizeof(plain));

@@ -8,6 +8,10 @@
  * change (that would be a new format) and no two may be equal, so that no
  * key ever serves two purposes (the EncFS audit's first finding).  The NUL
  * ends the label, so no label's info can be another's with a suffix.
+ *
+ * Format 2 puts the volume's UUID after the NUL of every label, so that two
+ * volumes made from one keyring key share no subkey, and gives symlink
+ * targets and xattr values a key each, named by an ID stored with them.
  */
 #include "volume.h"
 
@@ -17,12 +21,15 @@
 #include "secmem.h"
 
 #define LABEL_MAX 32
+#define INFO_MAX (LABEL_MAX + 1 + AFS_UUID_LEN + AFS_KEY_CONTEXT_LEN)
 
-static const struct {
+struct subkey {
 	const char *label;
 	enum ac_alg alg;
-	bool per_file;
-} subkeys[] = {
+	bool context; /* the info ends with a 16-byte ID */
+};
+
+static const struct subkey subkeys_v1[] = {
 	[AFS_KEY_CONTENT] = { "algfs-v1 content", AC_ALG_GCM, true },
 	[AFS_KEY_NAMES] = { "algfs-v1 names", AC_ALG_CTS, false },
 	[AFS_KEY_SYMLINK] = { "algfs-v1 symlink", AC_ALG_GCM, false },
@@ -31,40 +38,83 @@ static const struct {
 	[AFS_KEY_CONFIG_MAC] = { "algfs-v1 config-mac", AC_ALG_HMAC, false },
 };
 
-/* Not a key: 16 bytes stored in the config to recognise the right key. */
-static const char key_check_label[] = "algfs-v1 key-check";
+static const struct subkey subkeys_v2[] = {
+	[AFS_KEY_CONTENT] = { "algfs-v2 content", AC_ALG_GCM, true },
+	[AFS_KEY_NAMES] = { "algfs-v2 names", AC_ALG_ECB, false },
+	[AFS_KEY_SYMLINK] = { "algfs-v2 symlink", AC_ALG_GCM, true },
+	[AFS_KEY_XATTR_NAME] = { "algfs-v2 xattr-name", AC_ALG_ECB, false },
+	[AFS_KEY_XATTR_VALUE] = { "algfs-v2 xattr-value", AC_ALG_GCM, true },
+	[AFS_KEY_CONFIG_MAC] = { "algfs-v2 config-mac", AC_ALG_HMAC, false },
+};
 
-/* label || 0x00 || @context into @info; returns its length. */
-static size_t make_info(const char *label, const uint8_t *context, size_t ctxlen,
-			uint8_t info[LABEL_MAX + 1 + 16])
+/* Not keys: 16 bytes stored in the config to recognise the right key. */
+static const char *const key_check_label[] = { [1] = "algfs-v1 key-check",
+					       [2] = "algfs-v2 key-check" };
+
+#define NSUBKEYS (sizeof(subkeys_v1) / sizeof(subkeys_v1[0]))
+
+static const struct subkey *subkey_of(const struct afs_volkey *vk, enum afs_subkey which)
+{
+	if ((unsigned int)which >= NSUBKEYS)
+		return NULL;
+	switch (vk->format) {
+	case 1:
+		return &subkeys_v1[which];
+	case 2:
+		return &subkeys_v2[which];
+	default:
+		return NULL;
+	}
+}
+
+/* label || 0x00 (|| uuid from format 2 on) || @context into @info; returns
+ * its length. */
+static size_t make_info(const struct afs_volkey *vk, const char *label, const uint8_t *context,
+			uint8_t info[INFO_MAX])
 {
 	size_t n = strlen(label);
 
 	memcpy(info, label, n);
 	info[n++] = 0;
-	if (ctxlen)
-		memcpy(info + n, context, ctxlen);
-	return n + ctxlen;
+	if (vk->format >= 2) {
+		memcpy(info + n, vk->uuid, AFS_UUID_LEN);
+		n += AFS_UUID_LEN;
+	}
+	if (context) {
+		memcpy(info + n, context, AFS_KEY_CONTEXT_LEN);
+		n += AFS_KEY_CONTEXT_LEN;
+	}
+	return n;
 }
 
-int afs_subkey(struct ac_key *mk, enum afs_subkey which, const uint8_t *file_id,
+bool afs_subkey_has_context(const struct afs_volkey *vk, enum afs_subkey which)
+{
+	const struct subkey *sk = subkey_of(vk, which);
+
+	return sk && sk->context;
+}
+
+int afs_subkey(const struct afs_volkey *vk, enum afs_subkey which, const uint8_t *context,
 	       struct ac_key **keyp)
 {
-	uint8_t info[LABEL_MAX + 1 + 16];
+	const struct subkey *sk = subkey_of(vk, which);
+	uint8_t info[INFO_MAX];
 	size_t len;
 
 	*keyp = NULL;
-	if ((unsigned int)which >= sizeof(subkeys) / sizeof(subkeys[0]) ||
-	    subkeys[which].per_file != (file_id != NULL))
+	if (!sk || sk->context != (context != NULL))
 		return -EINVAL;
-	len = make_info(subkeys[which].label, file_id, file_id ? 16 : 0, info);
-	return ac_derive_key(mk, subkeys[which].alg, info, len, keyp);
+	len = make_info(vk, sk->label, context, info);
+	return ac_derive_key(vk->mk, sk->alg, info, len, keyp);
 }
 
-int afs_key_check_value(struct ac_key *mk, uint8_t kcv[AFS_KCV_LEN])
+int afs_key_check_value(const struct afs_volkey *vk, uint8_t kcv[AFS_KCV_LEN])
 {
-	uint8_t info[LABEL_MAX + 1 + 16];
-	size_t len = make_info(key_check_label, NULL, 0, info);
+	uint8_t info[INFO_MAX];
+	size_t len;
 
-	return ac_hkdf_expand(mk, info, len, kcv, AFS_KCV_LEN);
+	if (vk->format < AFS_FORMAT_MIN || vk->format > AFS_FORMAT_MAX)
+		return -EINVAL;
+	len = make_info(vk, key_check_label[vk->format], NULL, info);
+	return ac_hkdf_expand(vk->mk, info, len, kcv, AFS_KCV_LEN);
 }

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * names.c - file names, format version 1 (docs/FORMAT.md, "Names"):
- * encrypted names, long names and the names algfs reserves.
+ * names.c - file names (docs/FORMAT.md, "Names"): encrypted names, long
+ * names and the names algfs reserves.
  *
- * An encrypted name is
+ * An encrypted name is, in format 1 and format 2:
  *
  *   base64url(AES-256-CBC-CTS(names key, dir IV, name || NUL padding))
+ *   base64url(EME-AES-256(names key, tweak = dir IV, name || NUL padding))
+ *
+ * The names key's type says which: AC_ALG_CTS or AC_ALG_ECB (EME's block
+ * cipher).  EME enciphers the padded name as one wide block, so that two
+ * names of a directory show only whether they are equal, where CBC-CTS
+ * shows which begin with the same 16 bytes.
  *
  * with CTS in the CS3 ordering (the kernel's cts(cbc(aes)), OpenSSL's "CS3"),
  * the name padded with 0 to 15 NUL bytes to a multiple of 16, and base64url
  * from RFC 4648 section 5 without '=' padding.  The dir IV is the 16 random
  * bytes of the directory's algfs.diriv.  The same name in the same
  * directory always encrypts the same way: that is what makes a lookup one
- * encryption instead of a scan.  What it shows, as in gocryptfs: which names
- * of one directory begin with the same 16 bytes, and every name's length to
+ * encryption instead of a scan.  What it shows: every name's length to 16
+ * bytes and, in format 1, which names of one directory begin with the same
  * 16 bytes.
  *
  * Decryption accepts exactly what encryption can produce (canonical
@@ -29,6 +35,16 @@
 
 #include <errno.h>
 #include <string.h>
+
+/* One padded name, whole 16-byte blocks, by the names key's mode. */
+static int name_cipher(struct ac_key *key, bool enc, const uint8_t iv[AFS_DIRIV_LEN],
+		       const uint8_t *in, size_t len, uint8_t *out)
+{
+	if (ac_key_alg(key) == AC_ALG_ECB)
+		return enc ? ac_eme_encrypt(key, iv, in, len, out)
+			   : ac_eme_decrypt(key, iv, in, len, out);
+	return enc ? ac_cts_encrypt(key, iv, in, len, out) : ac_cts_decrypt(key, iv, in, len, out);
+}
 
 /* Whether @name (@len bytes, no NUL among them) may be a directory entry. */
 static int name_check(const char *name, size_t len)
@@ -56,7 +72,7 @@ int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], 
 		return err;
 	padded = (len + AFS_NAME_PAD - 1) / AFS_NAME_PAD * AFS_NAME_PAD;
 	memcpy(buf, plain, len);
-	err = ac_cts_encrypt(names_key, iv, buf, padded, ct);
+	err = name_cipher(names_key, true, iv, buf, padded, ct);
 	explicit_bzero(buf, sizeof(buf));
 	if (err)
 		return err;
@@ -78,7 +94,7 @@ int afs_name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], 
 		return n;
 	if (n < AFS_NAME_PAD || n % AFS_NAME_PAD)
 		return -EUCLEAN;
-	err = ac_cts_decrypt(names_key, iv, ct, (size_t)n, pt);
+	err = name_cipher(names_key, false, iv, ct, (size_t)n, pt);
 	if (err)
 		goto out_wipe;
 

@@ -290,12 +290,12 @@ static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool n
 		afs_reply_err(req, n);
 		return;
 	}
-	enc = malloc(size + AFS_XATTR_OVERHEAD);
+	enc = malloc(size + AFS_META_OVERHEAD_MAX);
 	if (!enc) {
 		afs_reply_err(req, ENOMEM);
 		return;
 	}
-	n = afs_xattr_value_encrypt(fs->f_xvalue, disk, (const uint8_t *)value, size, enc);
+	n = afs_xattr_value_encrypt(&fs->f_vk, disk, (const uint8_t *)value, size, enc);
 	err = n < 0 ? n : xa_set(path, nf, disk, enc, (size_t)n, flags) ? -errno : 0;
 	free(enc);
 	afs_reply_err(req, err);
@@ -367,7 +367,7 @@ static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool n
 		return;
 	}
 	plain = malloc((size_t)m + 1);
-	n = plain ? afs_xattr_value_decrypt(fs->f_xvalue, disk, enc, (size_t)m, plain) : -ENOMEM;
+	n = plain ? afs_xattr_value_decrypt(&fs->f_vk, disk, enc, (size_t)m, plain) : -ENOMEM;
 	if (n < 0) {
 		if (n == -EUCLEAN || n == -EBADMSG)
 			log_err("an extended attribute's value does not decrypt (changed on "

@@ -281,11 +281,7 @@ static void do_symlink(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir,
 	struct afs_dname dn;
 	int err;
 
-	if (strlen(target) > AFS_SYMLINK_MAX) {
-		afs_reply_err(req, ENAMETOOLONG);
-		return;
-	}
-	err = afs_symlink_encrypt(fs->f_symlink, target, enc);
+	err = afs_symlink_encrypt(&fs->f_vk, target, enc);
 	if (err >= 0)
 		err = new_name(fs, dir, dirfd, name, &dn);
 	if (err) {
@@ -609,7 +605,7 @@ void afs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	enc[n] = 0;
-	n = afs_symlink_decrypt(fs->f_symlink, enc, plain);
+	n = afs_symlink_decrypt(&fs->f_vk, enc, plain);
 	if (n < 0) {
 		log_err("a symlink's target does not decrypt (changed on disk?): EIO");
 		afs_reply_err(req, EIO);

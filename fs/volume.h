@@ -16,12 +16,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "crypto.h"
 #include "format.h"
 
-#define AFS_SUITE "aes256-gcm+aes256-cts+hkdf-sha256"
-#define AFS_UUID_LEN 16
+/* The one cipher suite of each format: content, names, key derivation. */
+#define AFS_SUITE_V1 "aes256-gcm+aes256-cts+hkdf-sha256"
+#define AFS_SUITE_V2 "aes256-gcm+aes256-eme+hkdf-sha256"
 #define AFS_UUID_STR_LEN 36 /* 8-4-4-4-12 lowercase hex */
 #define AFS_KCV_LEN 16
 #define AFS_MAC_LEN 32
@@ -122,36 +124,23 @@ int afs_config_verify(const struct afs_config *cfg, struct ac_key *mk);
 /* The text of the file, MAC line included (@cfg->mac as it is).  Free it. */
 char *afs_config_format(const struct afs_config *cfg);
 
+/* The suite string of @format (AFS_FORMAT_MIN..MAX), or NULL. */
+const char *afs_suite(unsigned int format);
+
+/* @mk as the master key of the volume @cfg describes. */
+static inline struct afs_volkey afs_volkey_of(const struct afs_config *cfg, struct ac_key *mk)
+{
+	struct afs_volkey vk = { .mk = mk, .format = cfg->format };
+
+	memcpy(vk.uuid, cfg->uuid, AFS_UUID_LEN);
+	return vk;
+}
+
 /* "8-4-4-4-12" into @out (AFS_UUID_STR_LEN + 1 bytes). */
 void afs_uuid_str(const uint8_t uuid[AFS_UUID_LEN], char *out);
 /* "algfs:<uuid>" into @out (AFS_KEYDESC_LEN + 1 bytes). */
 void afs_key_description(const struct afs_config *cfg, char *out);
 const char *afs_slot_type_name(enum afs_slot_type type);
-
-/* keys.c: the key hierarchy, HKDF-SHA256 Expand from the master key. */
-
-/* Each subkey has its own domain label, defined once in keys.c. */
-enum afs_subkey {
-	AFS_KEY_CONTENT, /* AES-256-GCM, one per file: the info ends with its ID */
-	AFS_KEY_NAMES, /* AES-256-CBC-CTS, file names */
-	AFS_KEY_SYMLINK, /* AES-256-GCM, symlink targets */
-	AFS_KEY_XATTR_NAME, /* AES-256-CBC-CTS, extended attribute names */
-	AFS_KEY_XATTR_VALUE, /* AES-256-GCM, extended attribute values */
-	AFS_KEY_CONFIG_MAC, /* HMAC-SHA256 over algfs.conf */
-};
-
-/**
- * afs_subkey() - derive a subkey, through the crypto layer's cache
- * @file_id: for AFS_KEY_CONTENT the file's 16-byte ID, else NULL
- *
- * Return: 0, -EINVAL (a file ID missing or given where none belongs), or the
- * errors of ac_derive_key().
- */
-int afs_subkey(struct ac_key *mk, enum afs_subkey which, const uint8_t *file_id,
-	       struct ac_key **keyp);
-
-/* The key-check value stored in the config.  Return: 0 or -errno. */
-int afs_key_check_value(struct ac_key *mk, uint8_t kcv[AFS_KCV_LEN]);
 
 /* keyslot.c */
 

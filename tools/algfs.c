@@ -662,7 +662,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.version) {
-		printf("algfs " ALGFS_VERSION " (format %d), libfuse %s\n", AFS_FORMAT_VERSION,
+		printf("algfs " ALGFS_VERSION " (formats %d to %d), libfuse %s\n", AFS_FORMAT_MIN, AFS_FORMAT_MAX,
 		       fuse_pkgversion());
 		rc = EXIT_OK;
 		goto out;

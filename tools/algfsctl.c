@@ -918,7 +918,7 @@ static int cmd_info(struct ctl *c)
 	/* The volume does not record what made it: this is who read it. */
 	printf("Read by:       " PROG " (algfs) " ALGFS_VERSION "\n");
 	printf("UUID:          %s\n", uuid);
-	printf("Suite:         %s\n", AFS_SUITE);
+	printf("Suite:         %s\n", afs_suite(cfg->format));
 	printf("Block size:    %u bytes\n", cfg->block_size);
 	printf("File names:    %s\n",
 	       cfg->names == AFS_NAMES_PLAINTEXT ? "plaintext" : "encrypted");
@@ -1074,7 +1074,8 @@ static int parse_option(struct ctl *c, int opt, const char *arg, char **argv)
 		usage(stdout, c->cmd, c->cmdbit);
 		exit(EXIT_OK);
 	case OPT_VERSION:
-		printf(PROG " (algfs) " ALGFS_VERSION ", volume format %d\n", AFS_FORMAT_VERSION);
+		printf(PROG " (algfs) " ALGFS_VERSION ", volume formats %d to %d\n", AFS_FORMAT_MIN,
+		       AFS_FORMAT_MAX);
 		exit(EXIT_OK);
 	case ':':
 		log_err("option %s needs an argument (see --help)", argv[optind - 1]);

@@ -40,6 +40,7 @@ enum {
 	OPT_KEYFILE,
 	OPT_KEYRING,
 	OPT_BLOCK_SIZE,
+	OPT_FORMAT,
 	OPT_PLAINTEXT_NAMES,
 	OPT_ARGON2_TIME,
 	OPT_ARGON2_MEMORY,
@@ -67,6 +68,8 @@ static const struct tu_option options[] = {
 	{ "block-size", 0, "SIZE", OPT_BLOCK_SIZE, 1,
 	  "content block size in bytes, a power of two from 4096 to 65536 (4K to 64K; "
 	  "default 4096)" },
+	{ "format", 0, "N", OPT_FORMAT, 1,
+	  "the on-disk format: 2 (default) or 1, which algfs 1.1 and older read" },
 	{ "plaintext-names", 0, NULL, OPT_PLAINTEXT_NAMES, 1,
 	  "store file names in plaintext (default: encrypted)" },
 	{ "argon2-time", 0, "N", OPT_ARGON2_TIME, 1,
@@ -91,6 +94,7 @@ struct mkfs_opts {
 	const char *dir;
 	struct tu_keysrc ks;
 	uint32_t block_size;
+	unsigned int format;
 	enum afs_names_mode names;
 	struct afs_kdf kdf;
 	bool kdf_given;
@@ -157,6 +161,14 @@ static int parse_options(int argc, char **argv, struct mkfs_opts *o)
 			}
 			o->block_size = (uint32_t)size;
 			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "1") || !strcmp(optarg, "2")) {
+				o->format = (unsigned int)(optarg[0] - '0');
+			} else {
+				log_err("--format %s: this mkfs.algfs makes format 1 or 2", optarg);
+				rc = EXIT_USAGE;
+			}
+			break;
 		case OPT_PLAINTEXT_NAMES:
 			o->names = AFS_NAMES_PLAINTEXT;
 			break;
@@ -198,7 +210,8 @@ static int parse_options(int argc, char **argv, struct mkfs_opts *o)
 			usage(stdout);
 			exit(EXIT_OK);
 		case OPT_VERSION:
-			printf(PROG " (algfs) " ALGFS_VERSION ", volume format %d\n", AFS_FORMAT_VERSION);
+			printf(PROG " (algfs) " ALGFS_VERSION ", volume formats %d to %d (default %d)\n",
+			       AFS_FORMAT_MIN, AFS_FORMAT_MAX, AFS_FORMAT_DEFAULT);
 			exit(EXIT_OK);
 		case ':':
 			log_err("option %s needs an argument (see --help)", argv[optind - 1]);
@@ -379,6 +392,7 @@ static void print_summary(const struct mkfs_opts *o, const struct afs_config *cf
 
 	afs_uuid_str(cfg->uuid, uuid);
 	printf("Created algfs volume %s in %s\n", uuid, o->dir);
+	printf("  format:      %u\n", cfg->format);
 	printf("  block size:  %u bytes\n", cfg->block_size);
 	printf("  file names:  %s\n",
 	       cfg->names == AFS_NAMES_PLAINTEXT ? "plaintext" : "encrypted");
@@ -421,6 +435,7 @@ static void print_recovery(const struct mkfs_opts *o, const uint8_t *rk)
 static int make_keys(const struct mkfs_opts *o, struct ac_ctx *ctx, struct afs_config *cfg,
 		     const struct tu_secret *secret, uint8_t *mk, uint8_t *rk, struct ac_key **keyp)
 {
+	struct afs_volkey vk;
 	int err, rc;
 
 	if (o->ks.ks_src == TU_SRC_KEYRING) {
@@ -441,7 +456,8 @@ static int make_keys(const struct mkfs_opts *o, struct ac_ctx *ctx, struct afs_c
 			return tu_exit_status(err);
 		}
 	}
-	err = afs_key_check_value(*keyp, cfg->key_check);
+	vk = afs_volkey_of(cfg, *keyp);
+	err = afs_key_check_value(&vk, cfg->key_check);
 	if (err) {
 		log_err("cannot compute the key-check value: %s", strerror(-err));
 		return tu_exit_status(err);
@@ -498,12 +514,13 @@ int main(int argc, char **argv)
 {
 	struct mkfs_opts o = {
 		.block_size = AFS_BLOCK_SIZE_DEFAULT,
+		.format = AFS_FORMAT_DEFAULT,
 		.names = AFS_NAMES_ENCRYPTED,
 		.kdf = AFS_KDF_DEFAULT,
 		.recovery = true,
 		.mode = AC_BACKEND_AUTO,
 	};
-	struct afs_config cfg = { .format = AFS_FORMAT_VERSION };
+	struct afs_config cfg = { 0 };
 	struct tu_secret secret = { 0 };
 	struct undo u = { 0 };
 	struct ac_ctx *ctx = NULL;
@@ -551,6 +568,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	uuid_set_v4(cfg.uuid);
+	cfg.format = o.format;
 	cfg.block_size = o.block_size;
 	cfg.names = o.names;
 	cfg.keyring_only = o.ks.ks_src == TU_SRC_KEYRING;

@@ -6,6 +6,6 @@
 #ifndef ALGFS_VERSION_H
 #define ALGFS_VERSION_H
 
-#define ALGFS_VERSION "1.1.0"
+#define ALGFS_VERSION "1.2.0"
 
 #endif /* ALGFS_VERSION_H */

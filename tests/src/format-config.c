@@ -4,10 +4,10 @@
  *
  *   format-config --backend kernel|user CIPHERDIR
  *
- * CIPHERDIR holds tests/fixtures/format-v1-vector.conf as algfs.conf: a
- * configuration written by tests/fixtures/format-v1-vector.py, an
- * independent Python implementation of docs/FORMAT.md, with the master key
- * 00 01 .. 1f and the passphrase "algfs test passphrase".  The program
+ * CIPHERDIR holds tests/fixtures/format-v1-vector.conf or format-v2-vector.conf
+ * as algfs.conf: a configuration written by tests/fixtures/format-vN-vector.py,
+ * an independent Python implementation of docs/FORMAT.md, with the master
+ * key 00 01 .. 1f and the passphrase "algfs test passphrase".  The program
  * parses it, checks its key-check value and MAC, formats it back to the same
  * bytes, opens its keyslot, checks every subkey by what it computes, and
  * checks that edits and wrong keys are refused.  One line per check.
@@ -31,20 +31,61 @@
 
 static const char passphrase[] = "algfs test passphrase";
 
-/* From tests/fixtures/format-v1-vector.py. */
-static const struct {
+/* What each subkey computes: GCM, the tag of the empty message under a zero
+ * nonce; CTS and ECB, one zero block (with a zero IV). */
+struct subkey_vector {
 	enum afs_subkey which;
 	const char *name;
-	bool cts;
-	const char *want; /* GCM: tag of the empty message, nonce 0; CTS: one zero block */
-} subkey_vectors[] = {
-	{ AFS_KEY_CONTENT, "content (file ID a0..af)", false, "dc4e83ab22a7e7529fcb0f685396c6ba" },
-	{ AFS_KEY_SYMLINK, "symlink", false, "37b971b528b22d6109e47c05a0e5b142" },
-	{ AFS_KEY_XATTR_VALUE, "xattr-value", false, "64afb2e08cde87ebd97c774d4b369429" },
-	{ AFS_KEY_NAMES, "names", true, "97412c5c0cd395941707643f2dc8d3c1" },
-	{ AFS_KEY_XATTR_NAME, "xattr-name", true, "3d895dbc6fff30227d58321db93bbec6" },
+	const char *want;
 };
-static const char kcv_want[] = "f513e7d4d5c22d49eb6013f5b1b44552";
+
+/* One format's vectors, from tests/fixtures/format-vN-vector.py. */
+struct vectors {
+	const char *kcv;
+	struct subkey_vector subkeys[5];
+	uint8_t sym_fresh[AFS_META_FRESH_MAX], xval_fresh[AFS_META_FRESH_MAX];
+	const char *sym, *xname, *xval;
+	const char *name; /* "hello.txt" in the directory of IV 60..6f (format 2) */
+};
+
+static const struct vectors vectors_v1 = {
+	.kcv = "f513e7d4d5c22d49eb6013f5b1b44552",
+	.subkeys = {
+		{ AFS_KEY_CONTENT, "content (file ID a0..af)", "dc4e83ab22a7e7529fcb0f685396c6ba" },
+		{ AFS_KEY_SYMLINK, "symlink", "37b971b528b22d6109e47c05a0e5b142" },
+		{ AFS_KEY_XATTR_VALUE, "xattr-value", "64afb2e08cde87ebd97c774d4b369429" },
+		{ AFS_KEY_NAMES, "names", "97412c5c0cd395941707643f2dc8d3c1" },
+		{ AFS_KEY_XATTR_NAME, "xattr-name", "3d895dbc6fff30227d58321db93bbec6" },
+	},
+	.sym_fresh = { 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b },
+	.xval_fresh = { 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b },
+	.sym = "cHFyc3R1dnd4eXp7sPObKym9dl-nmn0af8It9TQ2J4huCj2-q-XnBBiuPtP7lqc",
+	.xname = "user.eXtOvGdeJpeLK6hbosnFOg",
+	.xval = "808182838485868788898a8b45b17976060eb5dfdc5076c7734085f362569d28e47627a3c0d348",
+};
+
+static const struct vectors vectors_v2 = {
+	.kcv = "b03ab6feebbbb9d0dd49ff03364860a7",
+	.subkeys = {
+		{ AFS_KEY_CONTENT, "content (file ID a0..af)", "3a6a46233786716da6c2d6ee2c7c575d" },
+		{ AFS_KEY_SYMLINK, "symlink (target ID b0..bf)", "342b964a4ba2f411f1e25aa7c5d38476" },
+		{ AFS_KEY_XATTR_VALUE, "xattr-value (value ID c0..cf)",
+		  "0320c80364bf144b2ad2efb4d2062cf2" },
+		{ AFS_KEY_NAMES, "names", "6eae5ce583b3c4f12440cb21aeba445c" },
+		{ AFS_KEY_XATTR_NAME, "xattr-name", "7f3a38dc0e7af8ca5313945f2c5dd653" },
+	},
+	.sym_fresh = { 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb,
+		       0xbc, 0xbd, 0xbe, 0xbf },
+	.xval_fresh = { 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb,
+			0xcc, 0xcd, 0xce, 0xcf },
+	.sym = "sLGys7S1tre4ubq7vL2-v2vIjCmLel5_GyTzpNI_k620GPZGcXvD9mtJ0hQE110QMDZ5",
+	.xname = "user.-ukpWj0ht6EJJJ1YQU_dzg",
+	.xval = "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf6d942bde3c231a234be255f9676dc45766d088114bedc48"
+		"2313e1c",
+	.name = "noMmQeM2YzI6mhKitqMQyA",
+};
+
+static const struct vectors *vec;
 
 static int failures;
 
@@ -81,7 +122,7 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-static void check_subkeys(struct ac_key *mk)
+static void check_subkeys(const struct afs_volkey *vk)
 {
 	static const uint8_t file_id[16] = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
 					     0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
@@ -89,19 +130,26 @@ static void check_subkeys(struct ac_key *mk)
 	char what[96];
 
 	result("key-check value",
-	       !afs_key_check_value(mk, kcv) && hex_is(kcv, sizeof(kcv), kcv_want));
-	for (size_t i = 0; i < sizeof(subkey_vectors) / sizeof(subkey_vectors[0]); i++) {
+	       !afs_key_check_value(vk, kcv) && hex_is(kcv, sizeof(kcv), vec->kcv));
+	for (size_t i = 0; i < sizeof(vec->subkeys) / sizeof(vec->subkeys[0]); i++) {
+		const struct subkey_vector *sv = &vec->subkeys[i];
+		const uint8_t *context = NULL;
 		struct ac_key *key;
 		int err;
 
-		err = afs_subkey(mk, subkey_vectors[i].which,
-				 subkey_vectors[i].which == AFS_KEY_CONTENT ? file_id : NULL, &key);
-		if (!err && subkey_vectors[i].cts)
+		if (sv->which == AFS_KEY_CONTENT)
+			context = file_id;
+		else if (afs_subkey_has_context(vk, sv->which))
+			context = sv->which == AFS_KEY_SYMLINK ? vec->sym_fresh : vec->xval_fresh;
+		err = afs_subkey(vk, sv->which, context, &key);
+		if (!err && ac_key_alg(key) == AC_ALG_CTS)
 			err = ac_cts_encrypt(key, zero, zero, sizeof(zero), out);
+		else if (!err && ac_key_alg(key) == AC_ALG_ECB)
+			err = ac_ecb_encrypt(key, zero, sizeof(zero), out);
 		else if (!err)
 			err = ac_gcm_encrypt(key, zero, NULL, 0, NULL, 0, out);
-		snprintf(what, sizeof(what), "subkey %s", subkey_vectors[i].name);
-		result(what, !err && hex_is(out, sizeof(out), subkey_vectors[i].want));
+		snprintf(what, sizeof(what), "subkey %s", sv->name);
+		result(what, !err && hex_is(out, sizeof(out), sv->want));
 		ac_key_put(key);
 	}
 	/* A content key without a file ID, or a names key with one, is a bug. */
@@ -109,59 +157,66 @@ static void check_subkeys(struct ac_key *mk)
 		struct ac_key *key;
 
 		result("content subkey without a file ID refused",
-		       afs_subkey(mk, AFS_KEY_CONTENT, NULL, &key) == -EINVAL);
+		       afs_subkey(vk, AFS_KEY_CONTENT, NULL, &key) == -EINVAL);
+		result("names subkey with a context refused",
+		       afs_subkey(vk, AFS_KEY_NAMES, file_id, &key) == -EINVAL);
 	}
 }
 
-/* Symlink targets and xattrs with the subkeys: the vectors' last lines. */
-static void check_meta(struct ac_key *mk)
+/* Names (format 2), symlink targets and xattrs with the subkeys: the
+ * vectors' last lines. */
+static void check_meta(const struct afs_volkey *vk)
 {
-	static const uint8_t snonce[AC_GCM_NONCE_LEN] = { 0x70, 0x71, 0x72, 0x73, 0x74, 0x75,
-							  0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b };
-	static const uint8_t xnonce[AC_GCM_NONCE_LEN] = { 0x80, 0x81, 0x82, 0x83, 0x84, 0x85,
-							  0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b };
-	static const char sym_want[] =
-		"cHFyc3R1dnd4eXp7sPObKym9dl-nmn0af8It9TQ2J4huCj2-q-XnBBiuPtP7lqc";
-	static const char xname_want[] = "user.eXtOvGdeJpeLK6hbosnFOg";
-	static const char xval_want[] = "808182838485868788898a8b45b17976060eb5dfdc5076c7734085f36"
-					"2569d28e47627a3c0d348";
-	struct ac_key *sym = NULL, *xn = NULL, *xv = NULL;
-	char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_MAX + 1], xname[AFS_XATTR_NAME_BUF];
+	static const uint8_t diriv[AFS_DIRIV_LEN] = { 0x60, 0x61, 0x62, 0x63, 0x64, 0x65,
+						      0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b,
+						      0x6c, 0x6d, 0x6e, 0x6f };
+	struct ac_key *names = NULL, *xn = NULL;
+	char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_ENC_BUF], xname[AFS_XATTR_NAME_BUF];
+	size_t over = afs_meta_overhead(vk->format);
 	uint8_t val[64], back[64];
 	int n;
 
-	if (afs_subkey(mk, AFS_KEY_SYMLINK, NULL, &sym) ||
-	    afs_subkey(mk, AFS_KEY_XATTR_NAME, NULL, &xn) ||
-	    afs_subkey(mk, AFS_KEY_XATTR_VALUE, NULL, &xv)) {
-		result("symlink and xattr subkeys", false);
+	if (afs_subkey(vk, AFS_KEY_NAMES, NULL, &names) ||
+	    afs_subkey(vk, AFS_KEY_XATTR_NAME, NULL, &xn)) {
+		result("names and xattr-name subkeys", false);
 		goto out;
 	}
-	n = afs_symlink_encrypt_nonce(sym, "../shared/notes.txt", snonce, enc);
-	result("symlink target", n > 0 && !strcmp(enc, sym_want));
-	n = afs_symlink_decrypt(sym, sym_want, plain);
+	if (vec->name) {
+		n = afs_name_encrypt(names, diriv, "hello.txt", enc);
+		result("name", n > 0 && !strcmp(enc, vec->name));
+		n = afs_name_decrypt(names, diriv, vec->name, plain);
+		result("name decrypted", n > 0 && !strcmp(plain, "hello.txt"));
+	}
+	n = afs_symlink_encrypt_fresh(vk, "../shared/notes.txt", vec->sym_fresh, enc);
+	result("symlink target", n > 0 && !strcmp(enc, vec->sym));
+	n = afs_symlink_decrypt(vk, vec->sym, plain);
 	result("symlink target decrypted", n > 0 && !strcmp(plain, "../shared/notes.txt"));
 	enc[5] = enc[5] == 'A' ? 'B' : 'A';
 	printf("symlink target with a changed character: %s\n",
-	       errname(afs_symlink_decrypt(sym, enc, plain)));
+	       errname(afs_symlink_decrypt(vk, enc, plain)));
+	printf("longest target (%zu bytes) and one byte more: ", afs_symlink_max(vk->format));
+	memset(plain, 'a', afs_symlink_max(vk->format) + 1);
+	plain[afs_symlink_max(vk->format) + 1] = '\0';
+	n = afs_symlink_encrypt(vk, plain + 1, enc);
+	printf("%s, %s\n", n == AFS_SYMLINK_ENC_BUF - 1 ? "4095 characters" : errname(n),
+	       errname(afs_symlink_encrypt(vk, plain, enc)));
 
 	n = afs_xattr_name_encrypt(xn, "user.comment", xname);
-	result("xattr name", n > 0 && !strcmp(xname, xname_want));
-	n = afs_xattr_name_decrypt(xn, xname_want, plain);
+	result("xattr name", n > 0 && !strcmp(xname, vec->xname));
+	n = afs_xattr_name_decrypt(xn, vec->xname, plain);
 	result("xattr name decrypted", n > 0 && !strcmp(plain, "user.comment"));
 	printf("xattr name outside user.: %s\n",
 	       errname(afs_xattr_name_encrypt(xn, "security.selinux", xname)));
-	n = afs_xattr_value_encrypt_nonce(xv, xname_want, (const uint8_t *)"hello xattr", 11,
-					  xnonce, val);
-	result("xattr value", n == 11 + AFS_XATTR_OVERHEAD && hex_is(val, (size_t)n, xval_want));
-	n = afs_xattr_value_decrypt(xv, xname_want, val, 11 + AFS_XATTR_OVERHEAD, back);
+	n = afs_xattr_value_encrypt_fresh(vk, vec->xname, (const uint8_t *)"hello xattr", 11,
+					  vec->xval_fresh, val);
+	result("xattr value", n == (int)(11 + over) && hex_is(val, (size_t)n, vec->xval));
+	n = afs_xattr_value_decrypt(vk, vec->xname, val, 11 + over, back);
 	result("xattr value decrypted", n == 11 && !memcmp(back, "hello xattr", 11));
 	printf("xattr value under another name: %s\n",
-	       errname(afs_xattr_value_decrypt(xv, "user.other", val, 11 + AFS_XATTR_OVERHEAD,
-					       back)));
+	       errname(afs_xattr_value_decrypt(vk, "user.other", val, 11 + over, back)));
 out:
-	ac_key_put(sym);
+	ac_key_put(names);
 	ac_key_put(xn);
-	ac_key_put(xv);
 }
 
 static void check_edits(const char *dir, const char *text, struct ac_key *mk)
@@ -172,7 +227,7 @@ static void check_edits(const char *dir, const char *text, struct ac_key *mk)
 	} edits[] = {
 		{ "block_size edited", "block_size = 4096", "block_size = 8192", -EBADMSG },
 		{ "names edited", "names = encrypted", "names = plaintext", -EBADMSG },
-		{ "key_check edited", "key_check = f5", "key_check = f6", -EKEYREJECTED },
+		{ "key_check edited", "key_check = ", NULL, -EKEYREJECTED },
 		{ "slot cost edited", "slot.0.time = 1", "slot.0.time = 2", -EBADMSG },
 	};
 	char path[4096], why[256];
@@ -191,7 +246,12 @@ static void check_edits(const char *dir, const char *text, struct ac_key *mk)
 			free(copy);
 			continue;
 		}
-		memcpy(at, edits[i].to, strlen(edits[i].to));
+		if (edits[i].to) {
+			memcpy(at, edits[i].to, strlen(edits[i].to));
+		} else { /* the first digit after @from, changed */
+			at += strlen(edits[i].from);
+			*at = *at == '0' ? '1' : '0';
+		}
 		snprintf(file, sizeof(file), "%s/" AFS_CONF_NAME, path);
 		unlink(file);
 		f = fopen(file, "we");
@@ -217,7 +277,7 @@ static void check_refusals(const char *dir)
 		{ "empty file", "" },
 		{ "truncated before the mac",
 		  "format = 1\nuuid = 00112233-4455-6677-8899-aabbccddeeff\n" },
-		{ "format 2", "format = 2\n" },
+		{ "format 3", "format = 3\n" },
 		{ "no newline at the end", "format = 1" },
 	};
 	char path[4096], file[4200], why[256];
@@ -252,6 +312,7 @@ int main(int argc, char **argv)
 	char path[4096], why[256], *text = NULL, *formatted = NULL, *written = NULL;
 	uint8_t mkbytes[AC_KEY_LEN], *mk = NULL;
 	struct ac_key *mkey = NULL, *wrong = NULL;
+	struct afs_volkey vk;
 	struct ac_ctx *ctx;
 	int slot = -1, err;
 
@@ -310,8 +371,10 @@ int main(int argc, char **argv)
 	printf("unlock a recovery slot that does not exist: %s\n", errname(err));
 	failures += err != -ENOKEY;
 
-	check_subkeys(mkey);
-	check_meta(mkey);
+	vec = cfg.format == 2 ? &vectors_v2 : &vectors_v1;
+	vk = afs_volkey_of(&cfg, mkey);
+	check_subkeys(&vk);
+	check_meta(&vk);
 	check_edits(argv[3], text, mkey);
 	check_refusals(argv[3]);
 
