@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * format-test - unit tests of fs/'s on-disk format, version 1 (fs/format.h),
+ * format-test - unit tests of fs/'s on-disk format (fs/format.h),
  * on one crypto backend.
  *
  *   format-test --backend kernel|user
@@ -16,14 +16,16 @@
  *             file, a truncated block, another key) refused with the
  *             plaintext wiped, holes, and batches across the batch size
  *   names     fixed vectors, round trips of every length from 1 to 255,
- *             and every way a name or an encoded name is refused
+ *             and every way a name or an encoded name is refused: format 1
+ *             (CBC-CTS), then format 2 (EME)
  *   longnames the on-disk and sidecar names of long names
  *   reserved  reserved names and plaintext-names checks
  *
  * The vectors' expected bytes were computed independently, in Python with
  * the "cryptography" package (AES-GCM, and AES-CBC under a hand-written CS3
- * ciphertext stealing, checked against RFC 3962) and Python's base64 and
- * hashlib; docs/FORMAT.md lists the same vectors.  One line per check on
+ * ciphertext stealing, checked against RFC 3962; EME in
+ * tests/fixtures/format-v2-vector.py, checked against rfjakob/eme's vectors)
+ * and Python's base64 and hashlib; docs/FORMAT.md lists the same vectors.  One line per check on
  * standard output, the same for both backends; details of a failure go to
  * standard error.
  *
@@ -921,9 +923,12 @@ static const char names_key_hex[] =
 	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f";
 static const char diriv_hex[] = "606162636465666768696a6b6c6d6e6f";
 
-static const struct {
+struct name_vec {
 	const char *what, *plain, *enc, *longname;
-} name_vecs[] = {
+};
+
+/* Format 1: AES-256-CBC-CTS. */
+static const struct name_vec name_vecs_v1[] = {
 	{ "hello.txt", "hello.txt", "nGO9va-n2sXV7szQw9mktw", NULL },
 	{ "16 bytes", "0123456789abcdef", "_tzZ-mJ4CMLXXDd_EZoh7w", NULL },
 	{ "17 bytes", "0123456789abcdef0", "U92lPPLXPrUCDyoRzmhCRv7c2fpieAjC11w3fxGaIe8", NULL },
@@ -957,6 +962,44 @@ static const struct {
 	  "algfs.longname.pZ3YR9K_SroiVLguhq1a2gALiw_gr4GVv5Xi9XMmruw" },
 };
 
+/* Format 2: EME, the same key and the IV as tweak (format-v2-vector.py). */
+static const struct name_vec name_vecs_v2[] = {
+	{ "hello.txt", "hello.txt", "XtaOoeioZd71rpKGW5By5Q", NULL },
+	{ "16 bytes", "0123456789abcdef", "Xtxw308P8wY1sN19enXKtw", NULL },
+	{ "17 bytes", "0123456789abcdef0", "6KzwBooC1ziS5adsxnGp9K6y3FbOKwXZvmCahAfRzp4", NULL },
+	/* Two names with a common first 16 bytes share nothing on disk. */
+	{ "IMG_20240101_120001.jpg", "IMG_20240101_120001.jpg",
+	  "AX1NpOQqL920Up8A9jpp83644ZcMOyIPjpwTDKWY5XE", NULL },
+	{ "IMG_20240101_120002.jpg", "IMG_20240101_120002.jpg",
+	  "ocolVNItOYIwgGgcgP91CDrHsNQay2cYxs0zXO9bQo8", NULL },
+	{ "176 bytes",
+	  "algfs-long-name-algfs-long-name-algfs-long-name-algfs-long-name-"
+	  "algfs-long-name-algfs-long-name-algfs-long-name-algfs-long-name-"
+	  "algfs-long-name-algfs-long-name-algfs-long-name-",
+	  "BunlgVJDb2NlbnsAO8BA2wtMBz3ueEu7vE208IVZNLrsDNmHZ4cBxSh024fg2DZmFfMqg-fC4xkoBI89Z1PI9FN3"
+	  "4B6GaJbbAe4tpob-OnMMUYquDSw0pqZLJU7tzHTan627bH2omX5JFM_dfiiAoSi8rB2pPLVhBhE2HW6TEgCBzPy0"
+	  "D47PfUUwN-5WiYE5S4hdtOzvY7KY2AI5agsleOdWrYYzVGCCrqckQmGDfCA",
+	  NULL },
+	{ "177 bytes",
+	  "algfs-long-name-algfs-long-name-algfs-long-name-algfs-long-name-"
+	  "algfs-long-name-algfs-long-name-algfs-long-name-algfs-long-name-"
+	  "algfs-long-name-algfs-long-name-algfs-long-name-a",
+	  "Tj2WNTz8-ysHy1zyiehWWMUz1AQ5diFdpL6zJom9tlA3sSDZyPqUZ-bjCm-QfWQUliKa5FKRBtzfmfdDBtJSCrLT"
+	  "R1EkWw9nLMf_mdFvn58JrgAEiHPjuHYvCB0HcjPNtr78NVU8mInyKe8PhN7owmIHi92UEU5K7V-wiEtfiNOhZ4yz"
+	  "hNOOyVNG45HWmHq56WsoKYdZ5_Xjh8BIl_Cl08dq-iina0KKzsh-bizlWK3lbwI87ml9MWIktoa97urf",
+	  "algfs.longname.FUAFw3sWUUFlxSUX5CiOpkSdOEde5F3jmdE7mzFF5Qg" },
+	{ "255 bytes",
+	  "algfs-long-name-algfs-long-name-algfs-long-name-algfs-long-name-"
+	  "algfs-long-name-algfs-long-name-algfs-long-name-algfs-long-name-"
+	  "algfs-long-name-algfs-long-name-algfs-long-name-algfs-long-name-"
+	  "algfs-long-name-algfs-long-name-algfs-long-name-algfs-long-name",
+	  "IHXpaDu9r5QqB7XJuNy78sxpi5-7xUdAsSSHP7CAwCRqIkmM834xuL7znax5KyrGf5Fj2cWba7rO4OCvHXAT28a-"
+	  "lkuP97qyqGlmY4_cSygrzJ4PSgPWfLb6Qx-4wsTps4CKRemETWFr37dmLo9F0w9w_2LN47Cm31id-CHNW8fhDHr3"
+	  "Edcq399tnegHU85Nn4auyJg1zZU4OF1CQu7OKA1sJzNc-L3XyI8BXJHn6zjHCBAWDNuYXFiFyP61jYsg3ZuuodHU"
+	  "Ul4itseFI4KrhBXCUSygDM-wGlOumBICJEEWAqh7Bn68Iu0Okfy59-9XTFJDzINy_nuQn6Q-umuHaA",
+	  "algfs.longname.BhJPCV2kMr7VEzoSlEgCZO1-oWLWXB-fnw08nAdKM18" },
+};
+
 /* An independent base64url encoder, to build encoded names by hand. */
 static void b64url(const uint8_t *in, size_t n, char *out)
 {
@@ -976,19 +1019,21 @@ static void b64url(const uint8_t *in, size_t n, char *out)
 	*out = '\0';
 }
 
-/* Encrypt @n raw bytes (padding included) with CTS and encode them. */
+/* Encrypt @n raw bytes (padding included) in @key's mode and encode them. */
 static void craft_name(struct ac_key *key, const uint8_t *iv, const void *raw, size_t n, char *out)
 {
 	uint8_t ct[512];
+	int err = ac_key_alg(key) == AC_ALG_ECB ? ac_eme_encrypt(key, iv, raw, n, ct)
+						 : ac_cts_encrypt(key, iv, raw, n, ct);
 
-	if (ac_cts_encrypt(key, iv, raw, n, ct)) {
-		fprintf(stderr, "format-test: ac_cts_encrypt failed\n");
+	if (err) {
+		fprintf(stderr, "format-test: encrypting a name failed\n");
 		exit(EXIT_WRONG);
 	}
 	b64url(ct, n, out);
 }
 
-static void test_names(struct ac_key *key)
+static void test_names(struct ac_key *key, const struct name_vec *name_vecs, size_t nvecs)
 {
 	char enc[AFS_ENC_NAME_BUF + 8], enc2[AFS_ENC_NAME_BUF], plain[AFS_PLAIN_NAME_BUF + 8];
 	char name[300], what[100], raw[300];
@@ -998,7 +1043,7 @@ static void test_names(struct ac_key *key)
 	int n, n2;
 
 	unhex(diriv_hex, iv, sizeof(iv));
-	for (i = 0; i < sizeof(name_vecs) / sizeof(name_vecs[0]); i++) {
+	for (i = 0; i < nvecs; i++) {
 		snprintf(what, sizeof(what), "name vector %zu (%s) encrypt", i + 1,
 			 name_vecs[i].what);
 		n = afs_name_encrypt(key, iv, name_vecs[i].plain, enc);
@@ -1116,6 +1161,25 @@ static void test_names(struct ac_key *key)
 	check_ret("decrypt a 256-byte name", afs_name_decrypt(key, iv, enc, plain), -EUCLEAN);
 }
 
+/* A long name vector's on-disk and sidecar names. */
+static void check_longname(struct ac_ctx *ctx, const struct name_vec *v, const char *fmt)
+{
+	char out[AFS_LONGNAME_BUF + 8], side[AFS_SIDECAR_BUF + 8], what[100];
+	int err;
+
+	if (!v->longname)
+		return;
+	snprintf(what, sizeof(what), "long name vector (%s%s): on-disk name", v->what, fmt);
+	memset(out, CANARY, sizeof(out));
+	err = afs_longname_hash(ctx, v->enc, out);
+	check_str(what, err, out, v->longname);
+	snprintf(what, sizeof(what), "long name vector (%s%s): sidecar name", v->what, fmt);
+	if (!err)
+		err = afs_longname_sidecar(out, side);
+	snprintf(out + AFS_LONGNAME_LEN, sizeof(out) - AFS_LONGNAME_LEN, ".name");
+	check_str(what, err, side, out);
+}
+
 static void test_longnames(struct ac_ctx *ctx)
 {
 	const struct {
@@ -1139,25 +1203,13 @@ static void test_longnames(struct ac_ctx *ctx)
 		  "algfs.longname.pZ3YR9K_SroiVLguhq1a2gALiw_gr4GVv5Xi9XMmruw.nam", false, false },
 		{ "an encoded name", "nGO9va-n2sXV7szQw9mktw", false, false },
 	};
-	char out[AFS_LONGNAME_BUF + 8], side[AFS_SIDECAR_BUF + 8], what[100];
+	char side[AFS_SIDECAR_BUF + 8], what[100];
 	size_t i;
-	int err;
 
-	for (i = 0; i < sizeof(name_vecs) / sizeof(name_vecs[0]); i++) {
-		if (!name_vecs[i].longname)
-			continue;
-		snprintf(what, sizeof(what), "long name vector (%s): on-disk name",
-			 name_vecs[i].what);
-		memset(out, CANARY, sizeof(out));
-		err = afs_longname_hash(ctx, name_vecs[i].enc, out);
-		check_str(what, err, out, name_vecs[i].longname);
-		snprintf(what, sizeof(what), "long name vector (%s): sidecar name",
-			 name_vecs[i].what);
-		if (!err)
-			err = afs_longname_sidecar(out, side);
-		snprintf(out + AFS_LONGNAME_LEN, sizeof(out) - AFS_LONGNAME_LEN, ".name");
-		check_str(what, err, side, out);
-	}
+	for (i = 0; i < sizeof(name_vecs_v1) / sizeof(name_vecs_v1[0]); i++)
+		check_longname(ctx, &name_vecs_v1[i], "");
+	for (i = 0; i < sizeof(name_vecs_v2) / sizeof(name_vecs_v2[0]); i++)
+		check_longname(ctx, &name_vecs_v2[i], ", format 2");
 	check("long name lengths: 58 and 63",
 	      AFS_LONGNAME_LEN == 58 && AFS_SIDECAR_LEN == 63 && AFS_ENC_NAME_MAX == 342);
 
@@ -1233,7 +1285,11 @@ int main(int argc, char **argv)
 	test_header();
 	test_blocks(ctx);
 	names_key = new_key(ctx, AC_ALG_CTS, names_key_hex);
-	test_names(names_key);
+	test_names(names_key, name_vecs_v1, sizeof(name_vecs_v1) / sizeof(name_vecs_v1[0]));
+	ac_key_put(names_key);
+	printf("-- names, format 2 (EME)\n");
+	names_key = new_key(ctx, AC_ALG_ECB, names_key_hex);
+	test_names(names_key, name_vecs_v2, sizeof(name_vecs_v2) / sizeof(name_vecs_v2[0]));
 	ac_key_put(names_key);
 	test_longnames(ctx);
 	test_reserved();
