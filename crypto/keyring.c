@@ -155,3 +155,42 @@ int ac_keyring_invalidate(int32_t serial)
 {
 	return keyctl_invalidate(serial) < 0 ? -errno : 0;
 }
+
+int ac_keyring_key_len(int32_t serial)
+{
+	char want[16], line[512], type[16];
+	long n = keyctl_read(serial, NULL, 0);
+	int err = -ENODATA;
+	FILE *f;
+
+	if (n >= 0)
+		return n > INT32_MAX ? -ENODATA : (int)n;
+	/*
+	 * /proc/keys: "serial flags usage timeout perm uid gid type desc",
+	 * the serial in 8 hex digits, and for user and logon keys a
+	 * description that ends in ": <payload length>".
+	 */
+	f = fopen("/proc/keys", "re");
+	if (!f)
+		return -ENODATA;
+	snprintf(want, sizeof(want), "%08x ", (unsigned int)serial);
+	while (fgets(line, sizeof(line), f)) {
+		const char *colon = strrchr(line, ':');
+		char *end;
+		unsigned long len;
+
+		if (strncmp(line, want, strlen(want)) != 0)
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %15s", type) != 1 ||
+		    (strcmp(type, "user") != 0 && strcmp(type, "logon") != 0) || !colon ||
+		    colon[1] != ' ')
+			break;
+		errno = 0;
+		len = strtoul(colon + 2, &end, 10);
+		if (!errno && end != colon + 2 && (*end == '\n' || !*end) && len <= INT32_MAX)
+			err = (int)len;
+		break;
+	}
+	fclose(f);
+	return err;
+}

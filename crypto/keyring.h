@@ -49,4 +49,15 @@ int32_t ac_keyring_search(const char *desc);
 /* Destroy a key at once, in every keyring that holds it.  Return: 0 or -errno. */
 int ac_keyring_invalidate(int32_t serial);
 
+/**
+ * ac_keyring_key_len() - how many bytes the key @serial holds
+ *
+ * Read from the key for a "user" key its possessor may read, and from
+ * /proc/keys for a "logon" key, whose bytes no one can read.  The kernel
+ * does not say how long an "encrypted" or "trusted" key's payload is.
+ *
+ * Return: the length, -ENODATA (the kernel does not say).
+ */
+int ac_keyring_key_len(int32_t serial);
+
 #endif /* ALGFS_KEYRING_H */

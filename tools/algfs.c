@@ -361,8 +361,12 @@ static int get_key(const struct options *o, const struct afs_config *cfg, struct
 		if (o->keydesc || cfg->keyring_only || ac_keyring_search(desc) >= 0)
 			err = ac_key_from_keyring_desc(ctx, AC_ALG_HMAC,
 						       o->keydesc ? o->keydesc : desc, keyp);
-		if (!err)
+		if (!err) {
+			rc = tu_keyring_key_vet(o->keydesc ? o->keydesc : desc, cfg->format);
+			if (rc)
+				return rc;
 			goto verify;
+		}
 		if (err != -ENOKEY || o->keydesc || cfg->keyring_only) {
 			log_err("the key %s in the kernel keyring cannot be used: %s%s",
 				o->keydesc ? o->keydesc : desc, strerror(-err),

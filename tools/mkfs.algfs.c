@@ -447,6 +447,9 @@ static int make_keys(const struct mkfs_opts *o, struct ac_ctx *ctx, struct afs_c
 					o->ks.ks_arg, strerror(-err));
 			return EXIT_KEYRING;
 		}
+		rc = tu_keyring_key_vet(o->ks.ks_arg, o->format);
+		if (rc)
+			return rc;
 	} else {
 		err = ac_random(mk, AC_KEY_LEN);
 		if (!err)

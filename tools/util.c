@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "keyring.h"
 #include "log.h"
 #include "secmem.h"
 
@@ -1160,4 +1161,22 @@ void tu_start(const char *prog)
 	if (err)
 		log_warn("cannot harden the process: %s", strerror(-err));
 	tu_signals_init();
+}
+
+int tu_keyring_key_vet(const char *desc, unsigned int format)
+{
+	int32_t serial;
+	int len;
+
+	if (format < 2)
+		return EXIT_OK;
+	serial = ac_keyring_search(desc);
+	len = serial < 0 ? -ENODATA : ac_keyring_key_len(serial);
+	if (len < 0 || len >= AC_KEY_LEN)
+		return EXIT_OK;
+	log_err("the keyring key '%s' holds %d bytes: a format %u volume's master key must hold "
+		"at least %d (32 random bytes: head -c 32 /dev/urandom | keyctl padd user NAME "
+		"@u, or logon for the kernel crypto backend)",
+		desc, len, format, AC_KEY_LEN);
+	return EXIT_KEYRING;
 }

@@ -182,6 +182,14 @@ void tu_kdf_floor_warn(const struct afs_kdf *kdf, enum afs_slot_type type);
 int tu_kdf_vet(const struct afs_config *cfg, unsigned int types);
 
 /*
+ * From format 2 on, a master key from the keyring must hold at least 32
+ * bytes (docs/FORMAT.md, "Keys"): refuse the key @desc if it is shorter.
+ * An "encrypted" or "trusted" key, whose length the kernel does not tell,
+ * passes.  Return: EXIT_OK, or EXIT_KEYRING (said why).
+ */
+int tu_keyring_key_vet(const char *desc, unsigned int format);
+
+/*
  * The volume.  Each returns an exit status and has printed why it failed.
  */
 
