@@ -26,8 +26,9 @@
 # algfs to the best peer (gocryptfs, securefs, cryfs) and to bindfs, and
 # every repeat's figures.  Run as root (drop_caches, tmpfs, FUSE).
 #   --systems LIST   comma-separated subset of bare,bindfs,gocryptfs,
-#                    securefs,cryfs,algfs (default all but cryfs; --only
-#                    is the same)
+#                    securefs,cryfs,algfs,algfs1 (algfs1: a format 1
+#                    volume; default all but cryfs and algfs1; --only is
+#                    the same)
 #   --steps LIST     subset of write,read,untar,md5,lslr,rm,fio (default
 #                    all; a step that another needs runs untimed)
 #   --backings LIST  subset of tmpfs,ext4 (default tmpfs,ext4)
@@ -543,6 +544,7 @@ table()
 		line="the best peer"
 		[ ${#peers[@]} -gt 0 ] || line=
 		[[ " ${fs_list[*]} " != *" bindfs "* ]] || line+="${line:+ and }bindfs"
+		[[ " ${fs_list[*]} " != *" algfs1 "* ]] || line+="${line:+ and }format 1"
 		[ -n "$line" ] || continue
 		echo "### $b backing: algfs against $line (>1: algfs better)"
 		echo
@@ -574,6 +576,13 @@ table()
 			line="| algfs / bindfs |"
 			for metric in "${cols[@]}"; do
 				line+=" $(ratio "$metric" "${med[algfs.$metric]}" "${med[bindfs.$metric]}") |"
+			done
+			echo "$line"
+		fi
+		if [[ " ${fs_list[*]} " == *" algfs1 "* ]]; then
+			line="| algfs (format 2) / algfs1 (format 1) |"
+			for metric in "${cols[@]}"; do
+				line+=" $(ratio "$metric" "${med[algfs.$metric]}" "${med[algfs1.$metric]}") |"
 			done
 			echo "$line"
 		fi

@@ -11,7 +11,7 @@
 # here (tarball, tar_files, ...) are used there:
 # shellcheck disable=SC2034,SC2154
 
-all_systems="bare bindfs gocryptfs securefs cryfs algfs"
+all_systems="bare bindfs gocryptfs securefs cryfs algfs algfs1"
 pw=benchpassword
 
 die() { echo "$prog: $*" >&2; exit 1; }
@@ -51,7 +51,7 @@ system_missing()
 	bare) ;;
 	bindfs|gocryptfs|securefs|cryfs)
 		need "$1" "$1" || echo "$1 not installed and apt-get install failed" ;;
-	algfs)
+	algfs | algfs1)
 		[ -x "$bin/algfs" ] && [ -x "$bin/mkfs.algfs" ] ||
 			echo "$bin/algfs or $bin/mkfs.algfs not built yet" ;;
 	*) echo "unknown filesystem $1 (known: $all_systems)" ;;
@@ -167,11 +167,13 @@ vol_init()
 		# The first mount creates the volume; scrypt defaults are kept.
 		vol_mount cryfs "$d"
 		unmount "$d/mnt" ;;
-	algfs)
+	algfs | algfs1)
 		# Cheap key derivation at mkfs only; the mount takes the defaults.
+		# algfs1 is a format 1 volume, to compare the formats.
 		mkdir -p "$d/cipher"
 		"$bin/mkfs.algfs" "$d/cipher" --passfile "$d/passfile" --argon2-time 1 \
-			--argon2-memory 8M --argon2-lanes 1 --no-recovery-key -q ;;
+			--argon2-memory 8M --argon2-lanes 1 --no-recovery-key -q \
+			--format "$([ "$sys" = algfs1 ] && echo 1 || echo 2)" ;;
 	esac
 }
 
@@ -185,7 +187,7 @@ vol_argv()
 	bindfs) vol_cmd=(bindfs -f -o multithreaded "$d/cipher" "$d/mnt") ;;
 	gocryptfs) vol_cmd=(gocryptfs -fg -q -nosyslog -passfile "$d/passfile" "$d/cipher" "$d/mnt") ;;
 	securefs) vol_cmd=(securefs mount --pass "$pw" "$d/cipher" "$d/mnt") ;;
-	algfs)
+	algfs | algfs1)
 		vol_cmd=("$bin/algfs" -f "$d/cipher" "$d/mnt" -o "passfile=$d/passfile")
 		for o in "$@"; do
 			vol_cmd+=(-o "$o")
@@ -215,7 +217,7 @@ vol_mount()
 			XDG_CONFIG_HOME=$d/local HOME=$d/local \
 			timeout -k 5 120 cryfs --cipher aes-256-gcm --logfile "$d/cryfs.log" \
 			"$d/cipher" "$d/mnt" < "$d/passfile" >> "$d/mount.log" 2>&1 3>&- ;;
-	algfs)
+	algfs | algfs1)
 		timeout -k 5 120 "$bin/algfs" "$d/cipher" "$d/mnt" -o passfile="$d/passfile" \
 			< /dev/null >> "$d/mount.log" 2>&1 3>&- ;;
 	esac || { tail -20 "$d/mount.log" >&2; return 1; }
@@ -240,9 +242,9 @@ version_of()
 		v=$(dpkg-query -W -f '${Version}' securefs 2> /dev/null) || v='?'
 		echo "securefs $v (lite format 4), $(securefs version 2>&1 | grep -m1 Crypto)" ;;
 	cryfs) cryfs --version 2> /dev/null | sed -n 1p ;;
-	algfs)
+	algfs | algfs1)
 		v=$(timeout 5 "$bin/algfs" --version 2> /dev/null < /dev/null | sed -n 1p) || v=
-		echo "${v:-algfs} (git $(git -C "$repo" describe --always --dirty 2> /dev/null || echo ?)), defaults" ;;
+		echo "${v:-algfs} (git $(git -C "$repo" describe --always --dirty 2> /dev/null || echo ?)), defaults$([ "$1" = algfs1 ] && echo ", --format 1")" ;;
 	esac
 }
 

@@ -251,7 +251,7 @@ _algfsctl()
 #
 
 _mkfs_algfs_opts="--passfile --extpass --keyfile --keyring --block-size
-	--plaintext-names --argon2-time --argon2-memory --argon2-lanes
+	--format --plaintext-names --argon2-time --argon2-memory --argon2-lanes
 	--no-recovery-key --crypto --quiet --verbose --help --version"
 
 # _mkfs_algfs_arg OPTION PREFIX VALUE
@@ -261,6 +261,7 @@ _mkfs_algfs_arg()
 	--passfile | --keyfile) _algfs_files "$2" "$3" ;;
 	--extpass) _algfs_command "$2" "$3" ;;
 	--block-size) _algfs_words "$2" "$3" "4096 8192 16384 32768 65536" ;;
+	--format) _algfs_words "$2" "$3" "2 1" ;;
 	--crypto) _algfs_words "$2" "$3" "auto kernel user" ;;
 	--keyring | --argon2-time | --argon2-memory | --argon2-lanes) ;;
 	*) return 1 ;;
