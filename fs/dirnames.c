@@ -145,6 +145,8 @@ int afs_dname(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *p
 		return -ENAMETOOLONG;
 	if (fs->f_plain_names) {
 		err = afs_plain_name_check(plain);
+		if (!err && fs->f_vk.format >= 2 && afs_is_longtarget(plain))
+			err = -EPERM; /* format 2 keeps these names for itself */
 		if (err)
 			return err;
 		strcpy(dn->d_disk, plain);
@@ -203,6 +205,8 @@ int afs_dname_plain(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const c
 		strcpy(plain, disk);
 		return 0;
 	}
+	if (fs->f_vk.format >= 2 && afs_is_longtarget(disk))
+		return -ENOENT; /* a long symlink target's file */
 	if (fs->f_plain_names) {
 		if (afs_name_is_reserved(disk) || strlen(disk) > AFS_NAME_MAX)
 			return -ENOENT;

@@ -484,6 +484,52 @@ int afs_symlink_encrypt_fresh(const struct afs_volkey *vk, const char *target,
 int afs_symlink_decrypt(const struct afs_volkey *vk, const char *enc, char *out);
 
 /*
+ * Long symlink targets (format 2): a target longer than afs_symlink_max(),
+ * up to AFS_TARGET_MAX bytes, is stored in a file at the volume's root named
+ * algfs.longtarget.<base64url(id)>, which holds AES-256-GCM(K, zero nonce,
+ * AAD = "", target) || tag with K the symlink subkey of the 16-byte random
+ * ID; the backing symlink's target is that name.  No encoded target holds
+ * a '.', so the two forms cannot be confused.
+ */
+#define AFS_TARGET_MAX 4095 /* PATH_MAX - 1, what Linux takes */
+#define AFS_LONGTARGET_PREFIX "algfs.longtarget."
+#define AFS_LONGTARGET_ID_CHARS 22 /* base64url of 16 bytes */
+#define AFS_LONGTARGET_LEN (sizeof(AFS_LONGTARGET_PREFIX) - 1 + AFS_LONGTARGET_ID_CHARS)
+#define AFS_LONGTARGET_BUF (AFS_LONGTARGET_LEN + 1)
+/* The most a long-target file holds: the longest target and its tag. */
+#define AFS_LONGTARGET_DATA_MAX (AFS_TARGET_MAX + AC_GCM_TAG_LEN)
+
+/* algfs.longtarget.<22 base64url characters>, exactly. */
+bool afs_is_longtarget(const char *name);
+
+/**
+ * afs_longtarget_seal() - a long target's file name and content
+ * @vk: a format 2 volume's key
+ * @id: 16 random bytes
+ * @name: its file's name, and the backing symlink's target
+ * @out: strlen(@target) + AC_GCM_TAG_LEN bytes: the file's content
+ *
+ * Return: the length of @out, -EINVAL (empty, or a format 1 volume),
+ * -ENAMETOOLONG (over AFS_TARGET_MAX), or a crypto error.
+ */
+int afs_longtarget_seal(const struct afs_volkey *vk, const char *target,
+			const uint8_t id[AFS_KEY_CONTEXT_LEN], char name[AFS_LONGTARGET_BUF],
+			uint8_t *out);
+
+/**
+ * afs_longtarget_open() - the target in a long-target file
+ * @name: the file's name (the backing symlink's target)
+ * @in: its content, @len bytes
+ * @out: AFS_TARGET_MAX + 1 bytes, NUL-terminated
+ *
+ * Return: the target's length, -EUCLEAN (not a long-target name, a length
+ * out of range, a NUL in the target, or a format 1 volume), -EBADMSG
+ * (authentication failed; @out wiped).
+ */
+int afs_longtarget_open(const struct afs_volkey *vk, const char *name, const uint8_t *in,
+			size_t len, char *out);
+
+/*
  * Extended attributes: only "user." names are encrypted.  The name after
  * "user." is encrypted like a file name with the xattr-name key and a zero
  * IV or tweak (deterministic, so getxattr can find it); the value as above.

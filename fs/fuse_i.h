@@ -271,6 +271,24 @@ int afs_inode_stat(struct afs_fs *fs, struct afs_inode *inode, struct stat *st);
 /* Turn the backing stat @st of the entry (@dirfd, @name) into the
  * plaintext one (the sizes of files and symlinks). */
 void afs_stat_plain(struct afs_fs *fs, int dirfd, const char *name, struct stat *st);
+
+/* targets.c: symlink targets, in the backing symlink or, long, in a file. */
+
+/* The plaintext target of the symlink @name in @dirfd, NUL-terminated in
+ * @plain (AFS_TARGET_MAX + 1 bytes).  Return: its length, -EUCLEAN or
+ * -EBADMSG (damaged), or -errno. */
+int afs_target_read(struct afs_fs *fs, int dirfd, const char *name, char *plain);
+/* What the backing symlink for @target holds, into @enc; a long target's
+ * file is written first.  Return: 0, -ENAMETOOLONG, or -errno. */
+int afs_target_store(struct afs_fs *fs, const char *target, char enc[AFS_SYMLINK_ENC_BUF]);
+/* Remove the long-target file that @enc, a backing symlink's target, names,
+ * if it names one: the symlink's last link is gone, or was never made. */
+void afs_target_forget(struct afs_fs *fs, const char *enc);
+/* Before the entry @name (@st) in @dirfd goes: if it is the last link of a
+ * symlink, its backing target into @enc (else ""), for afs_target_forget()
+ * once it is gone. */
+void afs_target_of_last(struct afs_fs *fs, int dirfd, const char *name, const struct stat *st,
+			char enc[AFS_SYMLINK_ENC_BUF]);
 int afs_inode_table_init(struct afs_fs *fs);
 void afs_inode_table_free(struct afs_fs *fs);
 void afs_proc_path(int fd, char buf[AFS_PROC_PATH_MAX]);

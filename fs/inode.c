@@ -530,13 +530,9 @@ void afs_stat_plain(struct afs_fs *fs, int dirfd, const char *name, struct stat 
 		if (afs_content_plain_size(fs, (uint64_t)st->st_size, &psize) >= 0)
 			st->st_size = (off_t)psize;
 	} else if (S_ISLNK(st->st_mode)) {
-		char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_ENC_BUF];
-		ssize_t n = readlinkat(dirfd, name, enc, sizeof(enc) - 1);
+		char plain[AFS_TARGET_MAX + 1];
+		int n = afs_target_read(fs, dirfd, name, plain);
 
-		if (n < 0)
-			return;
-		enc[n] = 0;
-		n = afs_symlink_decrypt(&fs->f_vk, enc, plain);
 		if (n >= 0)
 			st->st_size = n;
 		ac_wipe(plain, sizeof(plain));

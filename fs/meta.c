@@ -146,6 +146,70 @@ int afs_symlink_decrypt(const struct afs_volkey *vk, const char *enc, char *out)
 	return n;
 }
 
+bool afs_is_longtarget(const char *name)
+{
+	const size_t plen = sizeof(AFS_LONGTARGET_PREFIX) - 1;
+	uint8_t id[AFS_KEY_CONTEXT_LEN + 2];
+
+	return strnlen(name, AFS_LONGTARGET_BUF) == AFS_LONGTARGET_LEN &&
+	       !strncmp(name, AFS_LONGTARGET_PREFIX, plen) &&
+	       afs_b64url_decode(name + plen, AFS_LONGTARGET_ID_CHARS, id) == AFS_KEY_CONTEXT_LEN;
+}
+
+int afs_longtarget_seal(const struct afs_volkey *vk, const char *target,
+			const uint8_t id[AFS_KEY_CONTEXT_LEN], char name[AFS_LONGTARGET_BUF],
+			uint8_t *out)
+{
+	const size_t plen = sizeof(AFS_LONGTARGET_PREFIX) - 1;
+	size_t len = strlen(target);
+	struct ac_key *key;
+	int err;
+
+	if (!len || vk->format < 2)
+		return -EINVAL;
+	if (len > AFS_TARGET_MAX)
+		return -ENAMETOOLONG;
+	err = afs_subkey(vk, AFS_KEY_SYMLINK, id, &key);
+	if (err)
+		return err;
+	err = ac_gcm_encrypt(key, zero_nonce, NULL, 0, (const uint8_t *)target, len, out);
+	ac_key_put(key);
+	if (err)
+		return err;
+	memcpy(name, AFS_LONGTARGET_PREFIX, plen);
+	afs_b64url_encode(id, AFS_KEY_CONTEXT_LEN, name + plen);
+	return (int)(len + AC_GCM_TAG_LEN);
+}
+
+int afs_longtarget_open(const struct afs_volkey *vk, const char *name, const uint8_t *in,
+			size_t len, char *out)
+{
+	const size_t plen = sizeof(AFS_LONGTARGET_PREFIX) - 1;
+	uint8_t id[AFS_KEY_CONTEXT_LEN + 2];
+	struct ac_key *key;
+	size_t n;
+	int err;
+
+	if (vk->format < 2 || !afs_is_longtarget(name) || len <= AC_GCM_TAG_LEN ||
+	    len > AFS_LONGTARGET_DATA_MAX)
+		return -EUCLEAN;
+	afs_b64url_decode(name + plen, AFS_LONGTARGET_ID_CHARS, id);
+	err = afs_subkey(vk, AFS_KEY_SYMLINK, id, &key);
+	if (err)
+		return err;
+	n = len - AC_GCM_TAG_LEN;
+	err = ac_gcm_decrypt(key, zero_nonce, NULL, 0, in, n, (uint8_t *)out);
+	ac_key_put(key);
+	if (err)
+		return err;
+	if (memchr(out, '\0', n)) {
+		explicit_bzero(out, n);
+		return -EUCLEAN;
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
 int afs_xattr_name_encrypt(struct ac_key *key, const char *name, char out[AFS_XATTR_NAME_BUF])
 {
 	const size_t plen = sizeof(AFS_XATTR_PREFIX) - 1;

@@ -281,14 +281,19 @@ static void do_symlink(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir,
 	struct afs_dname dn;
 	int err;
 
-	err = afs_symlink_encrypt(&fs->f_vk, target, enc);
-	if (err >= 0)
+	err = afs_target_store(fs, target, enc);
+	if (!err) {
 		err = new_name(fs, dir, dirfd, name, &dn);
+		if (err)
+			afs_target_forget(fs, enc);
+	}
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
 	err = symlinkat(enc, dirfd, dn.d_disk) ? -errno : 0;
+	if (err)
+		afs_target_forget(fs, enc);
 	finish_new(req, fs, dir, dirfd, &dn, err);
 }
 
@@ -334,6 +339,7 @@ static void do_link(fuse_req_t req, struct afs_fs *fs, struct afs_inode *inode,
 static void do_unlink(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, int dirfd,
 		      const char *name)
 {
+	char target[AFS_SYMLINK_ENC_BUF] = "";
 	struct afs_inode *last = NULL;
 	struct afs_dname dn;
 	struct stat st;
@@ -347,12 +353,15 @@ static void do_unlink(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 	if (!err) {
 		if (st.st_nlink <= 1)
 			last = afs_inode_remove_begin(fs, st.st_dev, st.st_ino);
+		afs_target_of_last(fs, dirfd, dn.d_disk, &st, target);
 		if (unlinkat(dirfd, dn.d_disk, 0))
 			err = -errno;
 		afs_inode_remove_end(fs, last, !err);
 	}
-	if (!err)
+	if (!err) {
 		afs_dname_sidecar_del(dirfd, &dn);
+		afs_target_forget(fs, target);
+	}
 	afs_reply_err(req, err);
 }
 
@@ -495,6 +504,7 @@ static void do_rename(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 		      const char *name, struct afs_inode *ndir, int ndirfd, const char *newname,
 		      unsigned int flags)
 {
+	char target[AFS_SYMLINK_ENC_BUF] = "";
 	struct afs_inode *last = NULL;
 	struct saved_iv s = { .dfd = -1 };
 	struct afs_dname on, nn;
@@ -548,6 +558,8 @@ static void do_rename(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 	}
 	if (!err && replaced && (S_ISDIR(nst.st_mode) || nst.st_nlink <= 1))
 		last = afs_inode_remove_begin(fs, nst.st_dev, nst.st_ino);
+	if (!err && replaced && !(flags & RENAME_NOREPLACE))
+		afs_target_of_last(fs, ndirfd, nn.d_disk, &nst, target);
 	if (!err && renameat2(dirfd, on.d_disk, ndirfd, nn.d_disk, flags))
 		err = -errno;
 	afs_inode_remove_end(fs, last, !err);
@@ -557,6 +569,7 @@ static void do_rename(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 		iv_restore(&s);
 	} else {
 		afs_inode_moved(fs, ost.st_dev, ost.st_ino, ndir, nn.d_disk);
+		afs_target_forget(fs, target);
 		/* (rename between two links of one file leaves both) */
 		if (on.d_long && !exists(dirfd, on.d_disk))
 			afs_dname_sidecar_del(dirfd, &on);
@@ -586,32 +599,29 @@ void afs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
-	char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_ENC_BUF];
+	char plain[AFS_TARGET_MAX + 1];
 	struct afs_loc l;
-	ssize_t n;
-	int err;
+	int err, n;
 
 	err = afs_loc_get(fs, inode, &l);
 	if (err) {
 		afs_reply_err(req, err);
 		return;
 	}
-	n = readlinkat(afs_loc_at(&l), afs_loc_name(&l), enc, sizeof(enc) - 1);
-	if (n < 0)
-		n = errno == ENOENT && l.l_fd < 0 ? -ESTALE : -errno;
+	n = afs_target_read(fs, afs_loc_at(&l), afs_loc_name(&l), plain);
+	if (n == -ENOENT && l.l_fd < 0)
+		n = -ESTALE;
 	afs_loc_put(fs, &l);
-	if (n < 0) {
-		afs_reply_err(req, (int)n);
-		return;
-	}
-	enc[n] = 0;
-	n = afs_symlink_decrypt(&fs->f_vk, enc, plain);
-	if (n < 0) {
+	if (n == -EUCLEAN || n == -EBADMSG) {
 		log_err("a symlink's target does not decrypt (changed on disk?): EIO");
-		afs_reply_err(req, EIO);
+		n = -EIO;
+	}
+	if (n < 0) {
+		afs_reply_err(req, -n);
 		return;
 	}
 	fuse_reply_readlink(req, plain);
+	explicit_bzero(plain, sizeof(plain));
 }
 
 /* An open directory: the backing stream and the entry that did not fit in

@@ -86,6 +86,7 @@ static const struct vectors vectors_v2 = {
 };
 
 static const struct vectors *vec;
+static struct ac_ctx *ctx;
 
 static int failures;
 
@@ -219,6 +220,50 @@ out:
 	ac_key_put(xn);
 }
 
+/* Format 2's long target: "../" 1013 times and "end", 3042 bytes, ID d0..df. */
+static void check_longtarget(const struct afs_volkey *vk)
+{
+	static const char name_want[] = "algfs.longtarget.0NHS09TV1tfY2drb3N3e3w";
+	static const char sha_want[] =
+		"333fe5ebf63c91cae69b7816ce7a3d41c29cfe394f910c2981d3f5185aa8ae08";
+	static char target[AFS_TARGET_MAX + 2], back[AFS_TARGET_MAX + 1];
+	static uint8_t out[AFS_LONGTARGET_DATA_MAX + 16];
+	uint8_t id[AFS_KEY_CONTEXT_LEN], sha[AC_SHA256_LEN];
+	char name[AFS_LONGTARGET_BUF];
+	struct afs_volkey v1 = *vk;
+	int n, m;
+
+	for (int i = 0; i < AFS_KEY_CONTEXT_LEN; i++)
+		id[i] = (uint8_t)(0xd0 + i);
+	for (int i = 0; i < 1013; i++)
+		memcpy(target + 3 * i, "../", 3);
+	strcpy(target + 3039, "end");
+	n = afs_longtarget_seal(vk, target, id, name, out);
+	result("long target: file name", n > 0 && !strcmp(name, name_want));
+	result("long target: content",
+	       n == 3042 + AC_GCM_TAG_LEN && !ac_sha256(ctx, out, (size_t)n, sha) &&
+		       hex_is(sha, sizeof(sha), sha_want));
+	m = afs_longtarget_open(vk, name_want, out, (size_t)n, back);
+	result("long target: decrypted", m == 3042 && !strcmp(back, target));
+	out[100] ^= 1;
+	printf("long target with a changed byte: %s\n",
+	       errname(afs_longtarget_open(vk, name_want, out, (size_t)n, back)));
+	out[100] ^= 1;
+	name[20] = name[20] == 'A' ? 'B' : 'A';
+	printf("long target under another ID: %s\n",
+	       errname(afs_longtarget_open(vk, name, out, (size_t)n, back)));
+	printf("long target file cut short: %s\n",
+	       errname(afs_longtarget_open(vk, name_want, out, AC_GCM_TAG_LEN, back)));
+	memset(target, 'a', AFS_TARGET_MAX + 1);
+	target[AFS_TARGET_MAX + 1] = '\0';
+	n = afs_longtarget_seal(vk, target + 1, id, name, out);
+	printf("long target of %d bytes: %s; one more: %s\n", AFS_TARGET_MAX,
+	       n == AFS_TARGET_MAX + AC_GCM_TAG_LEN ? "ok" : errname(n),
+	       errname(afs_longtarget_seal(vk, target, id, name, out)));
+	v1.format = 1;
+	printf("long target in format 1: %s\n", errname(afs_longtarget_seal(&v1, "x", id, name, out)));
+}
+
 static void check_edits(const char *dir, const char *text, struct ac_key *mk)
 {
 	static const struct {
@@ -313,7 +358,6 @@ int main(int argc, char **argv)
 	uint8_t mkbytes[AC_KEY_LEN], *mk = NULL;
 	struct ac_key *mkey = NULL, *wrong = NULL;
 	struct afs_volkey vk;
-	struct ac_ctx *ctx;
 	int slot = -1, err;
 
 	if (argc != 4 || strcmp(argv[1], "--backend") != 0)
@@ -375,6 +419,8 @@ int main(int argc, char **argv)
 	vk = afs_volkey_of(&cfg, mkey);
 	check_subkeys(&vk);
 	check_meta(&vk);
+	if (cfg.format >= 2)
+		check_longtarget(&vk);
 	check_edits(argv[3], text, mkey);
 	check_refusals(argv[3]);
 
