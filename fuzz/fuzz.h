@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz.h - what every libFuzzer harness in fuzz/ shares: one crypto
- * context on the user (OpenSSL) backend, keys from fixed bytes, and a
- * reader over the fuzzer's input for the harnesses that take several values
- * from it.  See fuzz/README.md.
+ * context on the user (OpenSSL) backend, keys from fixed bytes, a volume's
+ * master key in format 1 and in format 2 and the input bit that picks one,
+ * and a reader over the fuzzer's input for the harnesses that take several
+ * values from it.  See fuzz/README.md.
  *
  * A harness checks what the format promises (a round trip gives back what
  * went in, a decoder refuses what an encoder cannot have written) with
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "format.h"
 #include "log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -84,6 +86,48 @@ static inline struct ac_key *fuzz_populated_mk(struct ac_ctx *ctx)
 
 	fuzz_check(ac_key_new(ctx, AC_ALG_HMAC, mk, sizeof(mk), &key), "ac_key_new");
 	return key;
+}
+
+/*
+ * The harnesses that derive keys fuzz both formats: this bit of their first
+ * input byte set picks format 2, clear format 1 (so that the seeds written
+ * before format 2, whose first bytes are small, stay format 1's).
+ */
+#define FUZZ_FORMAT_V2 0x80
+
+static inline unsigned int fuzz_format(uint8_t first)
+{
+	return first & FUZZ_FORMAT_V2 ? 2 : 1;
+}
+
+/*
+ * A volume's master key in @format: format 1 that of
+ * tests/fixtures/v1-populated.tar (fuzz_populated_mk(), with its UUID,
+ * which format 1 does not use), format 2 that of
+ * tests/fixtures/format-v2-vector.conf (00 01 .. 1f, UUID
+ * 00112233-4455-6677-8899-aabbccddeeff), so that seeds taken from that
+ * volume and from format-v2-vector.py's vectors decrypt.  Never put: a
+ * harness keeps it for its life.
+ */
+static inline struct afs_volkey fuzz_volkey(struct ac_ctx *ctx, unsigned int format)
+{
+	static const uint8_t uuid_v1[AFS_UUID_LEN] = { 0x10, 0xf7, 0x32, 0xc5, 0xcb, 0x92,
+						       0x4d, 0xd5, 0xb3, 0xa6, 0x0d, 0x8e,
+						       0x9b, 0x4c, 0x88, 0xda };
+	static const uint8_t uuid_v2[AFS_UUID_LEN] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+						       0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
+						       0xcc, 0xdd, 0xee, 0xff };
+	struct afs_volkey vk = { .format = format };
+
+	if (format == 1) {
+		vk.mk = fuzz_populated_mk(ctx);
+		memcpy(vk.uuid, uuid_v1, AFS_UUID_LEN);
+	} else {
+		FUZZ_ASSERT(format == 2);
+		vk.mk = fuzz_key(ctx, AC_ALG_HMAC, 0);
+		memcpy(vk.uuid, uuid_v2, AFS_UUID_LEN);
+	}
+	return vk;
 }
 
 /* Values taken from the front of the input; zeros once it is used up. */
