@@ -3,15 +3,17 @@
  * fuzz-config - algfs.conf and its keyslots (fs/config.c, fs/keyslot.c).
  *
  * An input that starts with '#' is a file: afs_config_parse() reads it as
- * afs_config_read() would; what it accepts must format back to the very
- * same bytes (the reader takes only the canonical text), and then goes on
- * to afs_config_verify() under the master key of
- * tests/fixtures/format-v1-vector.conf and, when its Argon2id costs are
- * small, to afs_unlock() with that file's passphrase.
+ * afs_config_read() would, in format 1 or 2; what it accepts must format
+ * back to the very same bytes (the reader takes only the canonical text),
+ * and then goes on to afs_config_verify() under the master key of
+ * tests/fixtures/format-v1-vector.conf and format-v2-vector.conf (the same
+ * key; format 2 adds the UUID to the key check and MAC key) and, when its
+ * Argon2id costs are small, to afs_unlock() with those files' passphrase.
  *
  * Any other input describes a configuration, field by field, some fields
- * possibly out of range: afs_config_format() writes it, and the parser must
- * give back the same configuration when every field is in range, and
+ * possibly out of range: afs_config_format() writes it, in format 2 when
+ * its flags byte has 0x08 set and in format 1 otherwise, and the parser
+ * must give back the same configuration when every field is in range, and
  * refuse it with -EUCLEAN when one is not.
  */
 #include <errno.h>
@@ -19,7 +21,7 @@
 #include "fuzz.h"
 #include "volume.h"
 
-/* docs/FORMAT.md's test vector: master key 00 01 .. 1f. */
+/* docs/FORMAT.md's test vectors, both formats: master key 00 01 .. 1f. */
 static const char passphrase[] = "algfs test passphrase";
 static struct ac_ctx *ctx;
 static struct ac_key *mk;
@@ -85,7 +87,8 @@ static void fuzz_file(const uint8_t *data, size_t size)
 	if (err)
 		goto out;
 
-	FUZZ_ASSERT(cfg.format == 1 && afs_block_size_ok(cfg.block_size));
+	FUZZ_ASSERT(cfg.format >= AFS_FORMAT_MIN && cfg.format <= AFS_FORMAT_MAX);
+	FUZZ_ASSERT(afs_block_size_ok(cfg.block_size));
 	FUZZ_ASSERT(cfg.nslots <= AFS_MAX_SLOTS && cfg.keyring_only == !cfg.nslots);
 	text = afs_config_format(&cfg);
 	FUZZ_ASSERT(text && strlen(text) == size && !memcmp(text, buf, size));
@@ -113,7 +116,7 @@ static void fuzz_file(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(err == 0 || err == -EKEYREJECTED || err == -ENOKEY);
 	if (!err) {
 		FUZZ_ASSERT(slot >= 0 && (unsigned int)slot < cfg.nslots);
-		/* Only the vector's own slot opens: its key is 00 01 .. 1f. */
+		/* Only the vectors' own slots open: their key is 00 01 .. 1f. */
 		for (unsigned int i = 0; i < AC_KEY_LEN; i++)
 			FUZZ_ASSERT(key[i] == i);
 	}
@@ -130,7 +133,7 @@ static bool cfg_from(struct fuzz_in *in, struct afs_config *cfg)
 	bool ok = true;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->format = 1;
+	cfg->format = flags & 8 ? 2 : 1;
 	memcpy(cfg->uuid, fuzz_bytes(in, AFS_UUID_LEN, &n), n);
 	b = fuzz_u8(in);
 	if (flags & 1) {
