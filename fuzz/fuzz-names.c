@@ -3,8 +3,12 @@
  * fuzz-names - file names on disk (fs/names.c, fs/base64.c): encrypted
  * names, base64url, long names and their sidecars' names, reserved names.
  *
- * The names key is that of tests/fixtures/v1-populated.tar, so that the
- * seeds, names from that volume, decrypt.  The first byte chooses a mode:
+ * Both formats: the first byte's FUZZ_FORMAT_V2 bit (fuzz.h) picks the
+ * names key of format 2 (AES-256-ECB, so EME, under the master key and UUID
+ * of tests/fixtures/format-v2-vector.conf) or of format 1 (AES-256-CBC-CTS,
+ * under the master key of tests/fixtures/v1-populated.tar), so that the
+ * seeds, names from that volume and from format-v2-vector.py, decrypt.  Its
+ * low bit chooses a mode:
  *
  *   even  16 bytes of directory IV, then an on-disk name (a directory
  *         entry, or a sidecar's content): afs_name_decrypt() takes it;
@@ -15,7 +19,8 @@
  *   odd   16 bytes of IV, then a plaintext name: afs_name_encrypt(), then
  *         back, and the long name and sidecar that a long result gets.
  *
- * CBC-CTS has no tag, so every input reaches the checks after decryption.
+ * Neither CBC-CTS nor EME has a tag, so every input reaches the checks
+ * after decryption, in either format.
  */
 #include <errno.h>
 
@@ -24,18 +29,21 @@
 #include "volume.h"
 
 static struct ac_ctx *ctx;
-static struct ac_key *names_key;
+static struct ac_key *names_keys[3]; /* by format: CTS (1), ECB for EME (2) */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct ac_key *mk;
-
 	(void)argc;
 	(void)argv;
 	ctx = fuzz_ctx();
-	mk = fuzz_populated_mk(ctx);
-	fuzz_check(afs_subkey(mk, AFS_KEY_NAMES, NULL, &names_key), "afs_subkey");
-	ac_key_put(mk);
+	for (unsigned int format = 1; format <= 2; format++) {
+		struct afs_volkey vk = fuzz_volkey(ctx, format);
+
+		fuzz_check(afs_subkey(&vk, AFS_KEY_NAMES, NULL, &names_keys[format]), "afs_subkey");
+		FUZZ_ASSERT(ac_key_alg(names_keys[format]) ==
+			    (format == 2 ? AC_ALG_ECB : AC_ALG_CTS));
+		ac_key_put(vk.mk);
+	}
 	return 0;
 }
 
@@ -102,7 +110,8 @@ static void check_base64(const char *s, size_t len)
 	free(back);
 }
 
-static void fuzz_decrypt(const uint8_t iv[AFS_DIRIV_LEN], const uint8_t *p, size_t len)
+static void fuzz_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN],
+			 const uint8_t *p, size_t len)
 {
 	char *enc = malloc(len + 1), plain[AFS_PLAIN_NAME_BUF], again[AFS_ENC_NAME_BUF];
 	int n, m;
@@ -124,7 +133,8 @@ static void fuzz_decrypt(const uint8_t iv[AFS_DIRIV_LEN], const uint8_t *p, size
 	free(enc);
 }
 
-static void fuzz_encrypt(const uint8_t iv[AFS_DIRIV_LEN], const uint8_t *p, size_t len)
+static void fuzz_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN],
+			 const uint8_t *p, size_t len)
 {
 	char plain[AFS_NAME_MAX + 2], enc[AFS_ENC_NAME_BUF], back[AFS_PLAIN_NAME_BUF];
 	char lname[AFS_LONGNAME_BUF], sc[AFS_SIDECAR_BUF];
@@ -153,14 +163,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 	uint8_t mode = fuzz_u8(&in), iv[AFS_DIRIV_LEN] = { 0 };
+	struct ac_key *names_key = names_keys[fuzz_format(mode)];
 	const uint8_t *p;
 	size_t n;
 
 	p = fuzz_bytes(&in, AFS_DIRIV_LEN, &n);
 	memcpy(iv, p, n);
 	if (mode & 1)
-		fuzz_encrypt(iv, in.p, in.left);
+		fuzz_encrypt(names_key, iv, in.p, in.left);
 	else
-		fuzz_decrypt(iv, in.p, in.left);
+		fuzz_decrypt(names_key, iv, in.p, in.left);
 	return 0;
 }
