@@ -3,15 +3,19 @@
  * fuzz-dirnames - a directory's names as the daemon reads them
  * (fs/dirnames.c, afs_dname_plain()): its algfs.diriv, a long name's
  * sidecar file and the on-disk name, each written by the harness into a
- * scratch directory from the input, under the names key of
- * tests/fixtures/v1-populated.tar.
+ * scratch directory from the input, in either format: under the names key
+ * of tests/fixtures/v1-populated.tar (format 1, CBC-CTS) or of
+ * tests/fixtures/format-v2-vector.conf (format 2, EME).
  *
  * Input: a flags byte, the diriv's length (mod 33) and bytes, the
- * sidecar's length and bytes, then the on-disk name.  With flag 1 the
- * on-disk name is instead the long name the sidecar's content hashes to,
- * so that the sidecar is read and its content decrypted.  The result must
- * be a name a directory may hold, or -EIO for an IV that is not 16 bytes
- * or all zeros, or -EUCLEAN / -ENOENT for a name algfs cannot have written.
+ * sidecar's length and bytes, then the on-disk name.  Flag FUZZ_FORMAT_V2
+ * (fuzz.h) picks format 2, else format 1.  With flag 1 the on-disk name is
+ * instead the long name the sidecar's content hashes to, so that the
+ * sidecar is read and its content decrypted.  The result must be a name a
+ * directory may hold, which afs_dname() encrypts back to the encoded name
+ * read (the on-disk name or the sidecar's content) and, when that is long,
+ * to the same long name; or -EIO for an IV that is not 16 bytes or all
+ * zeros, or -EUCLEAN / -ENOENT for a name algfs cannot have written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +26,8 @@
 #include "fuse_i.h"
 
 static struct afs_fs fs;
+static struct afs_volkey vks[3]; /* by format */
+static struct ac_key *names_keys[3]; /* by format: CTS (1), ECB for EME (2) */
 static int dirfd_;
 static char dirpath[4096];
 
@@ -35,14 +41,15 @@ static void cleanup(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *tmp = getenv("TMPDIR");
-	struct ac_key *mk;
 
 	(void)argc;
 	(void)argv;
 	fs.f_ctx = fuzz_ctx();
-	mk = fuzz_populated_mk(fs.f_ctx);
-	fuzz_check(afs_subkey(mk, AFS_KEY_NAMES, NULL, &fs.f_names), "afs_subkey");
-	ac_key_put(mk);
+	for (unsigned int format = 1; format <= 2; format++) {
+		vks[format] = fuzz_volkey(fs.f_ctx, format);
+		fuzz_check(afs_subkey(&vks[format], AFS_KEY_NAMES, NULL, &names_keys[format]),
+			   "afs_subkey");
+	}
 	pthread_mutex_init(&fs.f_table_lock, NULL);
 	pthread_mutex_init(&fs.f_root.i_lock, NULL);
 	snprintf(dirpath, sizeof(dirpath), "%s/algfs-fuzz-dirnames.XXXXXX",
@@ -71,8 +78,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *iv = fuzz_bytes(&in, ivlen, &ivlen), *sc, *nm;
 	char enc[AFS_ENC_NAME_BUF + 8], disk[AFS_NAME_MAX + 1], sidecar[AFS_SIDECAR_BUF];
 	char plain[AFS_PLAIN_NAME_BUF];
+	unsigned int format = fuzz_format(flags);
+	struct afs_dname dn;
 	bool iv_ok, zero = true;
 	int err;
+
+	/* The volume's format, as afs_fs_init() would set it. */
+	fs.f_vk = vks[format];
+	fs.f_cfg.format = format;
+	fs.f_names = names_keys[format];
 
 	sclen = fuzz_u64(&in, 2) % (AFS_ENC_NAME_BUF + 8);
 	sc = fuzz_bytes(&in, sclen, &sclen);
@@ -106,6 +120,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_ASSERT(iv_ok && len && len <= AFS_NAME_MAX && !strchr(plain, '/'));
 		FUZZ_ASSERT(strcmp(plain, ".") && strcmp(plain, ".."));
+		/* The daemon writes the name it read under the name read. */
+		FUZZ_ASSERT(afs_dname(&fs, &fs.f_root, dirfd_, plain, &dn) == 0);
+		FUZZ_ASSERT(!strcmp(dn.d_enc, flags & 1 ? enc : disk));
+		if (dn.d_long)
+			FUZZ_ASSERT(!strcmp(dn.d_disk, disk));
 	} else {
 		FUZZ_ASSERT(err == -EUCLEAN || err == -ENOENT || (err == -EIO && !iv_ok));
 	}
