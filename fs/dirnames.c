@@ -183,11 +183,15 @@ static int sidecar_read(struct afs_fs *fs, int dirfd, const char *disk, char enc
 	n = read(fd, enc, AFS_ENC_NAME_BUF);
 	err = n < 0 ? -errno : 0;
 	close(fd);
-	if (err)
+	if (n < 0)
 		return err;
 	if (n == 0 || n >= AFS_ENC_NAME_BUF)
 		return -EUCLEAN;
 	enc[n] = 0;
+	/* Only a name too long for an entry has a sidecar: one on-disk form
+	 * per name. */
+	if (strlen(enc) != (size_t)n || !afs_name_needs_longname(enc))
+		return -EUCLEAN;
 	err = afs_longname_hash(fs->f_ctx, enc, hash);
 	if (err)
 		return err;
