@@ -32,9 +32,9 @@ int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, int dirfd, uint8_t iv[A
 
 	pthread_mutex_lock(&dir->i_lock);
 	if (!dir->i_iv_loaded) {
-		fd = openat(dirfd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		fd = afs_open_own(dirfd, AFS_DIRIV_NAME);
 		if (fd < 0) {
-			err = -errno;
+			err = fd;
 		} else {
 			uint8_t extra;
 
@@ -177,9 +177,9 @@ static int sidecar_read(struct afs_fs *fs, int dirfd, const char *disk, char enc
 	err = afs_longname_sidecar(disk, sc);
 	if (err)
 		return err;
-	fd = openat(dirfd, sc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = afs_open_own(dirfd, sc);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = read(fd, enc, AFS_ENC_NAME_BUF);
 	err = n < 0 ? -errno : 0;
 	close(fd);

@@ -53,10 +53,10 @@ void afs_durable_add(struct afs_fs *fs, int fd, int dirfd, const char *name, boo
 /* fdatasync @name in @dirfd, if it is still there. */
 static int sync_name(int dirfd, const char *name)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), err = 0;
+	int fd = afs_open_own(dirfd, name), err = 0;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return fd == -ENOENT || fd == -EUCLEAN ? 0 : fd;
 	if (fdatasync(fd) < 0)
 		err = -errno;
 	close(fd);

@@ -295,6 +295,13 @@ void afs_proc_path(int fd, char buf[AFS_PROC_PATH_MAX]);
 /* The path of the backing file or directory @fd, for log lines ("(fd N)"
  * when /proc cannot say). */
 void afs_backing_path(int fd, char *out, size_t len);
+/*
+ * Open one of algfs's own small files (algfs.diriv, a sidecar, a long
+ * target) in @dirfd for reading: never following a symlink, never waiting
+ * on a FIFO put there.  Return: the descriptor, -EUCLEAN (not a regular
+ * file), or -errno.
+ */
+int afs_open_own(int dirfd, const char *name);
 
 /* dirnames.c */
 /* A name in a ciphertext directory. */

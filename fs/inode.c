@@ -702,3 +702,19 @@ int afs_inode_table_init(struct afs_fs *fs)
 	fs->f_table = calloc(TABLE_MIN, sizeof(*fs->f_table));
 	return fs->f_table ? 0 : -ENOMEM;
 }
+
+int afs_open_own(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		int err = errno;
+
+		close(fd);
+		return S_ISREG(st.st_mode) ? -err : -EUCLEAN;
+	}
+	return fd;
+}

@@ -438,9 +438,9 @@ static int iv_remove(struct afs_fs *fs, int dirfd, const char *disk, struct save
 	err = afs_dir_empty_clean(s->dfd);
 	if (err <= 0)
 		return err ? err : -ENOTEMPTY;
-	fd = openat(s->dfd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = afs_open_own(s->dfd, AFS_DIRIV_NAME);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return fd == -ENOENT ? 0 : fd == -EUCLEAN ? -EIO : fd;
 	n = read(fd, s->iv, sizeof(s->iv));
 	close(fd);
 	if (n != sizeof(s->iv))

@@ -31,13 +31,12 @@ static int longtarget_read(struct afs_fs *fs, const char *name, char *plain)
 
 	if (!buf)
 		return -ENOMEM;
-	fd = openat(fs->f_root.i_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = afs_open_own(fs->f_root.i_fd, name);
 	if (fd < 0) {
-		err = -errno;
 		log_err("%s: %s, which a symlink names, cannot be opened: %s", fs->f_cipherdir,
-			name, strerror(errno));
+			name, fd == -EUCLEAN ? "not a regular file" : strerror(-fd));
 		free(buf);
-		return err == -ENOENT ? -EUCLEAN : err;
+		return fd == -ENOENT ? -EUCLEAN : fd;
 	}
 	n = pread(fd, buf, AFS_LONGTARGET_DATA_MAX + 1, 0);
 	err = n < 0 ? -errno : afs_longtarget_open(&fs->f_vk, name, buf, (size_t)n, plain);
