@@ -12,6 +12,7 @@
  *                 rename, readdir, readlink
  *   ops_file.c    open, read, write, flush, release, fsync, fallocate, lseek
  *   ops_attr.c    getattr, setattr, statfs, access, extended attributes
+ *   loop.c        the threads that read requests in turn and serve them
  *
  * Errors inside are -errno; only the FUSE reply functions (afs_reply_err())
  * flip the sign.
@@ -190,6 +191,11 @@ static inline struct afs_fs *afs_req_fs(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 void afs_reply_err(fuse_req_t req, int err);
+
+/* loop.c */
+/* Serve the session's requests until it ends.  Return: 0, or the error
+ * that ended it (reading /dev/fuse). */
+int afs_session_loop(struct afs_fs *fs, struct fuse_session *se);
 
 /* durable.c */
 /* The file @name in @dirfd, just written (@fd), is synced before the next
@@ -387,6 +393,12 @@ void afs_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 struct fuse_file_info *fi);
+/* The loop read a WRITE to @ino at @off: with the writeback cache it is in
+ * flight from now on, before the next request is read (loop.c). */
+void afs_write_received(struct afs_fs *fs, fuse_ino_t ino, uint64_t off);
+/* After serving a request: a write the loop entered that afs_op_write()
+ * never took over is no longer in flight. */
+void afs_write_unclaimed(struct afs_fs *fs);
 void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		  struct fuse_file_info *fi);
 void afs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);

@@ -191,13 +191,16 @@ void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 /*
- * With the writeback cache the kernel sends a file's dirty pages in order,
- * but the daemon's threads may take them out of order.  A write past the
+ * With the writeback cache the kernel queues a file's dirty pages in order,
+ * but the daemon's threads may serve them out of order.  A write past the
  * end could then go down before the write that fills the gap below it, and
  * if that one found the disk full, the file would keep zeros there that no
  * program wrote.  So a write that starts past the end waits while a write
- * below it is in flight.  (Without the writeback cache, the writes are the
- * program's own, in its order.)
+ * below it is in flight.  A write is in flight from the moment the loop
+ * read it (loop.c reads requests one thread at a time), so that a lower
+ * one is never missed for not having reached afs_op_write() yet.
+ * (Without the writeback cache, the writes are the program's own, in its
+ * order.)
  */
 static int wflight_enter(struct afs_fs *fs, struct afs_inode *inode, uint64_t off)
 {
@@ -234,6 +237,31 @@ static bool wflight_below(struct afs_inode *inode, uint64_t off, int slot)
 	return false;
 }
 
+/* The write this thread read and the loop entered in flight, until
+ * afs_op_write() takes it over. */
+static _Thread_local struct {
+	struct afs_inode *inode;
+	uint64_t off;
+	int slot;
+} received;
+
+void afs_write_received(struct afs_fs *fs, fuse_ino_t ino, uint64_t off)
+{
+	if (!fs->f_opts.writeback)
+		return;
+	received.inode = afs_inode_get(fs, ino);
+	received.off = off;
+	received.slot = wflight_enter(fs, received.inode, off);
+}
+
+void afs_write_unclaimed(struct afs_fs *fs)
+{
+	if (!received.inode)
+		return;
+	wflight_leave(fs, received.inode, received.slot);
+	received.inode = NULL;
+}
+
 void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		  struct fuse_file_info *fi)
 {
@@ -247,8 +275,12 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		afs_reply_err(req, EINVAL);
 		return;
 	}
-	if (fs->f_opts.writeback)
-		slot = wflight_enter(fs, inode, (uint64_t)off);
+	if (received.inode == inode && received.off == (uint64_t)off) {
+		slot = received.slot;
+		received.inode = NULL;
+	} else if (fs->f_opts.writeback) {
+		slot = wflight_enter(fs, inode, (uint64_t)off); /* (algfs -s) */
+	}
 	for (;;) {
 		pthread_rwlock_wrlock(&inode->i_rw);
 		/* (A write that found no free slot still waits for lower ones.) */

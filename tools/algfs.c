@@ -493,7 +493,6 @@ static int run_session(struct options *o, struct fuse_session *se, struct afs_fs
 		.active = &fs->f_active,
 		.idle = o->idle_s,
 	};
-	struct fuse_loop_config *lcfg;
 	int err, rc = EXIT_OK;
 
 	if (fuse_session_mount(se, o->target)) {
@@ -516,17 +515,10 @@ static int run_session(struct options *o, struct fuse_session *se, struct afs_fs
 	else
 		log_notice("mounted on %s (crypto backend: %s)", o->target, ac_backend_name(ctx));
 	td_ready();
-	if (o->single) {
+	if (o->single)
 		err = fuse_session_loop(se);
-	} else {
-		lcfg = fuse_loop_cfg_create();
-		if (lcfg) {
-			fuse_loop_cfg_set_clone_fd(lcfg, 0);
-			fuse_loop_cfg_set_idle_threads(lcfg, 10);
-		}
-		err = fuse_session_loop_mt(se, lcfg);
-		fuse_loop_cfg_destroy(lcfg);
-	}
+	else
+		err = afs_session_loop(fs, se);
 	afs_content_thread_exit();
 	td_control_stop(&ctl);
 	/* A detached mount ends when its last file is closed; some kernels
