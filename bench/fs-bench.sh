@@ -26,8 +26,9 @@
 # algfs to the best peer (gocryptfs, securefs, cryfs) and to bindfs, and
 # every repeat's figures.  Run as root (drop_caches, tmpfs, FUSE).
 #   --systems LIST   comma-separated subset of bare,bindfs,gocryptfs,
-#                    securefs,cryfs,algfs,algfs1 (algfs1: a format 1
-#                    volume; default all but cryfs and algfs1; --only is
+#                    securefs,cryfs,algfs,algfs1,algfs0 (algfs1: a format 1
+#                    volume; algfs0: the baseline build ALGFS_BASE_BIN;
+#                    default all but cryfs, algfs1 and algfs0; --only is
 #                    the same)
 #   --steps LIST     subset of write,read,untar,md5,lslr,rm,fio (default
 #                    all; a step that another needs runs untimed)
@@ -50,7 +51,8 @@
 #   -t TIMEOUT       seconds any one step may take before it counts as
 #                    hung (1800)
 #   --no-install     never run apt-get; skip what is missing
-# ALGFS_BIN=DIR takes algfs and mkfs.algfs from DIR instead of build/.  Exit
+# ALGFS_BIN=DIR takes algfs and mkfs.algfs from DIR instead of build/;
+# ALGFS_BASE_BIN=DIR is where the system algfs0 takes them from.  Exit
 # status: 0 all measured (or skipped), 1 a filesystem failed or set-up
 # failed, 64 usage.
 set -euo pipefail
@@ -545,6 +547,7 @@ table()
 		[ ${#peers[@]} -gt 0 ] || line=
 		[[ " ${fs_list[*]} " != *" bindfs "* ]] || line+="${line:+ and }bindfs"
 		[[ " ${fs_list[*]} " != *" algfs1 "* ]] || line+="${line:+ and }format 1"
+		[[ " ${fs_list[*]} " != *" algfs0 "* ]] || line+="${line:+ and }the baseline build"
 		[ -n "$line" ] || continue
 		echo "### $b backing: algfs against $line (>1: algfs better)"
 		echo
@@ -583,6 +586,13 @@ table()
 			line="| algfs (format 2) / algfs1 (format 1) |"
 			for metric in "${cols[@]}"; do
 				line+=" $(ratio "$metric" "${med[algfs.$metric]}" "${med[algfs1.$metric]}") |"
+			done
+			echo "$line"
+		fi
+		if [[ " ${fs_list[*]} " == *" algfs0 "* ]]; then
+			line="| algfs / algfs0 (the baseline build) |"
+			for metric in "${cols[@]}"; do
+				line+=" $(ratio "$metric" "${med[algfs.$metric]}" "${med[algfs0.$metric]}") |"
 			done
 			echo "$line"
 		fi

@@ -11,7 +11,19 @@
 # here (tarball, tar_files, ...) are used there:
 # shellcheck disable=SC2034,SC2154
 
-all_systems="bare bindfs gocryptfs securefs cryfs algfs algfs1"
+all_systems="bare bindfs gocryptfs securefs cryfs algfs algfs1 algfs0"
+
+# algfs_bin SYSTEM: the directory of that system's algfs and mkfs.algfs:
+# algfs0 is a baseline build (ALGFS_BASE_BIN, e.g. main before a change),
+# so that one change is measured against what it changes.
+algfs_bin()
+{
+	if [ "$1" = algfs0 ]; then
+		echo "${ALGFS_BASE_BIN:-ALGFS_BASE_BIN-not-set}"
+	else
+		echo "$bin"
+	fi
+}
 pw=benchpassword
 
 die() { echo "$prog: $*" >&2; exit 1; }
@@ -51,9 +63,10 @@ system_missing()
 	bare) ;;
 	bindfs|gocryptfs|securefs|cryfs)
 		need "$1" "$1" || echo "$1 not installed and apt-get install failed" ;;
-	algfs | algfs1)
-		[ -x "$bin/algfs" ] && [ -x "$bin/mkfs.algfs" ] ||
-			echo "$bin/algfs or $bin/mkfs.algfs not built yet" ;;
+	algfs | algfs1 | algfs0)
+		b=$(algfs_bin "$1")
+		[ -x "$b/algfs" ] && [ -x "$b/mkfs.algfs" ] ||
+			echo "$b/algfs or $b/mkfs.algfs not built yet (algfs0: set ALGFS_BASE_BIN)" ;;
 	*) echo "unknown filesystem $1 (known: $all_systems)" ;;
 	esac
 }
@@ -167,11 +180,11 @@ vol_init()
 		# The first mount creates the volume; scrypt defaults are kept.
 		vol_mount cryfs "$d"
 		unmount "$d/mnt" ;;
-	algfs | algfs1)
+	algfs | algfs1 | algfs0)
 		# Cheap key derivation at mkfs only; the mount takes the defaults.
 		# algfs1 is a format 1 volume, to compare the formats.
 		mkdir -p "$d/cipher"
-		"$bin/mkfs.algfs" "$d/cipher" --passfile "$d/passfile" --argon2-time 1 \
+		"$(algfs_bin "$sys")/mkfs.algfs" "$d/cipher" --passfile "$d/passfile" --argon2-time 1 \
 			--argon2-memory 8M --argon2-lanes 1 --no-recovery-key -q \
 			--format "$([ "$sys" = algfs1 ] && echo 1 || echo 2)" ;;
 	esac
@@ -187,8 +200,8 @@ vol_argv()
 	bindfs) vol_cmd=(bindfs -f -o multithreaded "$d/cipher" "$d/mnt") ;;
 	gocryptfs) vol_cmd=(gocryptfs -fg -q -nosyslog -passfile "$d/passfile" "$d/cipher" "$d/mnt") ;;
 	securefs) vol_cmd=(securefs mount --pass "$pw" "$d/cipher" "$d/mnt") ;;
-	algfs | algfs1)
-		vol_cmd=("$bin/algfs" -f "$d/cipher" "$d/mnt" -o "passfile=$d/passfile")
+	algfs | algfs1 | algfs0)
+		vol_cmd=("$(algfs_bin "$sys")/algfs" -f "$d/cipher" "$d/mnt" -o "passfile=$d/passfile")
 		for o in "$@"; do
 			vol_cmd+=(-o "$o")
 		done ;;
@@ -217,8 +230,8 @@ vol_mount()
 			XDG_CONFIG_HOME=$d/local HOME=$d/local \
 			timeout -k 5 120 cryfs --cipher aes-256-gcm --logfile "$d/cryfs.log" \
 			"$d/cipher" "$d/mnt" < "$d/passfile" >> "$d/mount.log" 2>&1 3>&- ;;
-	algfs | algfs1)
-		timeout -k 5 120 "$bin/algfs" "$d/cipher" "$d/mnt" -o passfile="$d/passfile" \
+	algfs | algfs1 | algfs0)
+		timeout -k 5 120 "$(algfs_bin "$sys")/algfs" "$d/cipher" "$d/mnt" -o passfile="$d/passfile" \
 			< /dev/null >> "$d/mount.log" 2>&1 3>&- ;;
 	esac || { tail -20 "$d/mount.log" >&2; return 1; }
 	wait_mounted "$d/mnt"
@@ -242,9 +255,10 @@ version_of()
 		v=$(dpkg-query -W -f '${Version}' securefs 2> /dev/null) || v='?'
 		echo "securefs $v (lite format 4), $(securefs version 2>&1 | grep -m1 Crypto)" ;;
 	cryfs) cryfs --version 2> /dev/null | sed -n 1p ;;
-	algfs | algfs1)
-		v=$(timeout 5 "$bin/algfs" --version 2> /dev/null < /dev/null | sed -n 1p) || v=
-		echo "${v:-algfs} (git $(git -C "$repo" describe --always --dirty 2> /dev/null || echo ?)), defaults$([ "$1" = algfs1 ] && echo ", --format 1")" ;;
+	algfs | algfs1 | algfs0)
+		b=$(algfs_bin "$1")
+		v=$(timeout 5 "$b/algfs" --version 2> /dev/null < /dev/null | sed -n 1p) || v=
+		echo "${v:-algfs} (git $(git -C "$b" describe --always --dirty 2> /dev/null || echo ?)), defaults$([ "$1" = algfs1 ] && echo ", --format 1")$([ "$1" = algfs0 ] && echo ", the baseline build in $b")" ;;
 	esac
 }
 
