@@ -474,11 +474,23 @@ static int extend_last(struct afs_fs *fs, struct afs_inode *inode, int fd, uint6
 	return resize_block(fs, inode, fd, last, have, want);
 }
 
+int afs_content_size(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t *psize)
+{
+	uint64_t csize;
+	int err;
+
+	/* (A torn tail counts as the whole blocks before it and a byte.) */
+	err = csize_of(inode, fd, &csize);
+	if (!err)
+		err = plain_size(fs, csize, psize);
+	return err < 0 ? err : 0;
+}
+
 bool afs_content_past_end(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off)
 {
-	uint64_t csize, psize;
+	uint64_t psize;
 
-	return !csize_of(inode, fd, &csize) && plain_size(fs, csize, &psize) >= 0 && off > psize;
+	return !afs_content_size(fs, inode, fd, &psize) && off > psize;
 }
 
 /*

@@ -52,6 +52,8 @@ struct afs_mount_opts {
 /* Writes in flight per file, ordered (ops_file.c): more than the kernel's
  * FUSE background requests (max_background, 12 by default). */
 #define AFS_WFLIGHT 16
+/* Gaps remembered, for the whole volume. */
+#define AFS_GAPS 32
 
 struct afs_inode {
 	struct afs_inode *i_next; /* hash chain, under afs_fs.f_table_lock */
@@ -168,8 +170,15 @@ struct afs_fs {
 	struct afs_inode *f_lru_head, *f_lru_tail;
 	unsigned int f_lru_count, f_lru_max;
 	pthread_cond_t f_removed; /* an i_removing went down */
-	pthread_mutex_t f_wlock; /* the inodes' i_wflight */
+	pthread_mutex_t f_wlock; /* the inodes' i_wflight, and f_gaps */
 	pthread_cond_t f_wdone; /* a write in flight ended */
+	/* The last writes past the end that left a gap (ops_file.c). */
+	struct afs_gap {
+		const struct afs_inode *g_inode;
+		uint64_t g_from, g_to; /* the gap, in plaintext bytes */
+		uint64_t g_unique; /* the kernel's ID of the write */
+	} f_gaps[AFS_GAPS];
+	unsigned int f_gaps_next;
 	/* IVs and sidecars to sync before the next fsync (durable.c); past
 	 * AFS_PENDING_MAX, f_pending_overflow asks for a syncfs instead. */
 	pthread_mutex_t f_pending_lock;
@@ -350,6 +359,9 @@ int afs_content_plain_size(struct afs_fs *fs, uint64_t csize, uint64_t *psize);
  * content call of that thread reuses. */
 ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, size_t size,
 			 uint64_t off, const uint8_t **data); /* shared */
+/* The plaintext size of @inode's file (@fd); of a torn one, its whole
+ * blocks and a byte. */
+int afs_content_size(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t *psize);
 /* Whether a write at @off would start past the end of the file. */
 bool afs_content_past_end(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			  uint64_t off); /* shared or exclusive */
@@ -393,12 +405,14 @@ void afs_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 struct fuse_file_info *fi);
-/* The loop read a WRITE to @ino at @off: with the writeback cache it is in
- * flight from now on, before the next request is read (loop.c). */
-void afs_write_received(struct afs_fs *fs, fuse_ino_t ino, uint64_t off);
-/* After serving a request: a write the loop entered that afs_op_write()
- * never took over is no longer in flight. */
-void afs_write_unclaimed(struct afs_fs *fs);
+/* The loop read the request the kernel numbered @unique, a WRITE to
+ * @write_ino at @write_off (0: not a write); with the writeback cache the
+ * write is in flight from now on (loop.c, ops_file.c). */
+void afs_request_received(struct afs_fs *fs, uint64_t unique, fuse_ino_t write_ino,
+			  uint64_t write_off);
+/* After serving it: a write the loop entered that afs_op_write() never
+ * took over is no longer in flight. */
+void afs_request_served(struct afs_fs *fs);
 void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		  struct fuse_file_info *fi);
 void afs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);

@@ -1,24 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * loop.c - the daemon's request loop: a fixed set of threads that take
- * turns reading /dev/fuse, each then serving what it read.
- *
- * libfuse's own multi-threaded loop lets its threads read at once.  But
- * reading a request is work too: the kernel copies a 1 MiB write into the
- * reader's buffer, a one-page write in a fraction of that time.  With the
- * writeback cache, a file's dirty pages are queued in order, and the last
- * page of an append, read by a second thread, could then reach the daemon
- * before the megabyte below it.  Were the disk full when that megabyte
- * went down, the file would keep zeros that no program wrote (ops_file.c
- * makes a write past the end wait only for lower writes it knows of).  So
- * here a write is entered as in flight before the next request is read,
- * in the order the kernel queued them.  Reading in turn costs a lock
- * handed from thread to thread; the requests are served in parallel as
- * before.
+ * loop.c - the daemon's request loop: a fixed set of threads, each reading
+ * a request from /dev/fuse and serving it, as libfuse's multi-threaded
+ * loop does.  It is the daemon's own for what it learns before libfuse
+ * dispatches a request (wire.c): where the request stands in the kernel's
+ * queue, and whether it is a write, which is entered as in flight at once
+ * (ops_file.c).  With the writeback cache that is how a write that left a
+ * gap is known to have gone down ahead of a lower write queued before it.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,48 +25,75 @@
 struct loop {
 	struct afs_fs *fs;
 	struct fuse_session *se;
-	pthread_mutex_t turn; /* the right to read /dev/fuse */
-	int err; /* the first error reading it, under turn */
+	pthread_mutex_t lock;
+	pthread_cond_t ended; /* a thread left the loop */
+	bool over; /* under lock, as: */
+	int err; /* the first error reading /dev/fuse */
 };
+
+static void loop_over(struct loop *l, int err)
+{
+	fuse_session_exit(l->se);
+	pthread_mutex_lock(&l->lock);
+	if (err < 0 && !l->err)
+		l->err = err;
+	l->over = true;
+	pthread_cond_signal(&l->ended);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void free_buf(void *buf)
+{
+	free(((struct fuse_buf *)buf)->mem);
+}
+
+/* Read requests and serve them until the loop is over. */
+static void serve(struct loop *l, struct fuse_buf *buf)
+{
+	struct afs_wire w;
+	int n = 0;
+
+	while (!fuse_session_exited(l->se)) {
+		/* 0: unmounted, or the session was ended; -EINTR: a request
+		 * was interrupted before it was read. */
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		n = fuse_session_receive_buf(l->se, buf);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (n == -EINTR || n == -EAGAIN)
+			continue;
+		if (n <= 0)
+			break;
+		if ((buf->flags & FUSE_BUF_IS_FD) || afs_wire_peek(buf->mem, (size_t)n, &w))
+			w = (struct afs_wire){ 0 };
+		afs_request_received(l->fs, w.unique, w.write ? (fuse_ino_t)w.nodeid : 0, w.off);
+		fuse_session_process_buf(l->se, buf);
+		afs_request_served(l->fs);
+	}
+	loop_over(l, n);
+}
 
 static void *loop_thread(void *arg)
 {
-	struct loop *l = arg;
 	struct fuse_buf buf = { 0 };
-	uint64_t nodeid, off;
-	int n;
 
-	for (;;) {
-		pthread_mutex_lock(&l->turn);
-		if (fuse_session_exited(l->se)) {
-			pthread_mutex_unlock(&l->turn);
-			break;
-		}
-		/* 0: unmounted, or the session was ended; -EINTR: a request
-		 * was interrupted before it was read. */
-		n = fuse_session_receive_buf(l->se, &buf);
-		if (n > 0 && !(buf.flags & FUSE_BUF_IS_FD) &&
-		    afs_wire_write(buf.mem, (size_t)n, &nodeid, &off))
-			afs_write_received(l->fs, (fuse_ino_t)nodeid, off);
-		if (n < 0 && n != -EINTR && n != -EAGAIN) {
-			if (!l->err)
-				l->err = n;
-			fuse_session_exit(l->se);
-		}
-		pthread_mutex_unlock(&l->turn);
-		if (n > 0) {
-			fuse_session_process_buf(l->se, &buf);
-			afs_write_unclaimed(l->fs);
-		}
-	}
-	free(buf.mem);
+	/* When the loop is over, the threads still waiting for a request are
+	 * cancelled there, and only there. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	pthread_cleanup_push(free_buf, &buf);
+	serve(arg, &buf);
+	pthread_cleanup_pop(1);
 	afs_content_thread_exit();
 	return NULL;
 }
 
 int afs_session_loop(struct afs_fs *fs, struct fuse_session *se)
 {
-	struct loop l = { .fs = fs, .se = se, .turn = PTHREAD_MUTEX_INITIALIZER };
+	struct loop l = {
+		.fs = fs,
+		.se = se,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.ended = PTHREAD_COND_INITIALIZER,
+	};
 	pthread_t t[AFS_LOOP_THREADS];
 	sigset_t all, old;
 	int i, n = 0, err = 0;
@@ -95,8 +115,17 @@ int afs_session_loop(struct afs_fs *fs, struct fuse_session *se)
 	if (err)
 		log_warn("serving requests with %d threads, not %d: %s", n, AFS_LOOP_THREADS,
 			 strerror(err));
+	/* Unmounted, or ended (daemon.c): the first thread to see it ends
+	 * the loop; the others may wait for a request that never comes. */
+	pthread_mutex_lock(&l.lock);
+	while (!l.over)
+		pthread_cond_wait(&l.ended, &l.lock);
+	pthread_mutex_unlock(&l.lock);
+	for (i = 0; i < n; i++)
+		pthread_cancel(t[i]);
 	for (i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
-	pthread_mutex_destroy(&l.turn);
+	pthread_cond_destroy(&l.ended);
+	pthread_mutex_destroy(&l.lock);
 	return l.err;
 }

@@ -196,11 +196,15 @@ void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
  * end could then go down before the write that fills the gap below it, and
  * if that one found the disk full, the file would keep zeros there that no
  * program wrote.  So a write that starts past the end waits while a write
- * below it is in flight.  A write is in flight from the moment the loop
- * read it (loop.c reads requests one thread at a time), so that a lower
- * one is never missed for not having reached afs_op_write() yet.
- * (Without the writeback cache, the writes are the program's own, in its
- * order.)
+ * below it is in flight; a write is in flight from the moment the loop read
+ * it (loop.c).  That still misses a lower write that another thread is
+ * reading at that moment: the kernel copies a 1 MiB write into the reader's
+ * buffer in the time a one-page write is read and served.  For that case
+ * the gaps that writes past the end leave are remembered with the kernel's
+ * number of each write's request; a write that then finds no space inside
+ * a gap left by a write queued after it cuts the file back to where it
+ * begins (overtaken()).  (Without the writeback cache, the writes are the
+ * program's own, in its order.)
  */
 static int wflight_enter(struct afs_fs *fs, struct afs_inode *inode, uint64_t off)
 {
@@ -237,29 +241,100 @@ static bool wflight_below(struct afs_inode *inode, uint64_t off, int slot)
 	return false;
 }
 
-/* The write this thread read and the loop entered in flight, until
- * afs_op_write() takes it over. */
+/* The request this thread is serving, as the loop read it: the kernel's
+ * number for it (0: not known, algfs -s), and a write it entered in flight
+ * until afs_op_write() takes that over. */
 static _Thread_local struct {
+	uint64_t unique;
 	struct afs_inode *inode;
 	uint64_t off;
 	int slot;
 } received;
 
-void afs_write_received(struct afs_fs *fs, fuse_ino_t ino, uint64_t off)
+void afs_request_received(struct afs_fs *fs, uint64_t unique, fuse_ino_t write_ino,
+			  uint64_t write_off)
 {
-	if (!fs->f_opts.writeback)
+	received.unique = unique;
+	if (!write_ino || !fs->f_opts.writeback)
 		return;
-	received.inode = afs_inode_get(fs, ino);
-	received.off = off;
-	received.slot = wflight_enter(fs, received.inode, off);
+	received.inode = afs_inode_get(fs, write_ino);
+	received.off = write_off;
+	received.slot = wflight_enter(fs, received.inode, write_off);
 }
 
-void afs_write_unclaimed(struct afs_fs *fs)
+void afs_request_served(struct afs_fs *fs)
 {
+	received.unique = 0;
 	if (!received.inode)
 		return;
 	wflight_leave(fs, received.inode, received.slot);
 	received.inode = NULL;
+}
+
+/* The write numbered @unique left the gap [@from, @to) in @inode's file. */
+static void gap_note(struct afs_fs *fs, const struct afs_inode *inode, uint64_t from, uint64_t to,
+		     uint64_t unique)
+{
+	pthread_mutex_lock(&fs->f_wlock);
+	fs->f_gaps[fs->f_gaps_next] = (struct afs_gap){ inode, from, to, unique };
+	fs->f_gaps_next = (fs->f_gaps_next + 1) % AFS_GAPS;
+	pthread_mutex_unlock(&fs->f_wlock);
+}
+
+/* Whether a write queued after the write numbered @unique left a gap over
+ * @off in @inode's file: went down first, though this one was in flight. */
+static bool gap_over(struct afs_fs *fs, const struct afs_inode *inode, uint64_t off,
+		     uint64_t unique)
+{
+	const struct afs_gap *g;
+	bool over = false;
+	int i;
+
+	pthread_mutex_lock(&fs->f_wlock);
+	for (i = 0; i < AFS_GAPS && !over; i++) {
+		g = &fs->f_gaps[i];
+		over = g->g_inode == inode && g->g_unique > unique && g->g_from <= off &&
+		       off < g->g_to;
+	}
+	pthread_mutex_unlock(&fs->f_wlock);
+	return over;
+}
+
+/*
+ * The write at @off, numbered @unique, found no space (@err), and writes
+ * queued after it had already gone down past it: cut the file back to
+ * @off, so that it ends with what was written in the kernel's order, not
+ * with zeros that no program wrote.  Later writes past that end are
+ * refused as after any write that found no space (content.c).  The
+ * program has seen the failure (at fsync or close); the bytes cut off are
+ * the ones the kernel would have written after it.  Return: @err, or -EIO
+ * when the file could not be cut back.
+ */
+static int overtaken(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
+		     uint64_t unique, int err)
+{
+	uint64_t psize;
+	char path[512];
+	int cerr;
+
+	if (!gap_over(fs, inode, off, unique) || afs_content_size(fs, inode, fd, &psize) ||
+	    psize <= off)
+		return err;
+	cerr = afs_content_truncate(fs, inode, fd, off);
+	inode->i_nospace = off + 1;
+	inode->i_nospace_logged = true;
+	afs_backing_path(fd, path, sizeof(path));
+	if (cerr) {
+		log_err("%s: the write at %llu found no space after later ones had gone down "
+			"past it, and the file could not be cut back to it (%s): it reads as "
+			"zeros from there to the later ones",
+			path, (unsigned long long)off, strerror(-cerr));
+		return -EIO;
+	}
+	log_warn("%s: the write at %llu found no space after later ones had gone down past it: "
+		 "the file is cut back to its %llu bytes written in order",
+		 path, (unsigned long long)off, (unsigned long long)off);
+	return err;
 }
 
 void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -267,6 +342,7 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
+	uint64_t unique = received.unique, psize, gap_from = UINT64_MAX;
 	int slot = -1, fd = (int)fi->fh;
 	bool wait;
 	ssize_t n;
@@ -297,7 +373,14 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 			pthread_cond_wait(&fs->f_wdone, &fs->f_wlock);
 		pthread_mutex_unlock(&fs->f_wlock);
 	}
+	if (fs->f_opts.writeback && unique && !afs_content_size(fs, inode, fd, &psize) &&
+	    (uint64_t)off > psize)
+		gap_from = psize;
 	n = afs_content_write(fs, inode, fd, (const uint8_t *)buf, size, (uint64_t)off);
+	if (n >= 0 && gap_from != UINT64_MAX)
+		gap_note(fs, inode, gap_from, (uint64_t)off, unique);
+	else if ((n == -ENOSPC || n == -EDQUOT) && fs->f_opts.writeback && unique)
+		n = overtaken(fs, inode, fd, (uint64_t)off, unique, (int)n);
 	afs_content_restore_mtime(inode, fd);
 	pthread_rwlock_unlock(&inode->i_rw);
 	wflight_leave(fs, inode, slot);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * wire.c - the one thing the daemon reads from a FUSE request before
- * libfuse does: whether it is a WRITE, to which node and where (loop.c).
- * Apart from the rest of fs/ because <linux/fuse.h> and libfuse's headers
- * define some of the same names.
+ * wire.c - what the daemon reads from a FUSE request before libfuse does:
+ * its place in the kernel's queue, and whether it is a WRITE, to which
+ * node and where (loop.c).  Apart from the rest of fs/ because
+ * <linux/fuse.h> and libfuse's headers define some of the same names.
  */
 #include <linux/fuse.h>
 #include <stddef.h>
@@ -11,19 +11,22 @@
 
 #include "wire.h"
 
-bool afs_wire_write(const void *msg, size_t len, uint64_t *nodeid, uint64_t *off)
+int afs_wire_peek(const void *msg, size_t len, struct afs_wire *w)
 {
 	struct fuse_in_header in;
-	struct fuse_write_in w;
+	struct fuse_write_in wr;
 
-	/* The offset is where it is in every protocol version's write_in. */
-	if (len < sizeof(in) + offsetof(struct fuse_write_in, size))
-		return false;
+	if (len < sizeof(in))
+		return -1;
 	memcpy(&in, msg, sizeof(in));
-	if (in.opcode != FUSE_WRITE)
-		return false;
-	memcpy(&w, (const char *)msg + sizeof(in), offsetof(struct fuse_write_in, size));
-	*nodeid = in.nodeid;
-	*off = w.offset;
-	return true;
+	w->unique = in.unique;
+	w->write = false;
+	/* The offset is where it is in every protocol version's write_in. */
+	if (in.opcode != FUSE_WRITE || len < sizeof(in) + offsetof(struct fuse_write_in, size))
+		return 0;
+	memcpy(&wr, (const char *)msg + sizeof(in), offsetof(struct fuse_write_in, size));
+	w->write = true;
+	w->nodeid = in.nodeid;
+	w->off = wr.offset;
+	return 0;
 }
