@@ -201,9 +201,9 @@ void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
  * reading at that moment: the kernel copies a 1 MiB write into the reader's
  * buffer in the time a one-page write is read and served.  For that case
  * the gaps that writes past the end leave are remembered with the kernel's
- * number of each write's request; a write that then finds no space inside
- * a gap left by a write queued after it cuts the file back to where it
- * begins (overtaken()).  (Without the writeback cache, the writes are the
+ * number of each write's request; a write that then finds no space where
+ * it was to fill a gap left by a write queued after it cuts the file back
+ * to where the gap begins (overtaken()).  (Without the writeback cache, the writes are the
  * program's own, in its order.)
  */
 static int wflight_enter(struct afs_fs *fs, struct afs_inode *inode, uint64_t off)
@@ -281,59 +281,70 @@ static void gap_note(struct afs_fs *fs, const struct afs_inode *inode, uint64_t 
 	pthread_mutex_unlock(&fs->f_wlock);
 }
 
-/* Whether a write queued after the write numbered @unique left a gap over
- * @off in @inode's file: went down first, though this one was in flight. */
-static bool gap_over(struct afs_fs *fs, const struct afs_inode *inode, uint64_t off,
-		     uint64_t unique)
+/* Whether a write queued after the write numbered @unique, [@off, @end),
+ * left a gap that this one reaches into: went down first, though this one
+ * was in flight.  If so, *@from (UINT64_MAX on entry) becomes where the
+ * lowest such gap begins. */
+static bool gap_under(struct afs_fs *fs, const struct afs_inode *inode, uint64_t off,
+		      uint64_t end, uint64_t unique, uint64_t *from)
 {
 	const struct afs_gap *g;
-	bool over = false;
+	bool found = false;
 	int i;
 
 	pthread_mutex_lock(&fs->f_wlock);
-	for (i = 0; i < AFS_GAPS && !over; i++) {
+	for (i = 0; i < AFS_GAPS; i++) {
 		g = &fs->f_gaps[i];
-		over = g->g_inode == inode && g->g_unique > unique && g->g_from <= off &&
-		       off < g->g_to;
+		if (g->g_inode != inode || g->g_unique <= unique || off >= g->g_to ||
+		    end <= g->g_from)
+			continue;
+		if (g->g_from < *from)
+			*from = g->g_from;
+		found = true;
 	}
 	pthread_mutex_unlock(&fs->f_wlock);
-	return over;
+	return found;
 }
 
 /*
- * The write at @off, numbered @unique, found no space (@err), and writes
- * queued after it had already gone down past it: cut the file back to
- * @off, so that it ends with what was written in the kernel's order, not
- * with zeros that no program wrote.  Later writes past that end are
- * refused as after any write that found no space (content.c).  The
- * program has seen the failure (at fsync or close); the bytes cut off are
- * the ones the kernel would have written after it.  Return: @err, or -EIO
- * when the file could not be cut back.
+ * The write [@off, @off + @size), numbered @unique, found no space (@err)
+ * and was undone, and a write queued after it had already gone down past
+ * it, leaving a gap that this one was to fill.  Cut the file back to where
+ * the gap begins (or to @off, if the gap begins below it), so that it ends
+ * with what was written in the kernel's order, not with zeros that no
+ * program wrote.  Later writes past that end are refused as after any write
+ * that found no space (content.c).  The program has seen the failure (at
+ * fsync or close); the bytes cut off are ones the kernel would have written
+ * after it.  Return: @err, or -EIO when the file could not be cut back.
  */
 static int overtaken(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
-		     uint64_t unique, int err)
+		     size_t size, uint64_t unique, int err)
 {
-	uint64_t psize;
+	uint64_t psize, cut = UINT64_MAX;
 	char path[512];
 	int cerr;
 
-	if (!gap_over(fs, inode, off, unique) || afs_content_size(fs, inode, fd, &psize) ||
-	    psize <= off)
+	if (!gap_under(fs, inode, off, off + size, unique, &cut) ||
+	    afs_content_size(fs, inode, fd, &psize))
 		return err;
-	cerr = afs_content_truncate(fs, inode, fd, off);
+	if (cut < off)
+		cut = off;
+	if (psize <= cut)
+		return err;
+	cerr = afs_content_truncate(fs, inode, fd, cut);
 	inode->i_nospace = off + 1;
 	inode->i_nospace_logged = true;
 	afs_backing_path(fd, path, sizeof(path));
 	if (cerr) {
 		log_err("%s: the write at %llu found no space after later ones had gone down "
-			"past it, and the file could not be cut back to it (%s): it reads as "
-			"zeros from there to the later ones",
-			path, (unsigned long long)off, strerror(-cerr));
+			"past it, and the file could not be cut back (%s): it reads as zeros "
+			"from %llu to the later ones",
+			path, (unsigned long long)off, strerror(-cerr), (unsigned long long)cut);
 		return -EIO;
 	}
 	log_warn("%s: the write at %llu found no space after later ones had gone down past it: "
 		 "the file is cut back to its %llu bytes written in order",
-		 path, (unsigned long long)off, (unsigned long long)off);
+		 path, (unsigned long long)off, (unsigned long long)cut);
 	return err;
 }
 
@@ -380,7 +391,7 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 	if (n >= 0 && gap_from != UINT64_MAX)
 		gap_note(fs, inode, gap_from, (uint64_t)off, unique);
 	else if ((n == -ENOSPC || n == -EDQUOT) && fs->f_opts.writeback && unique)
-		n = overtaken(fs, inode, fd, (uint64_t)off, unique, (int)n);
+		n = overtaken(fs, inode, fd, (uint64_t)off, size, unique, (int)n);
 	afs_content_restore_mtime(inode, fd);
 	pthread_rwlock_unlock(&inode->i_rw);
 	wflight_leave(fs, inode, slot);
