@@ -500,7 +500,7 @@ better()
 
 table()
 {
-	local b fs metric line best bestfs peers=() cols=()
+	local b fs metric line best bestfs pair other peers=() cols=()
 	declare -A med=()
 	for metric in $metrics; do
 		case $metric in
@@ -575,27 +575,18 @@ table()
 			echo "$lbest"
 			echo "$lrat"
 		fi
-		if [[ " ${fs_list[*]} " == *" bindfs "* ]]; then
-			line="| algfs / bindfs |"
+		# algfs against each of these that ran: SYSTEM|ROW LABEL.
+		for pair in "bindfs|algfs / bindfs" \
+			"algfs1|algfs (format 2) / algfs1 (format 1)" \
+			"algfs0|algfs / algfs0 (the baseline build)"; do
+			other=${pair%%|*}
+			[[ " ${fs_list[*]} " == *" $other "* ]] || continue
+			line="| ${pair#*|} |"
 			for metric in "${cols[@]}"; do
-				line+=" $(ratio "$metric" "${med[algfs.$metric]}" "${med[bindfs.$metric]}") |"
+				line+=" $(ratio "$metric" "${med[algfs.$metric]}" "${med[$other.$metric]}") |"
 			done
 			echo "$line"
-		fi
-		if [[ " ${fs_list[*]} " == *" algfs1 "* ]]; then
-			line="| algfs (format 2) / algfs1 (format 1) |"
-			for metric in "${cols[@]}"; do
-				line+=" $(ratio "$metric" "${med[algfs.$metric]}" "${med[algfs1.$metric]}") |"
-			done
-			echo "$line"
-		fi
-		if [[ " ${fs_list[*]} " == *" algfs0 "* ]]; then
-			line="| algfs / algfs0 (the baseline build) |"
-			for metric in "${cols[@]}"; do
-				line+=" $(ratio "$metric" "${med[algfs.$metric]}" "${med[algfs0.$metric]}") |"
-			done
-			echo "$line"
-		fi
+		done
 	done
 	echo
 	for key in "${!failed[@]}"; do
