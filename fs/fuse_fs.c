@@ -35,6 +35,11 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	pthread_cond_init(&fs->f_removed, NULL);
 	pthread_mutex_init(&fs->f_wlock, NULL);
 	pthread_cond_init(&fs->f_wdone, NULL);
+	err = afs_order_init(&fs->f_order);
+	if (err) {
+		log_err("cannot set up the request order: %s", strerror(-err));
+		return err;
+	}
 	pthread_mutex_init(&fs->f_pending_lock, NULL);
 	pthread_mutex_init(&fs->f_root.i_lock, NULL);
 	pthread_rwlock_init(&fs->f_root.i_rw, NULL);
@@ -85,6 +90,7 @@ void afs_fs_destroy(struct afs_fs *fs)
 	pthread_cond_destroy(&fs->f_removed);
 	pthread_mutex_destroy(&fs->f_wlock);
 	pthread_cond_destroy(&fs->f_wdone);
+	afs_order_destroy(&fs->f_order);
 	afs_durable_destroy(fs);
 	ac_key_put(fs->f_names);
 	ac_key_put(fs->f_xname);

@@ -33,6 +33,7 @@
 
 #include "crypto.h"
 #include "format.h"
+#include "order.h"
 #include "volume.h"
 
 /* The mount options of the daemon that fs/ acts on. */
@@ -170,6 +171,9 @@ struct afs_fs {
 	struct afs_inode *f_lru_head, *f_lru_tail;
 	unsigned int f_lru_count, f_lru_max;
 	pthread_cond_t f_removed; /* an i_removing went down */
+	/* With the writeback cache, the requests the loop has read, that a
+	 * write past the end waits for (order.c, ops_file.c). */
+	struct afs_order f_order;
 	pthread_mutex_t f_wlock; /* the inodes' i_wflight, and f_gaps */
 	pthread_cond_t f_wdone; /* a write in flight ended */
 	/* The last writes past the end that left a gap (ops_file.c). */
@@ -405,9 +409,10 @@ void afs_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 struct fuse_file_info *fi);
-/* The loop read the request the kernel numbered @unique, a WRITE to
- * @write_ino at @write_off (0: not a write); with the writeback cache the
- * write is in flight from now on (loop.c, ops_file.c). */
+/* The loop read the request the kernel numbered @unique (0: not known), a
+ * WRITE to @write_ino at @write_off (0: not a write); with the writeback
+ * cache the write is in flight from now on, and then the number counts as
+ * read (loop.c, order.c, ops_file.c). */
 void afs_request_received(struct afs_fs *fs, uint64_t unique, fuse_ino_t write_ino,
 			  uint64_t write_off);
 /* After serving it: a write the loop entered that afs_op_write() never

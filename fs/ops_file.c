@@ -193,18 +193,26 @@ void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 /*
  * With the writeback cache the kernel queues a file's dirty pages in order,
  * but the daemon's threads may serve them out of order.  A write past the
- * end could then go down before the write that fills the gap below it, and
- * if that one found the disk full, the file would keep zeros there that no
- * program wrote.  So a write that starts past the end waits while a write
- * below it is in flight; a write is in flight from the moment the loop read
- * it (loop.c).  That still misses a lower write that another thread is
- * reading at that moment: the kernel copies a 1 MiB write into the reader's
- * buffer in the time a one-page write is read and served.  For that case
- * the gaps that writes past the end leave are remembered with the kernel's
- * number of each write's request; a write that then finds no space where
- * it was to fill a gap left by a write queued after it cuts the file back
- * to where the gap begins (overtaken()).  (Without the writeback cache, the writes are the
- * program's own, in its order.)
+ * end could then go down before the write that fills the gap below it; if
+ * that one found the disk full, or the daemon were killed while writing
+ * it, the file would keep zeros or a torn block there that no program
+ * wrote.  So a write that starts past the end first waits until every
+ * request queued before it has been read (order.c): another thread may
+ * still be copying a lower write from /dev/fuse, as the kernel copies
+ * 1 MiB in the time a one-page write is read and served.  A write is in
+ * flight from the moment the loop read it, before its number counts as
+ * read (loop.c); so then the write waits while a write below it is in
+ * flight.  It waits holding no lock, and only for lower writes, which do
+ * not wait for it; the first wait gives up on a request that never comes,
+ * after AFS_ORDER_GIVEUP_MS.  If it did give up on a lower write that was
+ * still being read, the gaps that writes past the end leave are also
+ * remembered with the kernel's number of each write's request; a write
+ * that then finds no space where it was to fill a gap left by a write
+ * queued after it cuts the file back to where the gap begins
+ * (overtaken()).  (Without the writeback cache, the writes are the
+ * program's own, in its order; with algfs -s, libfuse's loop reads the
+ * requests, their numbers are not known, and writes wait only for the
+ * lower writes in flight.)
  */
 static int wflight_enter(struct afs_fs *fs, struct afs_inode *inode, uint64_t off)
 {
@@ -255,11 +263,15 @@ void afs_request_received(struct afs_fs *fs, uint64_t unique, fuse_ino_t write_i
 			  uint64_t write_off)
 {
 	received.unique = unique;
-	if (!write_ino || !fs->f_opts.writeback)
+	if (!fs->f_opts.writeback)
 		return;
-	received.inode = afs_inode_get(fs, write_ino);
-	received.off = write_off;
-	received.slot = wflight_enter(fs, received.inode, write_off);
+	if (write_ino) {
+		received.inode = afs_inode_get(fs, write_ino);
+		received.off = write_off;
+		received.slot = wflight_enter(fs, received.inode, write_off);
+	}
+	/* Only now: a write that sees this number read sees this write. */
+	afs_order_read(&fs->f_order, unique);
 }
 
 void afs_request_served(struct afs_fs *fs)
@@ -373,12 +385,15 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		/* (A write that found no free slot still waits for lower ones.) */
 		if (!fs->f_opts.writeback || !afs_content_past_end(fs, inode, fd, (uint64_t)off))
 			break;
-		pthread_mutex_lock(&fs->f_wlock);
-		wait = wflight_below(inode, (uint64_t)off, slot);
-		pthread_mutex_unlock(&fs->f_wlock);
-		if (!wait)
-			break;
+		if (afs_order_before_read(&fs->f_order, unique)) {
+			pthread_mutex_lock(&fs->f_wlock);
+			wait = wflight_below(inode, (uint64_t)off, slot);
+			pthread_mutex_unlock(&fs->f_wlock);
+			if (!wait)
+				break;
+		}
 		pthread_rwlock_unlock(&inode->i_rw);
+		afs_order_wait(&fs->f_order, unique);
 		pthread_mutex_lock(&fs->f_wlock);
 		while (wflight_below(inode, (uint64_t)off, slot))
 			pthread_cond_wait(&fs->f_wdone, &fs->f_wlock);

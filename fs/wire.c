@@ -19,7 +19,10 @@ int afs_wire_peek(const void *msg, size_t len, struct afs_wire *w)
 	if (len < sizeof(in))
 		return -1;
 	memcpy(&in, msg, sizeof(in));
-	w->unique = in.unique;
+	/* An INTERRUPT carries the number of the request it interrupts
+	 * (made odd), a NOTIFY_REPLY the daemon's own: neither is a place
+	 * in the queue. */
+	w->unique = in.opcode == FUSE_INTERRUPT || in.opcode == FUSE_NOTIFY_REPLY ? 0 : in.unique;
 	w->write = false;
 	/* The offset is where it is in every protocol version's write_in. */
 	if (in.opcode != FUSE_WRITE || len < sizeof(in) + offsetof(struct fuse_write_in, size))

@@ -9,7 +9,8 @@
 
 struct afs_wire {
 	/* The kernel's ID of the request: IDs grow in the order requests are
-	 * queued, which is the order they are read in. */
+	 * queued, which is the order they are taken from the queue (order.c);
+	 * 0 for a request that has no place in the queue. */
 	uint64_t unique;
 	bool write; /* a WRITE: then */
 	uint64_t nodeid;
