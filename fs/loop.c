@@ -3,10 +3,14 @@
  * loop.c - the daemon's request loop: a fixed set of threads, each reading
  * a request from /dev/fuse and serving it, as libfuse's multi-threaded
  * loop does.  It is the daemon's own for what it learns before libfuse
- * dispatches a request (wire.c): where the request stands in the kernel's
- * queue, and whether it is a write, which is entered as in flight at once
- * (ops_file.c).  With the writeback cache that is how a write that left a
- * gap is known to have gone down ahead of a lower write queued before it.
+ * dispatches a request (wire.c): the kernel's number for it, that is its
+ * place in the kernel's queue, and whether it is a write.  With the
+ * writeback cache, a write is entered as in flight at once, and then the
+ * number is recorded as read (ops_file.c, order.c): a write past the end
+ * waits until every request queued before it was read, and so until every
+ * lower write of the file is known to be in flight.  The threads read at
+ * once, each without waiting for the others: only such a write ever waits,
+ * and only for threads that are inside read() already (order.c).
  */
 #include <errno.h>
 #include <pthread.h>
