@@ -84,7 +84,7 @@ DAEMON		:= algfs
 TOOLS_UTIL	:= $(BUILDDIR)/tools/util.o
 
 # Programs the test suite uses; they are not installed.
-TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut
+TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread
 # Test programs over crypto/'s API: tests/src/crypto-*.c; over fs/'s:
 # tests/src/format-*.c.
 CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
@@ -160,6 +160,9 @@ $(BUILDDIR)/fsop: $(BUILDDIR)/tests/fsop.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILDDIR)/powercut: $(BUILDDIR)/tests/powercut.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILDDIR)/holdread: $(BUILDDIR)/tests/holdread.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 -include $(wildcard $(BUILDDIR)/tests/*.d $(BUILDDIR)/crypto/*.d $(BUILDDIR)/bench/*.d \
