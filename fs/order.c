@@ -7,41 +7,47 @@
  * The kernel numbers each request as it queues it (the header's unique),
  * under the same lock as it appends the request to its queue, and hands
  * the queue out from the head: the numbers grow in the order the requests
- * are queued and taken.  They grow by a step, 2 in every Linux since 4.20
- * (the first, INIT's, is 2); an INTERRUPT carries the odd number of the
- * request it interrupts, and a FORGET takes its number when it is read.
- * But a request is taken from the queue before the kernel copies it into
- * the reader's buffer, and the copy of a 1 MiB write takes longer than
- * another thread needs to take, read and serve a one-page write queued
- * after it.  So a number read by one thread says that every lower number
- * has been taken, not that it has been read.
+ * are queued and taken.  They grow by a step: 2 (FUSE_REQ_ID_STEP in
+ * Linux 6.1; a mount on 6.18 numbers INIT 2, then 4, 6, ...).  An
+ * INTERRUPT carries the odd number of the request it interrupts, and a
+ * FORGET takes its number when it is read.  But a request is taken from
+ * the queue before the kernel copies it into the reader's buffer, and the
+ * copy of a 1 MiB write takes longer than another thread needs to take,
+ * read and serve a one-page write queued after it.  So a number read by
+ * one thread says that every lower number has been taken, not that it has
+ * been read.
  *
  * Here is a mark below which every number was read, and a bitmap of the
  * numbers read above it, AFS_ORDER_SPAN numbers wide.  Each request read
  * costs one uncontended lock; no one is woken unless someone waits.  The
  * step is learnt as the smallest difference between a number and the
  * highest read before it (the mark starts again there each time it is
- * smaller); odd numbers are left out (interrupts).  A number that comes
- * more than AFS_ORDER_SPAN above the mark gives up on the oldest missing
- * ones: 1024 requests taken after a request that was never read.
+ * smaller, which happens only in a mount's first requests); odd numbers
+ * are left out (interrupts).  A number that comes AFS_ORDER_SPAN or more
+ * above the mark gives up on the oldest missing ones: some 1024 requests
+ * were taken after them.
  *
  * A number can be missing for good: the kernel drops a queued request
- * whose caller is killed before it is read, and one it cannot copy into
- * the buffer.  So a wait ends AFS_ORDER_GIVEUP_MS after the lowest missing
- * number was first waited for, giving up on every number below the
- * waiter's: one wait per lost number, shared by every waiter, never one
- * per later write.  100 ms is some thousand times what the kernel takes to
- * copy 1 MiB, and longer than a thread that was preempted in that copy
- * waits for a CPU on a loaded machine; a write that gives up on a request
- * still being read falls back on what ops_file.c does for a write that
- * went down early.
+ * whose caller is killed before it is read (never a write of the writeback
+ * cache), and one that does not fit the reader's buffer.  So a wait ends
+ * AFS_ORDER_GIVEUP_MS after the lowest missing number was first waited
+ * for, giving up on every number below the waiter's: one wait per lost
+ * number, shared by every waiter, never one per later write.  100 ms is
+ * about a thousand times what the kernel takes to copy 1 MiB here (the
+ * waits seen with four writers took 0.3 to 3 ms), and longer than a
+ * thread preempted in that copy waits for a CPU on a loaded machine or in
+ * an emulated guest; yet a lost request costs one write a tenth of a
+ * second, once.  A write that gives up on a request still being read falls
+ * back on what ops_file.c does for a write that went down early.
  *
- * No waiter can wait on a thread that is waiting itself: a write's number
- * is only waited for once it has been read, and every number below it
- * had been taken from the kernel's queue by then, so it is being copied by
- * a thread inside read(), which needs no other thread to return, or it is
- * lost, and the wait gives up on it.  Even with all of the loop's threads
- * waiting, nothing that they wait for needs a free thread.
+ * The wait cannot deadlock, even with every thread of the loop waiting: a
+ * write waits only for numbers below its own, and each of them was taken
+ * from the kernel's queue before its own was (a FORGET's when it was
+ * numbered): it is being copied by a thread inside read(), which returns
+ * without the help of any other thread, or it is lost, and the wait gives
+ * up on it.  None of it waits for a thread to be free.  A write then waits
+ * for the lower writes of its file in flight (ops_file.c), which were read
+ * and so are served; they wait only for writes lower still.
  */
 #include <errno.h>
 #include <string.h>
