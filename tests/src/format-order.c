@@ -146,8 +146,7 @@ static void basics(void)
 		 (unsigned long long)m);
 	check(o.o_mark == 16 && o.o_gave_up == 1 && !afs_order_before_read(&o, m), what);
 	afs_order_read(&o, m + 1000000000);
-	check(o.o_mark == m + 1000000000 - (AFS_ORDER_SPAN - 2) &&
-		      o.o_gave_up == 1 + 500000000 - 1,
+	check(o.o_mark == m + 1000000000 - (AFS_ORDER_SPAN - 2) && o.o_gave_up == 1 + 500000000 - 1,
 	      "a number far above: the oldest missing ones are given up on");
 }
 
