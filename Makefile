@@ -64,7 +64,7 @@ ALL_LDFLAGS	:= -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN) $(LDFLAGS)
 FUSE_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
 FUSE_LIBS	:= $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null)
 
-CRYPTO_LIBS	:= -lcrypto -lkeyutils -luring -lpthread
+CRYPTO_LIBS	:= -lcrypto -lkeyutils -luring -largon2 -lpthread
 
 # crypto/: a static library that fs/, tools/ and the tests link.
 CRYPTO_SRCS	:= $(wildcard crypto/*.c)
@@ -75,7 +75,6 @@ LIBCRYPTO	:= $(BUILDDIR)/libalgfs-crypto.a
 FS_SRCS		:= $(wildcard fs/*.c)
 FS_OBJS		:= $(patsubst %.c,$(BUILDDIR)/%.o,$(FS_SRCS))
 LIBFS		:= $(BUILDDIR)/libalgfs-fs.a
-FS_LIBS		:= -largon2
 
 # tools/: one main per program, sharing tools/util.c.  algfs, the daemon,
 # is the only one that links libfuse.
@@ -110,19 +109,19 @@ $(BUILDDIR)/tools/%.o: tools/%.c | $(BUILDDIR)/tools
 
 $(addprefix $(BUILDDIR)/,$(TOOLS)): $(BUILDDIR)/%: $(BUILDDIR)/tools/%.o $(TOOLS_UTIL) \
 		$(LIBFS) $(LIBCRYPTO)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FS_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o: ALL_CFLAGS += $(FUSE_CFLAGS)
 
 $(BUILDDIR)/$(DAEMON): $(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o $(TOOLS_UTIL) \
 		$(LIBFS) $(LIBCRYPTO)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(FS_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(CRYPTO_LIBS)
 
 $(BUILDDIR)/tests/format-%.o: ALL_CFLAGS += -Ifs -Icrypto
 
 $(addprefix $(BUILDDIR)/,$(FORMAT_TESTS)): $(BUILDDIR)/%: $(BUILDDIR)/tests/%.o $(LIBFS) \
 		$(LIBCRYPTO)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FS_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(BUILDDIR)/bench/%.o: bench/%.c | $(BUILDDIR)/bench
 	$(CC) $(ALL_CFLAGS) -Icrypto -c -o $@ $<
@@ -209,7 +208,7 @@ $(FUZZDIR)/libalgfs-fuzz.a: $(FUZZ_LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(addprefix $(FUZZDIR)/,$(FUZZERS)): $(FUZZDIR)/%: $(FUZZDIR)/fuzz/%.o $(FUZZDIR)/libalgfs-fuzz.a
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(FUSE_LIBS) $(FS_LIBS) $(CRYPTO_LIBS)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(FUSE_LIBS) $(CRYPTO_LIBS)
 
 -include $(wildcard $(FUZZDIR)/fs/*.d $(FUZZDIR)/crypto/*.d $(FUZZDIR)/fuzz/*.d)
 

@@ -335,6 +335,23 @@ int ac_hkdf_expand(struct ac_key *prk, const uint8_t *info, size_t infolen, uint
 
 int ac_sha256(struct ac_ctx *ctx, const void *data, size_t len, uint8_t *digest);
 
+/* argon2id.c */
+
+/**
+ * ac_argon2id() - Argon2id (RFC 9106) of @secret with @salt, into @outlen
+ * bytes at @out
+ * @t_cost: passes
+ * @m_cost: memory, KiB
+ * @lanes: lanes (and threads)
+ *
+ * libargon2's, on both backends.  A failure is logged with the costs.
+ *
+ * Return: 0, -ENOMEM (its memory could not be had), -EINVAL (costs, lengths
+ * or anything else libargon2 refuses).
+ */
+int ac_argon2id(uint32_t t_cost, uint32_t m_cost, uint32_t lanes, const void *secret, size_t len,
+		const void *salt, size_t saltlen, uint8_t *out, size_t outlen);
+
 /* random.c */
 
 /* @len bytes from getrandom(2), never from the ciphertext side.  Return: 0 or -errno. */

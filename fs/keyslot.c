@@ -11,11 +11,9 @@
  */
 #include "volume.h"
 
-#include <argon2.h>
 #include <errno.h>
 #include <string.h>
 
-#include "log.h"
 #include "secmem.h"
 
 static const char slot_label[] = "algfs-v1 keyslot";
@@ -53,20 +51,15 @@ static int slot_kek(struct ac_ctx *ctx, const struct afs_slot *slot, const uint8
 		    size_t len, struct ac_key **kekp)
 {
 	uint8_t *kek;
-	int rc, err;
+	int err;
 
 	kek = ac_secure_alloc(AC_KEY_LEN);
 	if (!kek)
 		return -ENOMEM;
-	rc = argon2id_hash_raw(slot->kdf.t_cost, slot->kdf.m_cost, slot->kdf.lanes, secret, len,
-			       slot->salt, AFS_SALT_LEN, kek, AC_KEY_LEN);
-	if (rc != ARGON2_OK) {
-		log_err("argon2id (time %u, memory %u KiB, lanes %u): %s", slot->kdf.t_cost,
-			slot->kdf.m_cost, slot->kdf.lanes, argon2_error_message(rc));
-		err = rc == ARGON2_MEMORY_ALLOCATION_ERROR ? -ENOMEM : -EINVAL;
-	} else {
+	err = ac_argon2id(slot->kdf.t_cost, slot->kdf.m_cost, slot->kdf.lanes, secret, len,
+			  slot->salt, AFS_SALT_LEN, kek, AC_KEY_LEN);
+	if (!err)
 		err = ac_key_new(ctx, AC_ALG_GCM, kek, AC_KEY_LEN, kekp);
-	}
 	ac_secure_free(kek);
 	return err;
 }
