@@ -26,7 +26,6 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	fs->f_root.i_ofd = -1;
 	fs->f_ctx = ctx;
 	fs->f_vk = afs_volkey_of(cfg, ac_key_get(mk));
-	fs->f_cfg = *cfg;
 	fs->f_bs = cfg->block_size;
 	fs->f_plain_names = cfg->names == AFS_NAMES_PLAINTEXT;
 	fs->f_opts = *opts;
@@ -158,7 +157,6 @@ const struct fuse_lowlevel_ops afs_fuse_ops = {
 	.getxattr = afs_op_getxattr,
 	.listxattr = afs_op_listxattr,
 	.removexattr = afs_op_removexattr,
-	.access = afs_op_access,
 	.create = afs_op_create,
 	.fallocate = afs_op_fallocate,
 	.lseek = afs_op_lseek,

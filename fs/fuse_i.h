@@ -11,7 +11,7 @@
  *   ops_dir.c     lookup, create, mkdir, mknod, symlink, link, unlink, rmdir,
  *                 rename, readdir, readlink
  *   ops_file.c    open, read, write, flush, release, fsync, fallocate, lseek
- *   ops_attr.c    getattr, setattr, statfs, access, extended attributes
+ *   ops_attr.c    getattr, setattr, statfs, extended attributes
  *   loop.c        the threads that read requests in turn and serve them
  *
  * Errors inside are -errno; only the FUSE reply functions (afs_reply_err())
@@ -154,7 +154,6 @@ struct afs_fs {
 	struct afs_volkey f_vk;
 	struct ac_key *f_names; /* names: CTS (format 1) or ECB for EME (2) */
 	struct ac_key *f_xname; /* xattr names, as f_names */
-	struct afs_config f_cfg;
 	uint32_t f_bs;
 	bool f_plain_names;
 	struct afs_mount_opts f_opts;
@@ -445,7 +444,6 @@ void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		    struct fuse_file_info *fi);
 void afs_op_statfs(fuse_req_t req, fuse_ino_t ino);
-void afs_op_access(fuse_req_t req, fuse_ino_t ino, int mask);
 void afs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		     size_t size, int flags);
 void afs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);

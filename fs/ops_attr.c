@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_attr.c - attributes: getattr, setattr (mode, owner, size, times),
- * statfs, access and extended attributes.  "user." attributes are stored
+ * statfs and extended attributes (no access: default_permissions is always
+ * on, so the kernel checks permissions itself and never asks).  "user." attributes are stored
  * with encrypted names and values (FORMAT.md, "Extended attributes"); POSIX
  * ACLs are metadata like the mode and are stored as they are; other
  * namespaces are refused.
@@ -196,39 +197,6 @@ void afs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 	/* Long names make every plaintext name up to 255 bytes fit. */
 	sv.f_namemax = AFS_NAME_MAX;
 	fuse_reply_statfs(req, &sv);
-}
-
-/* Without default_permissions: the mode bits, for the caller. */
-void afs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
-{
-	struct afs_fs *fs = afs_req_fs(req);
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct stat st;
-	mode_t bits;
-	int err;
-
-	err = afs_inode_stat(fs, afs_inode_get(fs, ino), &st);
-	if (err) {
-		afs_reply_err(req, err);
-		return;
-	}
-	if (mask == F_OK) {
-		fuse_reply_err(req, 0);
-		return;
-	}
-	if (ctx->uid == 0) {
-		/* root may do anything but run what nobody may run */
-		err = (mask & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111) ? EACCES : 0;
-		fuse_reply_err(req, err);
-		return;
-	}
-	if (st.st_uid == ctx->uid)
-		bits = (st.st_mode >> 6) & 7;
-	else if (st.st_gid == ctx->gid)
-		bits = (st.st_mode >> 3) & 7;
-	else
-		bits = st.st_mode & 7;
-	fuse_reply_err(req, ((unsigned int)mask & ~bits & 7) ? EACCES : 0);
 }
 
 /* The *xattr() calls on a path of afs_loc_path(): l* with @nofollow. */

@@ -85,7 +85,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The volume's format, as afs_fs_init() would set it. */
 	fs.f_vk = vks[format];
-	fs.f_cfg.format = format;
 	fs.f_names = names_keys[format];
 
 	sclen = fuzz_u64(&in, 2) % (AFS_ENC_NAME_BUF + 8);
