@@ -71,10 +71,16 @@ CRYPTO_SRCS	:= $(wildcard crypto/*.c)
 CRYPTO_OBJS	:= $(patsubst %.c,$(BUILDDIR)/%.o,$(CRYPTO_SRCS))
 LIBCRYPTO	:= $(BUILDDIR)/libalgfs-crypto.a
 
-# fs/: the format library (and, later, the daemon's operations).
-FS_SRCS		:= $(wildcard fs/*.c)
-FS_OBJS		:= $(patsubst %.c,$(BUILDDIR)/%.o,$(FS_SRCS))
-LIBFS		:= $(BUILDDIR)/libalgfs-fs.a
+# fs/format/: the format library, which every program links (header
+# fs/format/format.h); fs/daemon/: the FUSE daemon, which only algfs links
+# (header fs/daemon/fuse_fs.h).
+FORMAT_SRCS	:= $(wildcard fs/format/*.c)
+FORMAT_OBJS	:= $(patsubst %.c,$(BUILDDIR)/%.o,$(FORMAT_SRCS))
+LIBFORMAT	:= $(BUILDDIR)/libalgfs-format.a
+DAEMON_SRCS	:= $(wildcard fs/daemon/*.c)
+DAEMON_OBJS	:= $(patsubst %.c,$(BUILDDIR)/%.o,$(DAEMON_SRCS))
+LIBDAEMON	:= $(BUILDDIR)/libalgfs-daemon.a
+FS_SRCS		:= $(FORMAT_SRCS) $(DAEMON_SRCS)
 
 # tools/: one main per program, sharing tools/util.c.  algfs, the daemon,
 # is the only one that links libfuse.
@@ -84,44 +90,60 @@ TOOLS_UTIL	:= $(BUILDDIR)/tools/util.o
 
 # Programs the test suite uses; they are not installed.
 TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread
-# Test programs over crypto/'s API: tests/src/crypto-*.c; over fs/'s:
-# tests/src/format-*.c.
+# Test programs over crypto/'s API: tests/src/crypto-*.c; over the format
+# library's: tests/src/format-*.c; over the daemon's: tests/src/daemon-*.c.
 CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
 FORMAT_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/format-*.c))
+DAEMON_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/daemon-*.c))
 
 BENCH_PROGRAMS	:= crypto-bench
 
-all: $(addprefix $(BUILDDIR)/,$(TOOLS) $(DAEMON) $(TEST_PROGRAMS) $(CRYPTO_TESTS) $(FORMAT_TESTS) \
+all: $(addprefix $(BUILDDIR)/,$(TOOLS) $(DAEMON) $(TEST_PROGRAMS) $(CRYPTO_TESTS) $(FORMAT_TESTS) $(DAEMON_TESTS) \
 	$(BENCH_PROGRAMS))
 
-$(BUILDDIR)/tests $(BUILDDIR)/crypto $(BUILDDIR)/bench $(BUILDDIR)/fs $(BUILDDIR)/tools:
+$(BUILDDIR)/tests $(BUILDDIR)/crypto $(BUILDDIR)/bench $(BUILDDIR)/fs/format \
+		$(BUILDDIR)/fs/daemon $(BUILDDIR)/tools:
 	@mkdir -p $@
 
-$(BUILDDIR)/fs/%.o: fs/%.c | $(BUILDDIR)/fs
-	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -Icrypto -c -o $@ $<
+# The format code sees crypto/ only; the daemon, the format library too.
+$(BUILDDIR)/fs/format/%.o: fs/format/%.c | $(BUILDDIR)/fs/format
+	$(CC) $(ALL_CFLAGS) -Icrypto -c -o $@ $<
 
-$(LIBFS): $(FS_OBJS)
+$(BUILDDIR)/fs/daemon/%.o: fs/daemon/%.c | $(BUILDDIR)/fs/daemon
+	$(CC) $(ALL_CFLAGS) $(FUSE_CFLAGS) -Ifs/format -Icrypto -c -o $@ $<
+
+$(LIBFORMAT): $(FORMAT_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIBDAEMON): $(DAEMON_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILDDIR)/tools/%.o: tools/%.c | $(BUILDDIR)/tools
-	$(CC) $(ALL_CFLAGS) -Ifs -Icrypto -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Ifs/format -Icrypto -c -o $@ $<
 
 $(addprefix $(BUILDDIR)/,$(TOOLS)): $(BUILDDIR)/%: $(BUILDDIR)/tools/%.o $(TOOLS_UTIL) \
-		$(LIBFS) $(LIBCRYPTO)
+		$(LIBFORMAT) $(LIBCRYPTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
-$(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o: ALL_CFLAGS += $(FUSE_CFLAGS)
+$(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o: ALL_CFLAGS += $(FUSE_CFLAGS) -Ifs/daemon
 
 $(BUILDDIR)/$(DAEMON): $(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o $(TOOLS_UTIL) \
-		$(LIBFS) $(LIBCRYPTO)
+		$(LIBDAEMON) $(LIBFORMAT) $(LIBCRYPTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(CRYPTO_LIBS)
 
-$(BUILDDIR)/tests/format-%.o: ALL_CFLAGS += -Ifs -Icrypto
+$(BUILDDIR)/tests/format-%.o: ALL_CFLAGS += -Ifs/format -Icrypto
 
-$(addprefix $(BUILDDIR)/,$(FORMAT_TESTS)): $(BUILDDIR)/%: $(BUILDDIR)/tests/%.o $(LIBFS) \
+$(addprefix $(BUILDDIR)/,$(FORMAT_TESTS)): $(BUILDDIR)/%: $(BUILDDIR)/tests/%.o $(LIBFORMAT) \
 		$(LIBCRYPTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+$(BUILDDIR)/tests/daemon-%.o: ALL_CFLAGS += $(FUSE_CFLAGS) -Ifs/daemon -Ifs/format -Icrypto
+
+$(addprefix $(BUILDDIR)/,$(DAEMON_TESTS)): $(BUILDDIR)/%: $(BUILDDIR)/tests/%.o $(LIBDAEMON) \
+		$(LIBFORMAT) $(LIBCRYPTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(CRYPTO_LIBS)
 
 $(BUILDDIR)/bench/%.o: bench/%.c | $(BUILDDIR)/bench
 	$(CC) $(ALL_CFLAGS) -Icrypto -c -o $@ $<
@@ -165,7 +187,7 @@ $(BUILDDIR)/holdread: $(BUILDDIR)/tests/holdread.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 -include $(wildcard $(BUILDDIR)/tests/*.d $(BUILDDIR)/crypto/*.d $(BUILDDIR)/bench/*.d \
-	$(BUILDDIR)/fs/*.d $(BUILDDIR)/tools/*.d)
+	$(BUILDDIR)/fs/format/*.d $(BUILDDIR)/fs/daemon/*.d $(BUILDDIR)/tools/*.d)
 
 # The sanitizer build lives beside the normal one, so both can be tested.
 asan:
@@ -191,17 +213,22 @@ FUZZ_LIB_OBJS	:= $(patsubst %.c,$(FUZZDIR)/%.o,$(FS_SRCS) $(CRYPTO_SRCS))
 
 fuzz: $(addprefix $(FUZZDIR)/,$(FUZZERS))
 
-$(FUZZDIR)/fs $(FUZZDIR)/crypto $(FUZZDIR)/fuzz:
+$(FUZZDIR)/fs/format $(FUZZDIR)/fs/daemon $(FUZZDIR)/crypto $(FUZZDIR)/fuzz:
 	@mkdir -p $@
 
-$(FUZZDIR)/fs/%.o: fs/%.c | $(FUZZDIR)/fs
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUSE_CFLAGS) -Icrypto -c -o $@ $<
+$(FUZZDIR)/fs/format/%.o: fs/format/%.c | $(FUZZDIR)/fs/format
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Icrypto -c -o $@ $<
+
+$(FUZZDIR)/fs/daemon/%.o: fs/daemon/%.c | $(FUZZDIR)/fs/daemon
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUSE_CFLAGS) -Ifs/format -Icrypto \
+		-c -o $@ $<
 
 $(FUZZDIR)/crypto/%.o: crypto/%.c | $(FUZZDIR)/crypto
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZDIR)/fuzz/%.o: fuzz/%.c | $(FUZZDIR)/fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUSE_CFLAGS) -Ifs -Icrypto -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUSE_CFLAGS) -Ifs/format -Ifs/daemon \
+		-Icrypto -c -o $@ $<
 
 $(FUZZDIR)/libalgfs-fuzz.a: $(FUZZ_LIB_OBJS)
 	rm -f $@
@@ -210,7 +237,8 @@ $(FUZZDIR)/libalgfs-fuzz.a: $(FUZZ_LIB_OBJS)
 $(addprefix $(FUZZDIR)/,$(FUZZERS)): $(FUZZDIR)/%: $(FUZZDIR)/fuzz/%.o $(FUZZDIR)/libalgfs-fuzz.a
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(FUSE_LIBS) $(CRYPTO_LIBS)
 
--include $(wildcard $(FUZZDIR)/fs/*.d $(FUZZDIR)/crypto/*.d $(FUZZDIR)/fuzz/*.d)
+-include $(wildcard $(FUZZDIR)/fs/format/*.d $(FUZZDIR)/fs/daemon/*.d $(FUZZDIR)/crypto/*.d \
+	$(FUZZDIR)/fuzz/*.d)
 
 fuzz-smoke: fuzz
 	fuzz/smoke -t $(FUZZ_SECONDS) $(FUZZDIR)

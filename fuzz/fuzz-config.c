@@ -19,7 +19,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "volume.h"
+#include "format.h"
 
 /* docs/FORMAT.md's test vectors, both formats: master key 00 01 .. 1f. */
 static const char passphrase[] = "algfs test passphrase";

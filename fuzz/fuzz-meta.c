@@ -56,7 +56,6 @@
 
 #include "fuzz.h"
 #include "format.h"
-#include "volume.h"
 
 static struct ac_ctx *ctx;
 static struct afs_volkey vks[3]; /* by format */

@@ -26,7 +26,6 @@
 
 #include "fuzz.h"
 #include "format.h"
-#include "volume.h"
 
 static struct ac_ctx *ctx;
 static struct ac_key *names_keys[3]; /* by format: CTS (1), ECB for EME (2) */

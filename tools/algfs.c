@@ -24,7 +24,7 @@
 
 #include "daemon.h"
 #include "exitcodes.h"
-#include "fuse_i.h"
+#include "fuse_fs.h"
 #include "keyring.h"
 #include "log.h"
 #include "secmem.h"
@@ -490,7 +490,7 @@ static int run_session(struct options *o, struct fuse_session *se, struct afs_fs
 	struct td_control ctl = {
 		.se = se,
 		.mountpoint = o->target,
-		.active = &fs->f_active,
+		.active = afs_fs_active(fs),
 		.idle = o->idle_s,
 	};
 	int err, rc = EXIT_OK;
@@ -556,7 +556,7 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 	struct fuse_session *se = NULL;
 	struct ac_ctx *ctx = NULL;
 	struct ac_key *mk = NULL;
-	struct afs_fs fs;
+	struct afs_fs *fs;
 	bool fs_ok = false;
 	int rc, err;
 
@@ -576,16 +576,22 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 		if (rc)
 			return rc;
 	}
-	se = fuse_session_new(args, &afs_fuse_ops, sizeof(afs_fuse_ops), &fs);
+	fs = afs_fs_alloc();
+	if (!fs) {
+		log_err("out of memory");
+		return EXIT_ERROR;
+	}
+	se = fuse_session_new(args, &afs_fuse_ops, sizeof(afs_fuse_ops), fs);
 	if (!se) {
 		log_err("bad FUSE options (see above)");
+		afs_fs_free(fs);
 		return EXIT_USAGE;
 	}
 	rc = tu_crypto_init_opts(&copts, &ctx);
 	if (!rc)
 		rc = get_key(o, cfg, ctx, &mk);
 	if (!rc) {
-		err = afs_fs_init(&fs, o->source, ctx, mk, cfg, &mopts);
+		err = afs_fs_init(fs, o->source, ctx, mk, cfg, &mopts);
 		fs_ok = true;
 		rc = err == -EUCLEAN ? EXIT_CIPHERDIR : err ? EXIT_ERROR : EXIT_OK;
 	}
@@ -595,11 +601,12 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 	}
 	if (!rc) {
 		signal(SIGPIPE, SIG_IGN);
-		rc = run_session(o, se, &fs, ctx);
+		rc = run_session(o, se, fs, ctx);
 	}
 	fuse_session_destroy(se);
 	if (fs_ok)
-		afs_fs_destroy(&fs);
+		afs_fs_destroy(fs);
+	afs_fs_free(fs);
 	ac_key_put(mk);
 	ac_ctx_free(ctx);
 	return rc;

@@ -24,7 +24,7 @@
 #include "secmem.h"
 #include "util.h"
 #include "version.h"
-#include "volume.h"
+#include "format.h"
 
 #define PROG "algfsctl"
 

@@ -17,7 +17,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "fuse_i.h"
+#include "fuse_fs.h" /* struct fuse_session, fuse_session_exit() */
 
 /* Fork; the parent waits for the child's td_ready() or exit and exits with
  * that status.  Only the child returns. */

@@ -30,7 +30,6 @@
 #include "secmem.h"
 #include "util.h"
 #include "version.h"
-#include "volume.h"
 
 #define PROG "mkfs.algfs"
 

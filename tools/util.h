@@ -19,7 +19,7 @@
 #include <stdio.h>
 
 #include "crypto.h"
-#include "volume.h"
+#include "format.h"
 
 /* The longest passphrase (the first line of a passfile or of --extpass). */
 #define TU_PASS_MAX 1024

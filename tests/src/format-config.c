@@ -27,7 +27,6 @@
 #include "secmem.h"
 #include "testutil.h"
 #include "format.h"
-#include "volume.h"
 
 static const char passphrase[] = "algfs test passphrase";
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * format-order - unit tests of the record of the requests the daemon's
+ * daemon-order - unit tests of the record of the requests the daemon's
  * loop has read (fs/order.c), which a write past the end waits on.
  *
- *   format-order
+ *   daemon-order
  *
  * The numbers are fed as the kernel hands them out: from INIT's 2 up in
  * steps of 2, read out of order, with some never read.  Checks: the mark
@@ -63,7 +63,7 @@ static void fresh(void)
 {
 	afs_order_destroy(&o);
 	if (afs_order_init(&o)) {
-		fprintf(stderr, "format-order: afs_order_init failed\n");
+		fprintf(stderr, "daemon-order: afs_order_init failed\n");
 		exit(EXIT_WRONG);
 	}
 }
@@ -266,11 +266,11 @@ int main(int argc, char **argv)
 {
 	(void)argv;
 	if (argc != 1) {
-		fprintf(stderr, "usage: format-order\n");
+		fprintf(stderr, "usage: daemon-order\n");
 		return EXIT_USAGE;
 	}
 	if (afs_order_init(&o)) {
-		fprintf(stderr, "format-order: afs_order_init failed\n");
+		fprintf(stderr, "daemon-order: afs_order_init failed\n");
 		return EXIT_WRONG;
 	}
 	basics();

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuse_i.h - the FUSE daemon's private header: the volume, the inode table,
- * and the operations, one file per family.
+ * and the operations, one file per family.  Programs use fuse_fs.h only.
  *
  *   fuse_fs.c     the volume (keys, options), init/destroy, the ops table
+ *   wire.c        what the loop reads in a request's header (wire.h)
  *   inode.c       inode table keyed by the backing (dev, ino), attributes
  *   dirnames.c    plaintext <-> on-disk names in a directory (diriv, long names)
  *   durable.c     new IVs and sidecars, synced before any fsync the volume serves
@@ -20,7 +21,7 @@
 #ifndef ALGFS_FUSE_I_H
 #define ALGFS_FUSE_I_H
 
-#define FUSE_USE_VERSION 312
+#include "fuse_fs.h" /* FUSE_USE_VERSION, before <fuse_lowlevel.h> */
 
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
@@ -34,16 +35,6 @@
 #include "crypto.h"
 #include "format.h"
 #include "order.h"
-#include "volume.h"
-
-/* The mount options of the daemon that fs/ acts on. */
-struct afs_mount_opts {
-	double timeout; /* entry and attribute cache, seconds */
-	bool writeback; /* the kernel's writeback cache */
-	bool read_only;
-	bool multiuser; /* root daemon with allow_other: create as the caller */
-	bool default_permissions;
-};
 
 /*
  * One backing file, directory or special file, for as long as the kernel
@@ -193,21 +184,12 @@ struct afs_fs {
 	size_t f_count;
 };
 
-/* fuse_fs.c */
-extern const struct fuse_lowlevel_ops afs_fuse_ops;
-int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, struct ac_key *mk,
-		const struct afs_config *cfg, const struct afs_mount_opts *opts);
-void afs_fs_destroy(struct afs_fs *fs);
+/* fuse_fs.c (and fuse_fs.h) */
 static inline struct afs_fs *afs_req_fs(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
 }
 void afs_reply_err(fuse_req_t req, int err);
-
-/* loop.c */
-/* Serve the session's requests until it ends.  Return: 0, or the error
- * that ended it (reading /dev/fuse). */
-int afs_session_loop(struct afs_fs *fs, struct fuse_session *se);
 
 /* durable.c */
 /* The file @name in @dirfd, just written (@fd), is synced before the next
@@ -379,8 +361,6 @@ int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 void afs_content_forget(struct afs_inode *inode);
 /* After a write to @fd: the mtime the kernel last set, if it keeps it. */
 void afs_content_restore_mtime(struct afs_inode *inode, int fd);
-/* Free the calling thread's block buffers (threads that end do it anyway). */
-void afs_content_thread_exit(void);
 
 /* The operations. */
 void afs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);

@@ -13,7 +13,7 @@
  * volumes made from one keyring key share no subkey, and gives symlink
  * targets and xattr values a key each, named by an ID stored with them.
  */
-#include "volume.h"
+#include "format.h"
 
 #include <errno.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  * lowered by hand, does not open.  Every seal draws a new salt and nonce
  * (eCryptfs reused salts on passphrase change).
  */
-#include "volume.h"
+#include "format.h"
 
 #include <errno.h>
 #include <string.h>

@@ -12,7 +12,7 @@
  * malformed field, a changed header, a comment or blank line of one's own
  * or a stray space is a corrupt file, reported with its line.
  */
-#include "volume.h"
+#include "format.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,21 @@
 
 /* The largest request: 1 MiB, 256 blocks of 4 KiB in one batch. */
 #define AFS_MAX_WRITE (1u << 20)
+
+struct afs_fs *afs_fs_alloc(void)
+{
+	return calloc(1, sizeof(struct afs_fs));
+}
+
+void afs_fs_free(struct afs_fs *fs)
+{
+	free(fs);
+}
+
+atomic_bool *afs_fs_active(struct afs_fs *fs)
+{
+	return &fs->f_active;
+}
 
 int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, struct ac_key *mk,
 		const struct afs_config *cfg, const struct afs_mount_opts *opts)
