@@ -82,11 +82,12 @@ DAEMON_OBJS	:= $(patsubst %.c,$(BUILDDIR)/%.o,$(DAEMON_SRCS))
 LIBDAEMON	:= $(BUILDDIR)/libalgfs-daemon.a
 FS_SRCS		:= $(FORMAT_SRCS) $(DAEMON_SRCS)
 
-# tools/: one main per program, sharing tools/util.c.  algfs, the daemon,
-# is the only one that links libfuse.
+# tools/: one main per program, sharing one file per concern (tools/README.md).
+# algfs, the daemon, is the only one that links libfuse.
 TOOLS		:= mkfs.algfs algfsctl
 DAEMON		:= algfs
-TOOLS_UTIL	:= $(BUILDDIR)/tools/util.o
+TOOLS_SHARED	:= $(patsubst %,$(BUILDDIR)/tools/%.o,cipherdir kdfcost options process \
+		   recovery secret)
 
 # Programs the test suite uses; they are not installed.
 TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread
@@ -123,13 +124,13 @@ $(LIBDAEMON): $(DAEMON_OBJS)
 $(BUILDDIR)/tools/%.o: tools/%.c | $(BUILDDIR)/tools
 	$(CC) $(ALL_CFLAGS) -Ifs/format -Icrypto -c -o $@ $<
 
-$(addprefix $(BUILDDIR)/,$(TOOLS)): $(BUILDDIR)/%: $(BUILDDIR)/tools/%.o $(TOOLS_UTIL) \
+$(addprefix $(BUILDDIR)/,$(TOOLS)): $(BUILDDIR)/%: $(BUILDDIR)/tools/%.o $(TOOLS_SHARED) \
 		$(LIBFORMAT) $(LIBCRYPTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o: ALL_CFLAGS += $(FUSE_CFLAGS) -Ifs/daemon
 
-$(BUILDDIR)/$(DAEMON): $(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o $(TOOLS_UTIL) \
+$(BUILDDIR)/$(DAEMON): $(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o $(TOOLS_SHARED) \
 		$(LIBDAEMON) $(LIBFORMAT) $(LIBCRYPTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(CRYPTO_LIBS)
 

@@ -22,13 +22,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cipherdir.h"
 #include "daemon.h"
 #include "exitcodes.h"
 #include "fuse_fs.h"
+#include "kdfcost.h"
 #include "keyring.h"
 #include "log.h"
+#include "options.h"
+#include "process.h"
 #include "secmem.h"
-#include "util.h"
+#include "secret.h"
 #include "version.h"
 
 struct options {

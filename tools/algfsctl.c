@@ -18,13 +18,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cipherdir.h"
 #include "exitcodes.h"
+#include "format.h"
+#include "kdfcost.h"
 #include "keyring.h"
 #include "log.h"
+#include "options.h"
+#include "process.h"
+#include "recovery.h"
 #include "secmem.h"
-#include "util.h"
+#include "secret.h"
 #include "version.h"
-#include "format.h"
 
 #define PROG "algfsctl"
 

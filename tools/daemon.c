@@ -21,7 +21,7 @@
 #include "daemon.h"
 #include "exitcodes.h"
 #include "log.h"
-#include "util.h"
+#include "process.h"
 
 extern char **environ;
 

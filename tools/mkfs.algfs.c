@@ -26,9 +26,13 @@
 
 #include "exitcodes.h"
 #include "format.h"
+#include "kdfcost.h"
 #include "log.h"
+#include "options.h"
+#include "process.h"
+#include "recovery.h"
 #include "secmem.h"
-#include "util.h"
+#include "secret.h"
 #include "version.h"
 
 #define PROG "mkfs.algfs"
