@@ -91,8 +91,8 @@ TOOLS_SHARED	:= $(patsubst %,$(BUILDDIR)/tools/%.o,cipherdir kdfcost options pro
 
 # Programs the test suite uses; they are not installed.
 TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread
-# Test programs over crypto/'s API: tests/src/crypto-*.c; over the format
-# library's: tests/src/format-*.c; over the daemon's: tests/src/daemon-*.c.
+# Test programs over crypto/'s API: tests/src/crypto-*.c; over fs/format/'s:
+# tests/src/format-*.c; over fs/daemon/'s: tests/src/daemon-*.c.
 CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
 FORMAT_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/format-*.c))
 DAEMON_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/daemon-*.c))

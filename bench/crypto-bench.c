@@ -140,7 +140,7 @@ static void *hmac_worker(void *arg)
 	return NULL;
 }
 
-/* File keys as fs/keys.c derives them: "algfs-v1 content", NUL, a file ID. */
+/* File keys as fs/format/keys.c derives them: "algfs-v1 content", NUL, a file ID. */
 static void *derive_worker(void *arg)
 {
 	static const char label[] = "algfs-v1 content";

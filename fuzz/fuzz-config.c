@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fuzz-config - algfs.conf and its keyslots (fs/config.c, fs/keyslot.c).
+ * fuzz-config - algfs.conf and its keyslots (fs/format/config.c, fs/format/keyslot.c).
  *
  * An input that starts with '#' is a file: afs_config_parse() reads it as
  * afs_config_read() would, in format 1 or 2; what it accepts must format

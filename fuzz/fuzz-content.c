@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-content - a regular file's ciphertext: the file header
- * (fs/header.c) and the framing of its blocks (fs/blocks.c).  Both formats
+ * (fs/format/header.c) and the framing of its blocks (fs/format/blocks.c).  Both formats
  * lay files out alike (header version AFS_HEADER_VERSION, 1) and differ
  * only in how the file's key is derived, so one fixed content key serves
  * both: there is no format to choose here.

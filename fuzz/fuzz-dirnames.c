@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-dirnames - a directory's names as the daemon reads them
- * (fs/dirnames.c, afs_dname_plain()): its algfs.diriv, a long name's
+ * (fs/daemon/dirnames.c, afs_dname_plain()): its algfs.diriv, a long name's
  * sidecar file and the on-disk name, each written by the harness into a
  * scratch directory from the input, in either format: under the names key
  * of tests/fixtures/v1-populated.tar (format 1, CBC-CTS) or of

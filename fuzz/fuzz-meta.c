@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-meta - symlink targets and extended attributes on disk
- * (fs/meta.c), in both formats, and format 2's long-target files.  The
+ * (fs/format/meta.c), in both formats, and format 2's long-target files.  The
  * first byte's FUZZ_FORMAT_V2 bit (fuzz.h) picks format 2, under the master
  * key and UUID of tests/fixtures/format-v2-vector.conf: EME names, and in
  * front of each target and value a 16-byte ID whose own subkey seals it

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fuzz-names - file names on disk (fs/names.c, fs/base64.c): encrypted
+ * fuzz-names - file names on disk (fs/format/names.c, fs/format/base64.c): encrypted
  * names, base64url, long names and their sidecars' names, reserved names.
  *
  * Both formats: the first byte's FUZZ_FORMAT_V2 bit (fuzz.h) picks the

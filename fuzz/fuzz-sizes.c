@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-sizes - the arithmetic between plaintext and ciphertext sizes and
- * offsets (fs/blocks.c), and the size the daemon gives a file whose size on
+ * offsets (fs/format/blocks.c), and the size the daemon gives a file whose size on
  * disk no algfs file has, a torn tail (afs_content_plain_size()).
  *
  * Input: a block size selector, then two 64-bit values (big-endian), used

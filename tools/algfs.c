@@ -693,7 +693,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	td_raise_fd_limit();
-	/* New files get the caller's mode and umask (fs/ops_dir.c), not ours. */
+	/* New files get the caller's mode and umask (fs/daemon/ops_dir.c), not ours. */
 	umask(0);
 	if (!o.foreground) {
 		td_log_to_syslog(o.source);

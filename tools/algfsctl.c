@@ -8,7 +8,7 @@
  * algfs.conf (syntax only), read the secret, open a keyslot with it, then
  * authenticate the whole file with the key (key-check value, then MAC), so
  * that nothing is done on the word of a file someone edited.  Commands that
- * change keyslots rewrite algfs.conf atomically (fs/config.c); the master
+ * change keyslots rewrite algfs.conf atomically (fs/format/config.c); the master
  * key never changes, so the data stays readable.
  */
 #include <ctype.h>

@@ -123,7 +123,7 @@ void td_raise_fd_limit(void)
 	struct rlimit rl;
 
 	/* Up to the hard limit only: the daemon's descriptors are bounded
-	 * (directories through an LRU sized from this limit, fs/inode.c), so
+	 * (directories through an LRU sized from this limit, fs/daemon/inode.c), so
 	 * a lower hard limit set on purpose is respected. */
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return;

@@ -41,7 +41,7 @@
 #define SMALL_ENTRIES 16
 #define BLOCK_LEN 64
 
-static const char label[] = "algfs-v1 content"; /* as fs/keys.c, NUL included */
+static const char label[] = "algfs-v1 content"; /* as fs/format/keys.c, NUL included */
 static const uint8_t nonce[AC_GCM_NONCE_LEN] = "crypto-cache";
 static uint8_t block[BLOCK_LEN];
 static uint8_t expected[NIDS][BLOCK_LEN + AC_GCM_TAG_LEN];

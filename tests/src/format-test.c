@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * format-test - unit tests of fs/'s on-disk format (fs/format.h),
+ * format-test - unit tests of fs/'s on-disk format (fs/format/format.h),
  * on one crypto backend.
  *
  *   format-test --backend kernel|user
