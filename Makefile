@@ -87,7 +87,7 @@ FS_SRCS		:= $(FORMAT_SRCS) $(DAEMON_SRCS)
 TOOLS		:= mkfs.algfs algfsctl
 DAEMON		:= algfs
 TOOLS_SHARED	:= $(patsubst %,$(BUILDDIR)/tools/%.o,cipherdir kdfcost options process \
-		   recovery secret)
+		   recovery secret unlock)
 
 # Programs the test suite uses; they are not installed.
 TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread

@@ -26,13 +26,10 @@
 #include "daemon.h"
 #include "exitcodes.h"
 #include "fuse_fs.h"
-#include "kdfcost.h"
-#include "keyring.h"
 #include "log.h"
 #include "options.h"
 #include "process.h"
-#include "secmem.h"
-#include "secret.h"
+#include "unlock.h"
 #include "version.h"
 
 struct options {
@@ -329,127 +326,6 @@ static int helper_args(int argc, char **argv, struct options *o, struct fuse_arg
 	return rc;
 }
 
-static bool have_terminal(void)
-{
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
-/* The key for @cfg: from the keyring, or a secret that opens a keyslot. */
-static int get_key(const struct options *o, const struct afs_config *cfg, struct ac_ctx *ctx,
-		   struct ac_key **keyp)
-{
-	struct tu_keysrc ks = { 0 };
-	struct tu_secret secret = { 0 };
-	char desc[AFS_KEYDESC_LEN + 1], what[600];
-	uint8_t *mk = NULL;
-	int err, rc = EXIT_OK, slot;
-
-	if (o->passfile)
-		rc = tu_keysrc_set(&ks, TU_SRC_PASSFILE, o->passfile, "-o passfile");
-	if (!rc && o->keyfile)
-		rc = tu_keysrc_set(&ks, TU_SRC_KEYFILE, o->keyfile, "-o keyfile");
-	if (!rc && o->extpass)
-		rc = tu_keysrc_set(&ks, TU_SRC_EXTPASS, o->extpass, "-o extpass");
-	if (rc)
-		return rc;
-	if (!ks.ks_set) {
-		afs_key_description(cfg, desc);
-		/* Look first, quietly: no key is no error when a passphrase
-		 * can still be asked. */
-		err = -ENOKEY;
-		if (o->keydesc || cfg->keyring_only || ac_keyring_search(desc) >= 0)
-			err = ac_key_from_keyring_desc(ctx, AC_ALG_HMAC,
-						       o->keydesc ? o->keydesc : desc, keyp);
-		if (!err) {
-			rc = tu_keyring_key_vet(o->keydesc ? o->keydesc : desc, cfg->format);
-			if (rc)
-				return rc;
-			goto verify;
-		}
-		if (err != -ENOKEY || o->keydesc || cfg->keyring_only) {
-			log_err("the key %s in the kernel keyring cannot be used: %s%s",
-				o->keydesc ? o->keydesc : desc, strerror(-err),
-				err == -ENOKEY ? " (unlock the volume with algfsctl unlock, or add "
-						 "the key)"
-					       : "");
-			return EXIT_KEYRING;
-		}
-		/* At boot, from mount -a or a script: say what is missing. */
-		if (!have_terminal()) {
-			log_err("no key for %s: %s is not in the kernel keyring (algfsctl unlock or "
-				"algfs-unlock@.service puts it there), and there is no terminal to "
-				"ask for the passphrase on (-o passfile=, keyfile= or extpass= "
-				"name other sources)",
-				o->cipherdir, desc);
-			return EXIT_KEYRING;
-		}
-		tu_keysrc_set(&ks, TU_SRC_TTY, NULL, "the terminal");
-	}
-	/* Before anyone types a passphrase for nothing. */
-	rc = tu_kdf_vet(cfg, tu_keysrc_slot_mask(&ks));
-	if (rc)
-		return rc;
-	snprintf(what, sizeof(what), "Passphrase for %s", o->cipherdir);
-	rc = tu_secret_read(&ks, what, false, "-o passfile=, -o extpass= or -o keyfile=", &secret);
-	if (rc)
-		return rc;
-	mk = ac_secure_alloc(AC_KEY_LEN);
-	if (!mk) {
-		log_err("cannot allocate locked memory for the key: %s", strerror(errno));
-		tu_secret_free(&secret);
-		return EXIT_ERROR;
-	}
-	tu_signals_at_once(true); /* Argon2id: long, and nothing to undo */
-	err = afs_unlock(ctx, cfg, tu_keysrc_slot_mask(&ks), secret.s_buf, secret.s_len, mk,
-			 &slot);
-	tu_signals_at_once(false);
-	tu_secret_free(&secret);
-	if (err == -ENOKEY || err == -EKEYREJECTED) {
-		log_err("wrong %s: no keyslot of %s opened (if it is right, %s/%s may be "
-			"damaged: restore a copy of it)",
-			tu_keysrc_noun(&ks), o->cipherdir, o->cipherdir, AFS_CONF_NAME);
-		ac_secure_free(mk);
-		return EXIT_WRONG_KEY;
-	}
-	if (!err)
-		err = ac_key_new(ctx, AC_ALG_HMAC, mk, AC_KEY_LEN, keyp);
-	ac_secure_free(mk);
-	if (err) {
-		log_err("cannot open the keyslots of %s: %s", o->cipherdir, strerror(-err));
-		return tu_exit_status(err);
-	}
-verify:
-	err = afs_config_verify(cfg, *keyp);
-	if (!err)
-		return EXIT_OK;
-	ac_key_put(*keyp);
-	*keyp = NULL;
-	switch (err) {
-	case -EKEYREJECTED:
-		if (!ks.ks_set) {
-			log_err("the key in the kernel keyring is not the key of %s", o->cipherdir);
-			return EXIT_WRONG_KEY;
-		}
-		log_err("%s/%s: a keyslot opened, but its key is not this volume's: the file "
-			"was changed after it was written",
-			o->cipherdir, AFS_CONF_NAME);
-		return EXIT_TAMPERED;
-	case -EBADMSG:
-		log_err("%s/%s failed its authentication: it was changed after it was written",
-			o->cipherdir, AFS_CONF_NAME);
-		return EXIT_TAMPERED;
-	default:
-		log_err("cannot authenticate %s/%s: %s", o->cipherdir, AFS_CONF_NAME,
-			strerror(-err));
-		return tu_exit_status(err);
-	}
-}
-
 /* Make both paths absolute and canonical (the daemon leaves its working
  * directory; the mount table and mount(8) compare canonical paths) and
  * refuse a mount point that cannot be one, or that has this volume on it. */
@@ -593,7 +469,12 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 	}
 	rc = tu_crypto_init_opts(&copts, &ctx);
 	if (!rc)
-		rc = get_key(o, cfg, ctx, &mk);
+		rc = tu_unlock(o->cipherdir, cfg, ctx,
+			       &(struct tu_unlock_src){ .passfile = o->passfile,
+							.keyfile = o->keyfile,
+							.extpass = o->extpass,
+							.keydesc = o->keydesc },
+			       &mk);
 	if (!rc) {
 		err = afs_fs_init(fs, o->source, ctx, mk, cfg, &mopts);
 		fs_ok = true;
