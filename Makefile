@@ -86,6 +86,10 @@ FS_SRCS		:= $(FORMAT_SRCS) $(DAEMON_SRCS)
 # algfs, the daemon, is the only one that links libfuse.
 TOOLS		:= mkfs.algfs algfsctl
 DAEMON		:= algfs
+# fsck.algfs: tools/fsck.algfs.c and the checker in tools/fsck/, linked with
+# the tools' shared objects, the format and crypto libraries (no libfuse).
+FSCK		:= fsck.algfs
+FSCK_OBJS	:= $(patsubst %.c,$(BUILDDIR)/%.o,$(wildcard tools/fsck/*.c))
 TOOLS_SHARED	:= $(patsubst %,$(BUILDDIR)/tools/%.o,cipherdir kdfcost options process \
 		   recovery secret unlock)
 
@@ -99,11 +103,11 @@ DAEMON_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/daemon-*.c))
 
 BENCH_PROGRAMS	:= crypto-bench
 
-all: $(addprefix $(BUILDDIR)/,$(TOOLS) $(DAEMON) $(TEST_PROGRAMS) $(CRYPTO_TESTS) $(FORMAT_TESTS) $(DAEMON_TESTS) \
+all: $(addprefix $(BUILDDIR)/,$(TOOLS) $(DAEMON) $(FSCK) $(TEST_PROGRAMS) $(CRYPTO_TESTS) $(FORMAT_TESTS) $(DAEMON_TESTS) \
 	$(BENCH_PROGRAMS))
 
 $(BUILDDIR)/tests $(BUILDDIR)/crypto $(BUILDDIR)/bench $(BUILDDIR)/fs/format \
-		$(BUILDDIR)/fs/daemon $(BUILDDIR)/tools:
+		$(BUILDDIR)/fs/daemon $(BUILDDIR)/tools $(BUILDDIR)/tools/fsck:
 	@mkdir -p $@
 
 # The format code sees crypto/ only; the daemon, the format library too.
@@ -129,6 +133,13 @@ $(addprefix $(BUILDDIR)/,$(TOOLS)): $(BUILDDIR)/%: $(BUILDDIR)/tools/%.o $(TOOLS
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o: ALL_CFLAGS += $(FUSE_CFLAGS) -Ifs/daemon
+
+$(BUILDDIR)/tools/fsck/%.o: tools/fsck/%.c | $(BUILDDIR)/tools/fsck
+	$(CC) $(ALL_CFLAGS) -Itools -Ifs/format -Icrypto -c -o $@ $<
+
+$(BUILDDIR)/$(FSCK): $(BUILDDIR)/tools/fsck.algfs.o $(FSCK_OBJS) $(TOOLS_SHARED) $(LIBFORMAT) \
+		$(LIBCRYPTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(BUILDDIR)/$(DAEMON): $(BUILDDIR)/tools/algfs.o $(BUILDDIR)/tools/daemon.o $(TOOLS_SHARED) \
 		$(LIBDAEMON) $(LIBFORMAT) $(LIBCRYPTO)
@@ -188,7 +199,8 @@ $(BUILDDIR)/holdread: $(BUILDDIR)/tests/holdread.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 -include $(wildcard $(BUILDDIR)/tests/*.d $(BUILDDIR)/crypto/*.d $(BUILDDIR)/bench/*.d \
-	$(BUILDDIR)/fs/format/*.d $(BUILDDIR)/fs/daemon/*.d $(BUILDDIR)/tools/*.d)
+	$(BUILDDIR)/fs/format/*.d $(BUILDDIR)/fs/daemon/*.d $(BUILDDIR)/tools/*.d \
+	$(BUILDDIR)/tools/fsck/*.d)
 
 # The sanitizer build lives beside the normal one, so both can be tested.
 asan:

@@ -23,10 +23,13 @@ void tu_getopt_init(const struct tu_option *opts, size_t n, unsigned int mask, s
 	for (size_t i = 0; i < n && nl < TU_MAX_OPTIONS; i++) {
 		if (!(opts[i].o_cmds & mask))
 			continue;
-		g->g_long[nl].name = opts[i].o_name;
-		g->g_long[nl].has_arg = opts[i].o_arg ? required_argument : no_argument;
-		g->g_long[nl].val = opts[i].o_key;
-		nl++;
+		/* A short option only (fsck.algfs's -a, -f, -o, -t) has no name. */
+		if (opts[i].o_name) {
+			g->g_long[nl].name = opts[i].o_name;
+			g->g_long[nl].has_arg = opts[i].o_arg ? required_argument : no_argument;
+			g->g_long[nl].val = opts[i].o_key;
+			nl++;
+		}
 		if (opts[i].o_short) {
 			g->g_short[ns++] = (char)opts[i].o_short;
 			if (opts[i].o_arg)
@@ -71,7 +74,9 @@ void tu_print_options(FILE *f, const struct tu_option *opts, size_t n, unsigned 
 
 		if (!(opts[i].o_cmds & mask))
 			continue;
-		if (opts[i].o_short)
+		if (opts[i].o_short && !opts[i].o_name)
+			len = snprintf(head, sizeof(head), "  -%c", opts[i].o_short);
+		else if (opts[i].o_short)
 			len = snprintf(head, sizeof(head), "  -%c, --%s", opts[i].o_short,
 				       opts[i].o_name);
 		else

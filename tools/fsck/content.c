@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * content.c - one regular file's content: its header, a size that an algfs
+ * file can have, and (unless --fast) every block's tag.
+ *
+ * The blocks are read in large runs (FK_READ_BYTES) and checked with
+ * afs_blocks_decrypt(), which hands a run to the crypto layer as one batch
+ * (and its helper threads, where the context has them); walk.c runs several
+ * files at once.  A run with a failing block is checked again block by
+ * block to find every block that fails.  An all-zero block is a hole (a
+ * sparse file), not damage.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsck.h"
+#include "secmem.h"
+
+/* About 4 MiB of ciphertext per read. */
+#define FK_READ_BYTES (4u << 20)
+
+/* The damaged blocks of one file, ascending. */
+struct badlist {
+	uint64_t *b;
+	size_t n, cap;
+};
+
+static int bad_add(struct badlist *bl, uint64_t index)
+{
+	if (bl->n == bl->cap) {
+		size_t cap = bl->cap ? 2 * bl->cap : 16;
+		uint64_t *nb = realloc(bl->b, cap * sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		bl->b = nb;
+		bl->cap = cap;
+	}
+	bl->b[bl->n++] = index;
+	return 0;
+}
+
+static bool bad_has(const struct badlist *bl, uint64_t index)
+{
+	size_t lo = 0, hi = bl->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (bl->b[mid] == index)
+			return true;
+		if (bl->b[mid] < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* pread() all of @len bytes at @off, or fewer at the end of the file. */
+static ssize_t pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* Check each block of a run that failed as a batch; add the failing ones. */
+static int blocks_one_by_one(struct ac_key *key, const uint8_t id[AFS_FILE_ID_LEN], uint64_t first,
+			     const uint8_t *in, size_t inlen, uint32_t bs, uint8_t *pt,
+			     struct badlist *bl)
+{
+	size_t disk = AFS_BLOCK_DISK_LEN(bs);
+
+	for (size_t off = 0, i = 0; off < inlen; off += disk, i++) {
+		size_t len = inlen - off < disk ? inlen - off : disk;
+		int n = afs_block_decrypt(key, id, first + i, in + off, len, pt);
+
+		if (n == -EBADMSG || n == -EUCLEAN) {
+			int err = bad_add(bl, first + i);
+
+			if (err)
+				return err;
+		} else if (n < 0) {
+			return n;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Check blocks 0 .. @nblocks - 1, which end at @cend on disk (the last one
+ * may be short).  Return: 0, or -errno (reading, memory, the crypto layer).
+ */
+static int check_blocks(struct fk_vol *v, int fd, struct ac_key *key,
+			const uint8_t id[AFS_FILE_ID_LEN], uint64_t nblocks, uint64_t cend,
+			struct badlist *bl, uint64_t *checked)
+{
+	uint32_t bs = v->cfg->block_size;
+	size_t disk = AFS_BLOCK_DISK_LEN(bs);
+	size_t per = FK_READ_BYTES / disk;
+	uint64_t want = cend - AFS_HEADER_LEN;
+	size_t bufsize = want < per * disk ? (size_t)want : per * disk;
+	uint8_t *in = malloc(bufsize), *pt = malloc(bufsize);
+	int err = 0;
+
+	if (!in || !pt) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint64_t first = 0; first < nblocks && !__atomic_load_n(&v->cancelled, __ATOMIC_RELAXED); first += per) {
+		uint64_t coff = AFS_HEADER_LEN + first * disk;
+		size_t len = cend - coff < bufsize ? (size_t)(cend - coff) : bufsize;
+		ssize_t n = pread_full(fd, in, len, coff);
+		uint64_t count = (len + disk - 1) / disk;
+
+		if (n < 0) {
+			err = (int)n;
+			break;
+		}
+		if ((size_t)n < len) {
+			/* Shorter now than when it was measured: changed under us. */
+			err = -ESTALE;
+			break;
+		}
+		n = afs_blocks_decrypt(key, id, first, in, len, bs, pt, NULL);
+		if (n == -EBADMSG)
+			n = blocks_one_by_one(key, id, first, in, len, bs, pt, bl);
+		if (n < 0) {
+			err = (int)n;
+			break;
+		}
+		*checked += count;
+		fk_count(v, 0, 0, 0, len, count);
+	}
+out:
+	if (pt)
+		explicit_bzero(pt, bufsize);
+	free(in);
+	free(pt);
+	return err;
+}
+
+/* Whether block @index (a whole one) authenticates. */
+static int block_ok(int fd, struct ac_key *key, const uint8_t id[AFS_FILE_ID_LEN], uint64_t index,
+		    uint32_t bs)
+{
+	size_t disk = AFS_BLOCK_DISK_LEN(bs);
+	uint8_t *in = malloc(disk), *pt = malloc(bs);
+	ssize_t n;
+	int ret;
+
+	if (!in || !pt) {
+		free(in);
+		free(pt);
+		return -ENOMEM;
+	}
+	n = pread_full(fd, in, disk, AFS_HEADER_LEN + index * disk);
+	if (n < 0)
+		ret = (int)n;
+	else if ((size_t)n < disk)
+		ret = 0;
+	else {
+		int d = afs_block_decrypt(key, id, index, in, disk, pt);
+
+		ret = d >= 0 ? 1 : d == -EBADMSG || d == -EUCLEAN ? 0 : d;
+	}
+	explicit_bzero(pt, bs);
+	free(in);
+	free(pt);
+	return ret;
+}
+
+/* A torn file (@size on disk): the size to cut it to, the end of the last
+ * whole block that authenticates (0 if none does). */
+static int torn_good_size(struct fk_vol *v, int fd, struct ac_key *key,
+			  const uint8_t id[AFS_FILE_ID_LEN], uint64_t nwhole,
+			  const struct badlist *bl, uint64_t *good)
+{
+	uint32_t bs = v->cfg->block_size;
+
+	*good = 0;
+	for (uint64_t i = nwhole; i-- > 0;) {
+		int ok;
+
+		if (!v->opts.fast)
+			ok = !bad_has(bl, i);
+		else
+			ok = block_ok(fd, key, id, i, bs);
+		if (ok < 0)
+			return ok;
+		if (ok) {
+			*good = AFS_HEADER_LEN + (i + 1) * AFS_BLOCK_DISK_LEN(bs);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int report_blocks(struct fk_vol *v, const char *path, const char *cpath,
+			 const struct badlist *bl, uint64_t nblocks, uint64_t psize)
+{
+	uint32_t bs = v->cfg->block_size;
+	struct fk_problem *p;
+	char *ranges = NULL;
+	size_t len = 0;
+	FILE *f;
+	bool every = nblocks >= 2 && bl->n == nblocks;
+
+	f = open_memstream(&ranges, &len);
+	if (!f)
+		return -ENOMEM;
+	/* The ranges text is made from the merged ranges below. */
+	p = fk_problem_add(v, every ? FK_HEADER_DAMAGED : FK_BLOCK_DAMAGED, path, cpath, "%s", "");
+	if (!p || fk_problem_set_blocks(p, bl->b, bl->n, bs, psize)) {
+		fclose(f);
+		free(ranges);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->p_nranges; i++)
+		fprintf(f, "%s%" PRIu64 "-%" PRIu64, i ? ", " : "", p->p_ranges[i].r_first,
+			p->p_ranges[i].r_last);
+	if (fclose(f)) {
+		free(ranges);
+		return -ENOMEM;
+	}
+	free(p->p_detail);
+	p->p_detail = NULL;
+	if (every) {
+		if (asprintf(&p->p_detail,
+			     "every block fails authentication: the file ID in its header is "
+			     "damaged (plaintext bytes %s)",
+			     ranges) < 0)
+			p->p_detail = NULL;
+	} else if (asprintf(&p->p_detail, "plaintext bytes %s (%zu block%s fail%s authentication)",
+			    ranges, bl->n, bl->n == 1 ? "" : "s", bl->n == 1 ? "s" : "") < 0) {
+		p->p_detail = NULL;
+	}
+	free(ranges);
+	return p->p_detail ? 0 : -ENOMEM;
+}
+
+int fk_check_file(struct fk_vol *v, int fd, const char *path, const char *cpath)
+{
+	uint32_t bs = v->cfg->block_size;
+	uint64_t disk = AFS_BLOCK_DISK_LEN(bs), size, psize = 0, nblocks, cend, checked = 0;
+	uint8_t hdr[AFS_HEADER_LEN], id[AFS_FILE_ID_LEN];
+	struct badlist bl = { 0 };
+	struct ac_key *key = NULL;
+	struct stat st;
+	bool torn = false;
+	ssize_t n;
+	int err;
+
+	if (fstat(fd, &st))
+		return -errno;
+	size = (uint64_t)st.st_size;
+	fk_count(v, 1, 0, 0, 0, 0);
+	if (size == 0)
+		return 0;
+	if (size < AFS_HEADER_LEN) {
+		fk_count(v, 0, 0, 0, size, 0);
+		return fk_problem_add(v, FK_HEADER_DAMAGED, path, cpath,
+				      "the file is %" PRIu64 " bytes long, shorter than its %d-byte "
+				      "header",
+				      size, AFS_HEADER_LEN)
+			       ? 0
+			       : -ENOMEM;
+	}
+	n = pread_full(fd, hdr, sizeof(hdr), 0);
+	if (n < 0)
+		return (int)n;
+	err = afs_header_decode(hdr, (size_t)n, id);
+	if (err) {
+		fk_count(v, 0, 0, 0, size, 0);
+		return fk_problem_add(v, FK_HEADER_DAMAGED, path, cpath,
+				      "the header has version %u, not %d", (hdr[0] << 8) | hdr[1],
+				      AFS_HEADER_VERSION)
+			       ? 0
+			       : -ENOMEM;
+	}
+	err = afs_plain_size(size, bs, &psize);
+	if (err == -EUCLEAN) {
+		/* Whole blocks, then 0 (a header alone) to 28 bytes: torn. */
+		torn = true;
+		nblocks = (size - AFS_HEADER_LEN) / disk;
+		cend = AFS_HEADER_LEN + nblocks * disk;
+		psize = nblocks * bs;
+	} else if (err) {
+		return err;
+	} else {
+		nblocks = (psize + bs - 1) / bs;
+		cend = size;
+	}
+	err = afs_subkey(&v->vk, AFS_KEY_CONTENT, id, &key);
+	if (err)
+		return err;
+	if (!v->opts.fast && nblocks)
+		err = check_blocks(v, fd, key, id, nblocks, cend, &bl, &checked);
+	else
+		fk_count(v, 0, 0, 0, cend, 0);
+	if (!err && bl.n)
+		err = report_blocks(v, path, cpath, &bl, nblocks, psize);
+	if (!err && torn) {
+		uint64_t good;
+		struct fk_problem *p;
+
+		err = torn_good_size(v, fd, key, id, nblocks, &bl, &good);
+		fk_count(v, 0, 0, 0, size - cend, 0);
+		p = err ? NULL
+			: fk_problem_add(v, FK_SIZE_TORN, path, cpath,
+					 "ciphertext size %" PRIu64 " ends in a torn block of "
+					 "%" PRIu64 " bytes; the whole blocks that authenticate "
+					 "end at byte %" PRIu64,
+					 size, size - cend, good);
+		if (p)
+			p->p_good_size = good;
+		else if (!err)
+			err = -ENOMEM;
+	}
+	ac_key_put(key);
+	free(bl.b);
+	return err;
+}

@@ -1,0 +1,802 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * walk.c - the ciphertext tree, directory by directory in strcmp order of
+ * the on-disk names: each directory's IV, every name (short, long with its
+ * sidecar, or plaintext), symlink targets (long ones in format 2 in their
+ * files at the root), "user." xattrs, algfs's leftovers and files it does
+ * not know.  Regular files go to a pool of threads, one per CPU, which
+ * check their content (content.c) while the walk goes on.
+ *
+ * The walk does not go below an entry whose name does not decrypt, nor
+ * into a directory whose IV is missing or damaged: its entries cannot be
+ * named, and that is one problem, not one per entry.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fsck.h"
+#include "log.h"
+#include "process.h"
+#include "secmem.h"
+
+#define FK_QUEUE_MAX 4096
+#define FK_THREADS_MAX 64
+
+struct job {
+	char *cpath;
+	char *path;
+};
+
+/* The files waiting for a content check, and the threads that check them. */
+struct pool {
+	pthread_mutex_t lock;
+	pthread_cond_t more, room;
+	struct job q[FK_QUEUE_MAX];
+	size_t head, n;
+	bool done;
+	pthread_t threads[FK_THREADS_MAX];
+	unsigned int nthreads;
+	struct fk_vol *v;
+};
+
+/* A list of names (the root's long-target files, those that symlinks name). */
+struct names {
+	char **s;
+	size_t n, cap;
+};
+
+struct walk {
+	struct fk_vol *v;
+	struct pool pool;
+	bool plain; /* a plaintext-names volume */
+	struct names longtargets, named;
+};
+
+static bool cancelled(struct fk_vol *v)
+{
+	return __atomic_load_n(&v->cancelled, __ATOMIC_RELAXED);
+}
+
+static int names_add(struct names *ns, const char *s)
+{
+	char *d;
+
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? 2 * ns->cap : 16;
+		char **p = realloc(ns->s, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		ns->s = p;
+		ns->cap = cap;
+	}
+	d = strdup(s);
+	if (!d)
+		return -ENOMEM;
+	ns->s[ns->n++] = d;
+	return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void names_sort(struct names *ns)
+{
+	if (ns->n)
+		qsort(ns->s, ns->n, sizeof(*ns->s), str_cmp);
+}
+
+static bool names_has(const struct names *ns, const char *s)
+{
+	return ns->n && bsearch(&s, ns->s, ns->n, sizeof(*ns->s), str_cmp);
+}
+
+static void names_free(struct names *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		free(ns->s[i]);
+	free(ns->s);
+	ns->s = NULL;
+	ns->n = ns->cap = 0;
+}
+
+/* The content checks */
+
+static void *worker(void *arg)
+{
+	struct pool *pl = arg;
+	struct fk_vol *v = pl->v;
+
+	for (;;) {
+		struct job j;
+		int fd, err;
+
+		pthread_mutex_lock(&pl->lock);
+		while (!pl->n && !pl->done)
+			pthread_cond_wait(&pl->more, &pl->lock);
+		if (!pl->n) {
+			pthread_mutex_unlock(&pl->lock);
+			return NULL;
+		}
+		j = pl->q[pl->head];
+		pl->head = (pl->head + 1) % FK_QUEUE_MAX;
+		pl->n--;
+		pthread_cond_signal(&pl->room);
+		pthread_mutex_unlock(&pl->lock);
+
+		if (!cancelled(v)) {
+			fd = openat(v->rootfd, j.cpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			err = fd < 0 ? -errno : fk_check_file(v, fd, j.path, j.cpath);
+			if (fd >= 0)
+				close(fd);
+			if (err)
+				fk_io_error(v, err, j.cpath, "cannot check the content");
+		}
+		free(j.cpath);
+		free(j.path);
+	}
+}
+
+static int pool_start(struct pool *pl, struct fk_vol *v)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int n = cpus < 1 ? 1 : cpus > FK_THREADS_MAX ? FK_THREADS_MAX : (unsigned int)cpus;
+
+	pthread_mutex_init(&pl->lock, NULL);
+	pthread_cond_init(&pl->more, NULL);
+	pthread_cond_init(&pl->room, NULL);
+	pl->v = v;
+	for (pl->nthreads = 0; pl->nthreads < n; pl->nthreads++) {
+		int err = pthread_create(&pl->threads[pl->nthreads], NULL, worker, pl);
+
+		if (err) {
+			if (!pl->nthreads)
+				return -err;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int pool_add(struct pool *pl, const char *cpath, const char *path)
+{
+	struct job j = { strdup(cpath), path ? strdup(path) : NULL };
+
+	if (!j.cpath || (path && !j.path)) {
+		free(j.cpath);
+		free(j.path);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&pl->lock);
+	while (pl->n == FK_QUEUE_MAX)
+		pthread_cond_wait(&pl->room, &pl->lock);
+	pl->q[(pl->head + pl->n) % FK_QUEUE_MAX] = j;
+	pl->n++;
+	pthread_cond_signal(&pl->more);
+	pthread_mutex_unlock(&pl->lock);
+	return 0;
+}
+
+static void pool_finish(struct pool *pl)
+{
+	pthread_mutex_lock(&pl->lock);
+	pl->done = true;
+	pthread_cond_broadcast(&pl->more);
+	pthread_mutex_unlock(&pl->lock);
+	for (unsigned int i = 0; i < pl->nthreads; i++)
+		pthread_join(pl->threads[i], NULL);
+	pthread_mutex_destroy(&pl->lock);
+	pthread_cond_destroy(&pl->more);
+	pthread_cond_destroy(&pl->room);
+}
+
+/* Paths */
+
+static char *join(const char *dir, const char *name, bool plain_root)
+{
+	char *s;
+
+	if (plain_root ? !strcmp(dir, "/") : !dir[0])
+		return plain_root ? (asprintf(&s, "/%s", name) < 0 ? NULL : s) : strdup(name);
+	return asprintf(&s, "%s/%s", dir, name) < 0 ? NULL : s;
+}
+
+/* Record a problem; on ENOMEM note it (the run then ends with status 8). */
+#define PROBLEM(w, ...)                                                                    \
+	do {                                                                               \
+		if (!fk_problem_add((w)->v, __VA_ARGS__))                                  \
+			fk_io_error((w)->v, -ENOMEM, "", "recording a problem");          \
+	} while (0)
+
+/* Extended attributes: every "user." name and value must decrypt. */
+static void check_xattrs(struct walk *w, const char *cpath, const char *path)
+{
+	struct fk_vol *v = w->v;
+	char *full = NULL, *list = NULL;
+	uint8_t *val = NULL, *pt = NULL;
+	ssize_t len;
+
+	if (asprintf(&full, "%s%s%s", v->cipherdir, cpath[0] ? "/" : "", cpath) < 0)
+		goto nomem;
+	len = llistxattr(full, NULL, 0);
+	if (len <= 0) {
+		if (len < 0 && errno != ENOTSUP)
+			fk_io_error(v, -errno, cpath, "cannot list its xattrs");
+		goto out;
+	}
+	list = malloc((size_t)len + 1);
+	if (!list)
+		goto nomem;
+	len = llistxattr(full, list, (size_t)len);
+	if (len < 0) {
+		fk_io_error(v, -errno, cpath, "cannot list its xattrs");
+		goto out;
+	}
+	list[len] = 0;
+	for (char *name = list; name < list + len; name += strlen(name) + 1) {
+		char plain[AFS_PLAIN_NAME_BUF + 8];
+		ssize_t vlen;
+		struct fk_problem *p;
+		int n;
+
+		if (strncmp(name, AFS_XATTR_PREFIX, strlen(AFS_XATTR_PREFIX)))
+			continue;
+		n = afs_xattr_name_decrypt(v->xattr_key, name, plain);
+		if (n < 0) {
+			p = fk_problem_add(v, FK_XATTR_DAMAGED, path, cpath,
+					   "the name of the xattr %s does not decrypt", name);
+			if (p && !(p->p_xattr = strdup(name)))
+				goto nomem;
+			if (!p)
+				goto nomem;
+			continue;
+		}
+		vlen = lgetxattr(full, name, NULL, 0);
+		free(val);
+		free(pt);
+		val = vlen >= 0 ? malloc((size_t)vlen + 1) : NULL;
+		pt = vlen >= 0 ? malloc((size_t)vlen + 1) : NULL;
+		if (vlen >= 0 && (!val || !pt))
+			goto nomem;
+		if (vlen >= 0)
+			vlen = lgetxattr(full, name, val, (size_t)vlen);
+		if (vlen < 0) {
+			fk_io_error(v, -errno, cpath, "cannot read an xattr");
+			continue;
+		}
+		n = afs_xattr_value_decrypt(&v->vk, name, val, (size_t)vlen, pt);
+		explicit_bzero(pt, (size_t)vlen + 1);
+		if (n < 0) {
+			p = fk_problem_add(v, FK_XATTR_DAMAGED, path, cpath,
+					   "the value of the xattr %s does not decrypt", plain);
+			if (p && !(p->p_xattr = strdup(name)))
+				goto nomem;
+			if (!p)
+				goto nomem;
+		}
+		explicit_bzero(plain, sizeof(plain));
+	}
+	goto out;
+nomem:
+	fk_io_error(v, -ENOMEM, cpath, "checking its xattrs");
+out:
+	free(full);
+	free(list);
+	free(val);
+	free(pt);
+}
+
+/* A long target's file at the root: present, and decrypts. */
+static void check_longtarget(struct walk *w, const char *enc, const char *cpath, const char *path)
+{
+	struct fk_vol *v = w->v;
+	uint8_t *buf = malloc(AFS_LONGTARGET_DATA_MAX + 1);
+	char *plain = malloc(AFS_TARGET_MAX + 1);
+	ssize_t n;
+	int fd;
+
+	if (!buf || !plain || names_add(&w->named, enc)) {
+		fk_io_error(v, -ENOMEM, cpath, "checking its target");
+		goto out;
+	}
+	fd = openat(v->rootfd, enc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ELOOP)
+			PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath,
+				"its long-target file %s is %s", enc,
+				errno == ENOENT ? "missing" : "not a regular file");
+		else
+			fk_io_error(v, -errno, enc, "cannot open a long-target file");
+		goto out;
+	}
+	n = pread(fd, buf, AFS_LONGTARGET_DATA_MAX + 1, 0);
+	close(fd);
+	if (n < 0) {
+		fk_io_error(v, -errno, enc, "cannot read a long-target file");
+		goto out;
+	}
+	if (afs_longtarget_open(&v->vk, enc, buf, (size_t)n, plain) < 0)
+		PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath,
+			"its long-target file %s does not decrypt", enc);
+	explicit_bzero(plain, AFS_TARGET_MAX + 1);
+out:
+	free(buf);
+	free(plain);
+}
+
+static void check_symlink(struct walk *w, int dirfd, const char *name, const char *cpath,
+			  const char *path)
+{
+	struct fk_vol *v = w->v;
+	char enc[AFS_SYMLINK_ENC_BUF], plain[AFS_SYMLINK_ENC_BUF];
+	ssize_t n = readlinkat(dirfd, name, enc, sizeof(enc) - 1);
+
+	fk_count(v, 0, 0, 1, 0, 0);
+	if (n < 0) {
+		fk_io_error(v, -errno, cpath, "cannot read the symlink");
+		return;
+	}
+	enc[n] = 0;
+	if (v->cfg->format >= 2 && afs_is_longtarget(enc)) {
+		check_longtarget(w, enc, cpath, path);
+		return;
+	}
+	if (afs_symlink_decrypt(&v->vk, enc, plain) < 0)
+		PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath, "the target does not decrypt");
+	explicit_bzero(plain, sizeof(plain));
+}
+
+/* The directory's IV: 0, -ENOENT (missing), -EUCLEAN (not 16 bytes, or not
+ * a regular file), -EBADMSG (all zeros), or another -errno. */
+static int read_diriv(int dirfd, uint8_t iv[AFS_DIRIV_LEN], size_t *lenp)
+{
+	uint8_t buf[AFS_DIRIV_LEN + 1];
+	struct stat st;
+	ssize_t n;
+	int fd = openat(dirfd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	*lenp = 0;
+	if (fd < 0)
+		return errno == ELOOP ? -EUCLEAN : -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EUCLEAN;
+	}
+	*lenp = (size_t)st.st_size;
+	n = pread(fd, buf, sizeof(buf), 0);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (n != AFS_DIRIV_LEN || st.st_size != AFS_DIRIV_LEN)
+		return -EUCLEAN;
+	if (ac_memeq(buf, (const uint8_t[AFS_DIRIV_LEN]){ 0 }, AFS_DIRIV_LEN))
+		return -EBADMSG;
+	memcpy(iv, buf, AFS_DIRIV_LEN);
+	return 0;
+}
+
+/* Whether @name has the length of an encoded name (base64url of 16 to 176
+ * bytes): one that does not decrypt is then a damaged name, not a stray. */
+static bool looks_encoded(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (name[0] == '.')
+		return false;
+	for (size_t k = 1; (64 * k + 2) / 3 <= AFS_NAME_MAX; k++)
+		if (len == (64 * k + 2) / 3)
+			return true;
+	return false;
+}
+
+/* A leftover of afs_write_atomic(): ".NAME.tmp.<16 hex digits>" of an algfs file. */
+static bool is_leftover(const char *name)
+{
+	return !strncmp(name, ".algfs.", 7) && strstr(name, ".tmp.");
+}
+
+/* The encoded name a long name's sidecar holds; a problem recorded when it
+ * cannot be used.  Return: 0 (@enc set), 1 (a problem), -errno. */
+static int read_sidecar(struct walk *w, int dirfd, const char *disk, const char *cpath,
+			char enc[AFS_ENC_NAME_BUF])
+{
+	char sc[AFS_SIDECAR_BUF], hash[AFS_LONGNAME_BUF];
+	ssize_t n;
+	int fd, err;
+
+	err = afs_longname_sidecar(disk, sc);
+	if (err)
+		return err;
+	fd = openat(dirfd, sc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		PROBLEM(w, FK_LONGNAME_NO_SIDECAR, NULL, cpath,
+			"its sidecar %s, which holds its name, is missing", sc);
+		return 1;
+	}
+	n = pread(fd, enc, AFS_ENC_NAME_BUF, 0);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (n == 0 || n >= AFS_ENC_NAME_BUF || strnlen(enc, (size_t)n) != (size_t)n) {
+		PROBLEM(w, FK_SIDECAR_MISMATCH, NULL, cpath,
+			"its sidecar holds %zd bytes that are not an encoded name", n);
+		return 1;
+	}
+	enc[n] = 0;
+	err = afs_name_needs_longname(enc) ? afs_longname_hash(w->v->ctx, enc, hash) : 1;
+	if (err < 0)
+		return err;
+	if (err || strcmp(hash, disk)) {
+		PROBLEM(w, FK_SIDECAR_MISMATCH, NULL, cpath,
+			"its sidecar holds a name that does not hash to the entry's name");
+		return 1;
+	}
+	return 0;
+}
+
+static int walk_dir(struct walk *w, int dirfd, const char *cpath, const char *path);
+
+/* An entry whose plaintext name is known: check what it is. */
+static int walk_entry(struct walk *w, int dirfd, const char *name, const char *cpath,
+		      const char *path)
+{
+	struct fk_vol *v = w->v;
+	struct stat st;
+	int fd, err = 0;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		fk_io_error(v, -errno, cpath, "cannot stat it");
+		return 0;
+	}
+	switch (st.st_mode & S_IFMT) {
+	case S_IFDIR:
+		check_xattrs(w, cpath, path);
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fk_io_error(v, -errno, cpath, "cannot open the directory");
+			return 0;
+		}
+		err = walk_dir(w, fd, cpath, path);
+		close(fd);
+		return err;
+	case S_IFREG:
+		check_xattrs(w, cpath, path);
+		return pool_add(&w->pool, cpath, path);
+	case S_IFLNK:
+		check_symlink(w, dirfd, name, cpath, path);
+		return 0;
+	default: /* a FIFO, socket or device node: nothing encrypted in it */
+		fk_count(v, 1, 0, 0, 0, 0);
+		return 0;
+	}
+}
+
+/* The entries of a directory, sorted; NULL on error (errno set). */
+static char **list_dir(int dirfd, size_t *np)
+{
+	struct names ns = { 0 };
+	struct dirent *de;
+	int fd = dup(dirfd);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(d);
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (names_add(&ns, de->d_name)) {
+			closedir(d);
+			names_free(&ns);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	if (errno) {
+		int e = errno;
+
+		closedir(d);
+		names_free(&ns);
+		errno = e;
+		return NULL;
+	}
+	closedir(d);
+	names_sort(&ns);
+	*np = ns.n;
+	if (!ns.s)
+		ns.s = calloc(1, sizeof(char *));
+	return ns.s;
+}
+
+/* What an entry of a directory is, from its name alone. */
+enum entry_class {
+	EC_SKIP, /* algfs's own file, checked elsewhere */
+	EC_LEFTOVER,
+	EC_SIDECAR,
+	EC_LONGNAME,
+	EC_STRAY,
+	EC_NAME, /* an encoded name, or a plaintext one */
+};
+
+static enum entry_class classify(struct walk *w, const char *name, bool root)
+{
+	if (root && !strcmp(name, AFS_CONF_NAME))
+		return EC_SKIP;
+	if (!strcmp(name, AFS_DIRIV_NAME))
+		return w->plain ? EC_STRAY : EC_SKIP;
+	if (w->v->cfg->format >= 2 && afs_is_longtarget(name))
+		return root ? EC_SKIP : EC_STRAY;
+	if (is_leftover(name))
+		return EC_LEFTOVER;
+	if (w->plain)
+		return afs_plain_name_check(name) ? EC_STRAY : EC_NAME;
+	if (afs_is_longname_sidecar(name))
+		return EC_SIDECAR;
+	if (afs_is_longname(name))
+		return EC_LONGNAME;
+	if (afs_name_is_reserved(name) || name[0] == '.')
+		return EC_STRAY;
+	return EC_NAME;
+}
+
+/* The plaintext name of an encoded one, or a problem recorded.
+ * Return: 0, 1 (a problem), -errno. */
+static int decrypt_name(struct walk *w, const uint8_t iv[AFS_DIRIV_LEN], const char *disk,
+			const char *enc, const char *cpath, const char *dpath,
+			char plain[AFS_PLAIN_NAME_BUF])
+{
+	struct fk_vol *v = w->v;
+	char again[AFS_ENC_NAME_BUF];
+	bool lng = strcmp(disk, enc) != 0;
+	int n = afs_name_decrypt(v->names_key, iv, enc, plain);
+
+	if (n == -ENOMEM)
+		return n;
+	if (n < 0) {
+		if (lng)
+			PROBLEM(w, FK_SIDECAR_MISMATCH, NULL, cpath,
+				"the name in its sidecar does not decrypt with its directory's IV");
+		else if (looks_encoded(disk))
+			PROBLEM(w, FK_NAME_UNDECRYPTABLE, NULL, cpath,
+				"the name does not decrypt with its directory's IV");
+		else
+			PROBLEM(w, FK_STRAY, NULL, cpath, "a file algfs does not know");
+		return 1;
+	}
+	n = afs_name_encrypt(v->names_key, iv, plain, again);
+	if (n < 0 && n != -EINVAL && n != -ENAMETOOLONG)
+		return n;
+	if (n < 0 || strcmp(again, enc)) {
+		char *p = join(dpath, plain, true);
+
+		if (!p)
+			return -ENOMEM;
+		PROBLEM(w, FK_NAME_NOT_CANONICAL, p, cpath,
+			"the name decrypts, but is not the form algfs writes for it");
+		free(p);
+	}
+	return 0;
+}
+
+/* One entry of a directory whose IV (if any) is known. */
+static int check_one(struct walk *w, int dirfd, char **names, size_t n, const char *name,
+		     const uint8_t *iv, const char *dcpath, const char *dpath)
+{
+	char plain[AFS_PLAIN_NAME_BUF], enc[AFS_ENC_NAME_BUF], *cpath, *path = NULL;
+	bool root = !dcpath[0];
+	int err = 0;
+
+	cpath = join(dcpath, name, false);
+	if (!cpath)
+		return -ENOMEM;
+	switch (classify(w, name, root)) {
+	case EC_SKIP:
+		break;
+	case EC_LEFTOVER:
+		PROBLEM(w, FK_LEFTOVER_TEMP, NULL, cpath,
+			"a temporary file left by an interrupted write");
+		break;
+	case EC_STRAY:
+		if (w->plain)
+			path = join(dpath, name, true);
+		PROBLEM(w, FK_STRAY, path, cpath, "a file algfs does not know");
+		break;
+	case EC_SIDECAR: {
+		char entry[AFS_LONGNAME_BUF];
+
+		snprintf(entry, sizeof(entry), "%.*s", (int)AFS_LONGNAME_LEN, name);
+		if (!bsearch(&(const char *){ entry }, names, n, sizeof(*names), str_cmp))
+			PROBLEM(w, FK_SIDECAR_ORPHAN, NULL, cpath,
+				"the sidecar's entry %s is missing", entry);
+		break;
+	}
+	case EC_LONGNAME:
+		if (!iv)
+			break;
+		err = read_sidecar(w, dirfd, name, cpath, enc);
+		if (!err)
+			err = decrypt_name(w, iv, name, enc, cpath, dpath, plain);
+		if (!err) {
+			path = join(dpath, plain, true);
+			err = path ? walk_entry(w, dirfd, name, cpath, path) : -ENOMEM;
+		}
+		break;
+	case EC_NAME:
+		if (w->plain) {
+			path = join(dpath, name, true);
+			err = path ? walk_entry(w, dirfd, name, cpath, path) : -ENOMEM;
+			break;
+		}
+		if (!iv)
+			break;
+		err = decrypt_name(w, iv, name, name, cpath, dpath, plain);
+		if (!err) {
+			path = join(dpath, plain, true);
+			err = path ? walk_entry(w, dirfd, name, cpath, path) : -ENOMEM;
+		}
+		break;
+	}
+	explicit_bzero(plain, sizeof(plain));
+	free(cpath);
+	free(path);
+	return err > 0 ? 0 : err;
+}
+
+/* How many entries of a directory have names its IV would decrypt. */
+static size_t named_entries(struct walk *w, char **names, size_t n, bool root)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		enum entry_class c = classify(w, names[i], root);
+
+		count += c == EC_NAME || c == EC_LONGNAME;
+	}
+	return count;
+}
+
+static int walk_dir(struct walk *w, int dirfd, const char *cpath, const char *path)
+{
+	struct fk_vol *v = w->v;
+	uint8_t ivbuf[AFS_DIRIV_LEN], *iv = NULL;
+	char **names;
+	size_t n = 0;
+	int err = 0;
+
+	fk_count(v, 0, 1, 0, 0, 0);
+	if (v->opts.verbose)
+		fprintf(stderr, "%s\n", path);
+	names = list_dir(dirfd, &n);
+	if (!names) {
+		err = -errno;
+		fk_io_error(v, err, cpath[0] ? cpath : ".", "cannot list the directory");
+		return err == -ENOMEM ? err : 0;
+	}
+	if (!w->plain) {
+		size_t len;
+		int e = read_diriv(dirfd, ivbuf, &len);
+		size_t below = named_entries(w, names, n, !cpath[0]);
+		const char *s = below == 1 ? "y" : "ies";
+
+		if (!e)
+			iv = ivbuf;
+		else if (e == -ENOENT)
+			PROBLEM(w, FK_DIRIV_MISSING, path, cpath,
+				"%s is missing; the %zu entr%s below cannot be named",
+				AFS_DIRIV_NAME, below, s);
+		else if (e == -EUCLEAN && len != AFS_DIRIV_LEN)
+			PROBLEM(w, FK_DIRIV_BAD, path, cpath,
+				"%s is %zu bytes long, not %d; the %zu entr%s below cannot be "
+				"named",
+				AFS_DIRIV_NAME, len, AFS_DIRIV_LEN, below, s);
+		else if (e == -EUCLEAN)
+			PROBLEM(w, FK_DIRIV_BAD, path, cpath,
+				"%s is not a regular file; the %zu entr%s below cannot be named",
+				AFS_DIRIV_NAME, below, s);
+		else if (e == -EBADMSG)
+			PROBLEM(w, FK_DIRIV_BAD, path, cpath,
+				"%s is all zeros; the %zu entr%s below cannot be named",
+				AFS_DIRIV_NAME, below, s);
+		else
+			fk_io_error(v, e, cpath[0] ? cpath : ".", "cannot read its algfs.diriv");
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		if (tu_interrupted()) {
+			__atomic_store_n(&v->cancelled, true, __ATOMIC_RELAXED);
+			break;
+		}
+		err = check_one(w, dirfd, names, n, names[i], iv, cpath, path);
+		if (!cpath[0] && w->v->cfg->format >= 2 && afs_is_longtarget(names[i]) && !err)
+			err = names_add(&w->longtargets, names[i]);
+	}
+	explicit_bzero(ivbuf, sizeof(ivbuf));
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return err;
+}
+
+/* Long-target files at the root that no symlink names. */
+static void longtarget_orphans(struct walk *w)
+{
+	names_sort(&w->named);
+	for (size_t i = 0; i < w->longtargets.n; i++)
+		if (!names_has(&w->named, w->longtargets.s[i]))
+			PROBLEM(w, FK_LONGTARGET_ORPHAN, NULL, w->longtargets.s[i],
+				"no symlink names this long-target file");
+}
+
+/* For the progress line: the sum of the regular files' sizes. */
+static uint64_t tree_bytes(int dirfd, unsigned int depth)
+{
+	char **names;
+	size_t n = 0;
+	uint64_t sum = 0;
+
+	if (depth > 256 || !(names = list_dir(dirfd, &n)))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		if (!fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW)) {
+			if (S_ISREG(st.st_mode)) {
+				sum += (uint64_t)st.st_size;
+			} else if (S_ISDIR(st.st_mode)) {
+				int fd = openat(dirfd, names[i],
+						O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+				if (fd >= 0) {
+					sum += tree_bytes(fd, depth + 1);
+					close(fd);
+				}
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	return sum;
+}
+
+int fk_walk(struct fk_vol *v)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->v = v;
+	w->plain = v->cfg->names == AFS_NAMES_PLAINTEXT;
+	if (v->progress)
+		v->bytes_total = tree_bytes(v->rootfd, 0);
+	err = pool_start(&w->pool, v);
+	if (err) {
+		free(w);
+		return err;
+	}
+	check_xattrs(w, "", "/");
+	err = walk_dir(w, v->rootfd, "", "/");
+	pool_finish(&w->pool);
+	if (!err && !cancelled(v))
+		longtarget_orphans(w);
+	names_free(&w->longtargets);
+	names_free(&w->named);
+	free(w);
+	fk_progress(v, true);
+	return err;
+}
