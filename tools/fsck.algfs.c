@@ -294,6 +294,8 @@ static int run(struct fk_vol *v)
 		return FK_EXIT_OPERATIONAL;
 	}
 	fk_problems_sort(v);
+	if (tu_interrupted())
+		v->cancelled = true;
 	if (!v->cancelled && v->opts.mode != FK_MODE_CHECK) {
 		err = fk_repair_all(v);
 		if (err)

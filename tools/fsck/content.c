@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fsck.h"
+#include "process.h"
 #include "secmem.h"
 
 /* About 4 MiB of ciphertext per read. */
@@ -124,7 +125,13 @@ static int check_blocks(struct fk_vol *v, int fd, struct ac_key *key,
 		err = -ENOMEM;
 		goto out;
 	}
-	for (uint64_t first = 0; first < nblocks && !__atomic_load_n(&v->cancelled, __ATOMIC_RELAXED); first += per) {
+	for (uint64_t first = 0; first < nblocks; first += per) {
+		if (tu_interrupted()) {
+			__atomic_store_n(&v->cancelled, true, __ATOMIC_RELAXED);
+			break;
+		}
+		if (__atomic_load_n(&v->cancelled, __ATOMIC_RELAXED))
+			break;
 		uint64_t coff = AFS_HEADER_LEN + first * disk;
 		size_t len = cend - coff < bufsize ? (size_t)(cend - coff) : bufsize;
 		ssize_t n = pread_full(fd, in, len, coff);

@@ -145,6 +145,9 @@ void fk_progress_start(struct fk_vol *v);
 /* Add to the counters (any thread). */
 void fk_count(struct fk_vol *v, uint64_t files, uint64_t dirs, uint64_t symlinks, uint64_t bytes,
 	      uint64_t blocks);
+/* Whether @s is UTF-8 text without control characters (what a name that
+ * decrypted right is, but for names in another character set). */
+bool fk_text_ok(const char *s);
 /* Free the problem list. */
 void fk_problems_free(struct fk_vol *v);
 /* Plaintext bytes @first..@last of block indexes @blocks (ascending) in a

@@ -16,6 +16,8 @@
 #include "log.h"
 #include "version.h"
 
+static void text_str(FILE *out, const char *s);
+
 static const char *const kind_names[FK_KIND_COUNT] = {
 	[FK_CONFIG_TAMPERED] = "config-tampered",
 	[FK_DIRIV_MISSING] = "diriv-missing",
@@ -199,7 +201,9 @@ static int problem_cmp(const void *a, const void *b)
 
 	if (c)
 		return c;
-	return (int)p->p_kind - (int)q->p_kind;
+	if (p->p_kind != q->p_kind)
+		return (int)p->p_kind - (int)q->p_kind;
+	return strcmp(p->p_detail, q->p_detail); /* qsort is not stable */
 }
 
 void fk_problems_sort(struct fk_vol *v)
@@ -235,13 +239,19 @@ static bool repairing(const struct fk_vol *v)
 
 static void print_text_problem(const struct fk_vol *v, const struct fk_problem *p, FILE *out)
 {
-	if (p->p_path)
-		fprintf(out, "%s: ", p->p_path);
-	else
-		fprintf(out, "ciphertext %s: ", p->p_cpath[0] ? p->p_cpath : ".");
-	fprintf(out, "%s: %s", fk_kind_name(p->p_kind), p->p_detail);
-	if (p->p_quarantine)
-		fprintf(out, " [quarantined as %s]", p->p_quarantine);
+	if (p->p_path) {
+		text_str(out, p->p_path);
+	} else {
+		fputs("ciphertext ", out);
+		text_str(out, p->p_cpath[0] ? p->p_cpath : ".");
+	}
+	fprintf(out, ": %s: ", fk_kind_name(p->p_kind));
+	text_str(out, p->p_detail);
+	if (p->p_quarantine) {
+		fputs(" [quarantined as ", out);
+		text_str(out, p->p_quarantine);
+		fputc(']', out);
+	}
 	else if (action_repaired(p->p_action))
 		fprintf(out, " [repaired: %s]",
 			p->p_repair_note ? p->p_repair_note : action_names[p->p_action]);
@@ -271,6 +281,59 @@ static void counts(const struct fk_vol *v, uint64_t *errors, uint64_t *repaired,
 	}
 }
 
+/* The length of the valid UTF-8 sequence at @u (1 to 4), or 0. */
+static size_t utf8_len(const unsigned char *u)
+{
+	unsigned char c = *u;
+	size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+			    : (c & 0xf8) == 0xf0 ? 4 : 0;
+
+	for (size_t i = 1; n && i < n; i++)
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+	/* No overlong forms, surrogates or code points above U+10FFFF. */
+	if (n == 2 && c < 0xc2)
+		return 0;
+	if (n == 3 && ((c == 0xe0 && u[1] < 0xa0) || (c == 0xed && u[1] >= 0xa0)))
+		return 0;
+	if (n == 4 && ((c == 0xf0 && u[1] < 0x90) || c > 0xf4 || (c == 0xf4 && u[1] >= 0x90)))
+		return 0;
+	return n;
+}
+
+bool fk_text_ok(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u) {
+		size_t n = utf8_len(u);
+
+		if (!n || *u < 0x20 || *u == 0x7f)
+			return false;
+		u += n;
+	}
+	return true;
+}
+
+/* Text for a line of the report: control characters and bytes that are not
+ * UTF-8 as \xHH, so that every problem stays on one line. */
+static void text_str(FILE *out, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u) {
+		size_t n = utf8_len(u);
+
+		if (!n || *u < 0x20 || *u == 0x7f) {
+			fprintf(out, "\\x%02x", *u);
+			u++;
+			continue;
+		}
+		fwrite(u, 1, n, out);
+		u += n;
+	}
+}
+
 /* A JSON string: RFC 8259 escapes; a byte that is not part of valid UTF-8 as \u00XX. */
 static void json_str(FILE *out, const char *s)
 {
@@ -283,21 +346,9 @@ static void json_str(FILE *out, const char *s)
 	fputc('"', out);
 	while (*u) {
 		unsigned char c = *u;
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-				    : (c & 0xf8) == 0xf0 ? 4 : 0;
-		bool ok = n > 0;
+		size_t n = utf8_len(u);
 
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (u[i] & 0xc0) == 0x80;
-		/* No overlong forms, surrogates or code points above U+10FFFF. */
-		if (ok && n == 2 && c < 0xc2)
-			ok = false;
-		if (ok && n == 3 && ((c == 0xe0 && u[1] < 0xa0) || (c == 0xed && u[1] >= 0xa0)))
-			ok = false;
-		if (ok && n == 4 && ((c == 0xf0 && u[1] < 0x90) || c > 0xf4 ||
-				     (c == 0xf4 && u[1] >= 0x90)))
-			ok = false;
-		if (!ok) {
+		if (!n) {
 			fprintf(out, "\\u00%02x", c);
 			u++;
 			continue;

@@ -204,6 +204,8 @@ static char *join(const char *dir, const char *name, bool plain_root)
 {
 	char *s;
 
+	if (!dir)
+		return NULL;
 	if (plain_root ? !strcmp(dir, "/") : !dir[0])
 		return plain_root ? (asprintf(&s, "/%s", name) < 0 ? NULL : s) : strdup(name);
 	return asprintf(&s, "%s/%s", dir, name) < 0 ? NULL : s;
@@ -250,7 +252,7 @@ static void check_xattrs(struct walk *w, const char *cpath, const char *path)
 		if (strncmp(name, AFS_XATTR_PREFIX, strlen(AFS_XATTR_PREFIX)))
 			continue;
 		n = afs_xattr_name_decrypt(v->xattr_key, name, plain);
-		if (n < 0) {
+		if (n < 0 || !fk_text_ok(plain)) {
 			p = fk_problem_add(v, FK_XATTR_DAMAGED, path, cpath,
 					   "the name of the xattr %s does not decrypt", name);
 			if (p && !(p->p_xattr = strdup(name)))
@@ -585,13 +587,40 @@ static int decrypt_name(struct walk *w, const uint8_t iv[AFS_DIRIV_LEN], const c
 	if (n < 0 || strcmp(again, enc)) {
 		char *p = join(dpath, plain, true);
 
-		if (!p)
+		if (dpath && !p)
 			return -ENOMEM;
 		PROBLEM(w, FK_NAME_NOT_CANONICAL, p, cpath,
 			"the name decrypts, but is not the form algfs writes for it");
 		free(p);
 	}
+	/*
+	 * A name of 16 bytes has no padding to check, so a damaged name or a
+	 * wrong IV gives 16 random bytes that pass as a name.  Those are
+	 * almost never UTF-8 text; a real name in another character set is
+	 * reported too, and checked below all the same.
+	 */
+	if (!fk_text_ok(plain)) {
+		PROBLEM(w, FK_NAME_UNDECRYPTABLE, NULL, cpath,
+			"the name decrypts to bytes that are not UTF-8 text: damaged, or a name "
+			"in another character set");
+		return 2;
+	}
 	return 0;
+}
+
+/* Check the entry @name, whose plaintext path is @dpath/@plain (unknown
+ * when @dpath is NULL). */
+static int entry(struct walk *w, int dirfd, const char *name, const char *cpath, const char *dpath,
+		 const char *plain)
+{
+	char *path = join(dpath, plain, true);
+	int err;
+
+	if (dpath && !path)
+		return -ENOMEM;
+	err = walk_entry(w, dirfd, name, cpath, path);
+	free(path);
+	return err;
 }
 
 /* One entry of a directory whose IV (if any) is known. */
@@ -632,24 +661,19 @@ static int check_one(struct walk *w, int dirfd, char **names, size_t n, const ch
 		err = read_sidecar(w, dirfd, name, cpath, enc);
 		if (!err)
 			err = decrypt_name(w, iv, name, enc, cpath, dpath, plain);
-		if (!err) {
-			path = join(dpath, plain, true);
-			err = path ? walk_entry(w, dirfd, name, cpath, path) : -ENOMEM;
-		}
+		if (!err || err == 2)
+			err = entry(w, dirfd, name, cpath, err ? NULL : dpath, plain);
 		break;
 	case EC_NAME:
 		if (w->plain) {
-			path = join(dpath, name, true);
-			err = path ? walk_entry(w, dirfd, name, cpath, path) : -ENOMEM;
+			err = entry(w, dirfd, name, cpath, dpath, name);
 			break;
 		}
 		if (!iv)
 			break;
 		err = decrypt_name(w, iv, name, name, cpath, dpath, plain);
-		if (!err) {
-			path = join(dpath, plain, true);
-			err = path ? walk_entry(w, dirfd, name, cpath, path) : -ENOMEM;
-		}
+		if (!err || err == 2)
+			err = entry(w, dirfd, name, cpath, err ? NULL : dpath, plain);
 		break;
 	}
 	explicit_bzero(plain, sizeof(plain));
@@ -681,7 +705,7 @@ static int walk_dir(struct walk *w, int dirfd, const char *cpath, const char *pa
 
 	fk_count(v, 0, 1, 0, 0, 0);
 	if (v->opts.verbose)
-		fprintf(stderr, "%s\n", path);
+		fprintf(stderr, "%s%s\n", path ? "" : "ciphertext ", path ? path : cpath);
 	names = list_dir(dirfd, &n);
 	if (!names) {
 		err = -errno;
