@@ -324,7 +324,7 @@ static int tampered(struct fk_vol *v)
 int main(int argc, char **argv)
 {
 	struct fsck_args a = { .src.long_opts = true, .crypto = AC_BACKEND_AUTO };
-	struct ac_options copts = { .io = AC_IO_AUTO, .batch_threads = AC_BATCH_THREADS_ONLINE };
+	struct ac_options copts = { .io = AC_IO_AUTO, .batch_threads = 1 };
 	struct afs_config cfg;
 	struct fk_vol v;
 	char *dir = NULL;

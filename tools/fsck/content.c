@@ -106,17 +106,17 @@ static int blocks_one_by_one(struct ac_key *key, const uint8_t id[AFS_FILE_ID_LE
 }
 
 /*
- * Check blocks 0 .. @nblocks - 1, which end at @cend on disk (the last one
- * may be short).  Return: 0, or -errno (reading, memory, the crypto layer).
+ * Check blocks @start .. @nblocks - 1, which end at @cend on disk (the last
+ * one may be short).  Return: 0, or -errno (reading, memory, the crypto layer).
  */
 static int check_blocks(struct fk_vol *v, int fd, struct ac_key *key,
-			const uint8_t id[AFS_FILE_ID_LEN], uint64_t nblocks, uint64_t cend,
-			struct badlist *bl, uint64_t *checked)
+			const uint8_t id[AFS_FILE_ID_LEN], uint64_t start, uint64_t nblocks,
+			uint64_t cend, struct badlist *bl, uint64_t *checked)
 {
 	uint32_t bs = v->cfg->block_size;
 	size_t disk = AFS_BLOCK_DISK_LEN(bs);
 	size_t per = FK_READ_BYTES / disk;
-	uint64_t want = cend - AFS_HEADER_LEN;
+	uint64_t want = cend - (AFS_HEADER_LEN + start * disk);
 	size_t bufsize = want < per * disk ? (size_t)want : per * disk;
 	uint8_t *in = malloc(bufsize), *pt = malloc(bufsize);
 	int err = 0;
@@ -125,7 +125,7 @@ static int check_blocks(struct fk_vol *v, int fd, struct ac_key *key,
 		err = -ENOMEM;
 		goto out;
 	}
-	for (uint64_t first = 0; first < nblocks; first += per) {
+	for (uint64_t first = start; first < nblocks; first += per) {
 		if (tu_interrupted()) {
 			__atomic_store_n(&v->cancelled, true, __ATOMIC_RELAXED);
 			break;
@@ -263,18 +263,44 @@ static int report_blocks(struct fk_vol *v, const char *path, const char *cpath,
 	return p->p_detail ? 0 : -ENOMEM;
 }
 
-int fk_check_file(struct fk_vol *v, int fd, const char *path, const char *cpath)
+/* A file whose blocks are being checked, maybe by several threads at once. */
+struct fk_file {
+	pthread_mutex_t lock;
+	int fd; /* closed by fk_file_finish() */
+	char *path, *cpath;
+	uint8_t id[AFS_FILE_ID_LEN];
+	struct ac_key *key;
+	uint64_t size, psize, nblocks, cend;
+	bool torn;
+	struct badlist bad; /* merged from every range, sorted at the end */
+	int err;
+	unsigned int ranges_left;
+};
+
+static void file_free(struct fk_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	ac_key_put(f->key);
+	free(f->bad.b);
+	free(f->path);
+	free(f->cpath);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+int fk_file_open(struct fk_vol *v, int fd, const char *path, const char *cpath,
+		 struct fk_file **fp)
 {
 	uint32_t bs = v->cfg->block_size;
-	uint64_t disk = AFS_BLOCK_DISK_LEN(bs), size, psize = 0, nblocks, cend, checked = 0;
-	uint8_t hdr[AFS_HEADER_LEN], id[AFS_FILE_ID_LEN];
-	struct badlist bl = { 0 };
-	struct ac_key *key = NULL;
+	uint64_t disk = AFS_BLOCK_DISK_LEN(bs), size, psize = 0;
+	uint8_t hdr[AFS_HEADER_LEN];
+	struct fk_file *f;
 	struct stat st;
-	bool torn = false;
 	ssize_t n;
 	int err;
 
+	*fp = NULL;
 	if (fstat(fd, &st))
 		return -errno;
 	size = (uint64_t)st.st_size;
@@ -293,8 +319,14 @@ int fk_check_file(struct fk_vol *v, int fd, const char *path, const char *cpath)
 	n = pread_full(fd, hdr, sizeof(hdr), 0);
 	if (n < 0)
 		return (int)n;
-	err = afs_header_decode(hdr, (size_t)n, id);
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	pthread_mutex_init(&f->lock, NULL);
+	f->fd = -1;
+	err = afs_header_decode(hdr, (size_t)n, f->id);
 	if (err) {
+		file_free(f);
 		fk_count(v, 0, 0, 0, size, 0);
 		return fk_problem_add(v, FK_HEADER_DAMAGED, path, cpath,
 				      "the header has version %u, not %d", (hdr[0] << 8) | hdr[1],
@@ -302,46 +334,140 @@ int fk_check_file(struct fk_vol *v, int fd, const char *path, const char *cpath)
 			       ? 0
 			       : -ENOMEM;
 	}
+	f->size = size;
 	err = afs_plain_size(size, bs, &psize);
 	if (err == -EUCLEAN) {
 		/* Whole blocks, then 0 (a header alone) to 28 bytes: torn. */
-		torn = true;
-		nblocks = (size - AFS_HEADER_LEN) / disk;
-		cend = AFS_HEADER_LEN + nblocks * disk;
-		psize = nblocks * bs;
-	} else if (err) {
-		return err;
-	} else {
-		nblocks = (psize + bs - 1) / bs;
-		cend = size;
+		f->torn = true;
+		f->nblocks = (size - AFS_HEADER_LEN) / disk;
+		f->cend = AFS_HEADER_LEN + f->nblocks * disk;
+		f->psize = f->nblocks * bs;
+		err = 0;
+	} else if (!err) {
+		f->psize = psize;
+		f->nblocks = (psize + bs - 1) / bs;
+		f->cend = size;
 	}
-	err = afs_subkey(&v->vk, AFS_KEY_CONTENT, id, &key);
-	if (err)
+	if (!err)
+		err = afs_subkey(&v->vk, AFS_KEY_CONTENT, f->id, &f->key);
+	f->path = path ? strdup(path) : NULL;
+	f->cpath = strdup(cpath);
+	if (!err && ((path && !f->path) || !f->cpath))
+		err = -ENOMEM;
+	if (!err)
+		f->fd = dup(fd);
+	if (!err && f->fd < 0)
+		err = -errno;
+	if (err) {
+		file_free(f);
 		return err;
-	if (!v->opts.fast && nblocks)
-		err = check_blocks(v, fd, key, id, nblocks, cend, &bl, &checked);
+	}
+	*fp = f;
+	return 0;
+}
+
+uint64_t fk_file_blocks(const struct fk_file *f)
+{
+	return f->nblocks;
+}
+
+void fk_file_ranges(struct fk_file *f, unsigned int n)
+{
+	f->ranges_left = n;
+}
+
+/* Check blocks @first .. @first + @count - 1 (not with --fast). */
+int fk_file_check_range(struct fk_vol *v, struct fk_file *f, uint64_t first, uint64_t count)
+{
+	uint64_t disk = AFS_BLOCK_DISK_LEN(v->cfg->block_size), checked = 0;
+	uint64_t end = first + count == f->nblocks ? f->cend : AFS_HEADER_LEN + (first + count) * disk;
+	struct badlist bl = { 0 };
+	int err = 0;
+
+	if (!v->opts.fast && count)
+		err = check_blocks(v, f->fd, f->key, f->id, first, first + count, end, &bl,
+				   &checked);
 	else
-		fk_count(v, 0, 0, 0, cend, 0);
-	if (!err && bl.n)
-		err = report_blocks(v, path, cpath, &bl, nblocks, psize);
-	if (!err && torn) {
+		fk_count(v, 0, 0, 0, end - (AFS_HEADER_LEN + first * disk), 0);
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; !err && i < bl.n; i++)
+		err = bad_add(&f->bad, bl.b[i]);
+	if (err && !f->err)
+		f->err = err;
+	pthread_mutex_unlock(&f->lock);
+	free(bl.b);
+	return err;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Report what the ranges found; free @f.  Return: 0 or -errno. */
+static int file_report(struct fk_vol *v, struct fk_file *f)
+{
+	int err = f->err;
+
+	if (f->bad.n)
+		qsort(f->bad.b, f->bad.n, sizeof(*f->bad.b), u64_cmp);
+	if (!err && f->bad.n)
+		err = report_blocks(v, f->path, f->cpath, &f->bad, f->nblocks, f->psize);
+	if (!err && f->torn) {
 		uint64_t good;
 		struct fk_problem *p;
 
-		err = torn_good_size(v, fd, key, id, nblocks, &bl, &good);
-		fk_count(v, 0, 0, 0, size - cend, 0);
+		err = torn_good_size(v, f->fd, f->key, f->id, f->nblocks, &f->bad, &good);
+		fk_count(v, 0, 0, 0, f->size - f->cend, 0);
 		p = err ? NULL
-			: fk_problem_add(v, FK_SIZE_TORN, path, cpath,
+			: fk_problem_add(v, FK_SIZE_TORN, f->path, f->cpath,
 					 "ciphertext size %" PRIu64 " ends in a torn block of "
 					 "%" PRIu64 " bytes; the whole blocks that authenticate "
 					 "end at byte %" PRIu64,
-					 size, size - cend, good);
+					 f->size, f->size - f->cend, good);
 		if (p)
 			p->p_good_size = good;
 		else if (!err)
 			err = -ENOMEM;
 	}
-	ac_key_put(key);
-	free(bl.b);
+	file_free(f);
+	return err;
+}
+
+bool fk_file_range_done(struct fk_file *f)
+{
+	bool last;
+
+	pthread_mutex_lock(&f->lock);
+	last = --f->ranges_left == 0;
+	pthread_mutex_unlock(&f->lock);
+	return last;
+}
+
+int fk_file_finish(struct fk_vol *v, struct fk_file *f)
+{
+	char *cpath = strdup(f->cpath);
+	int err = file_report(v, f);
+
+	if (err && cpath)
+		fk_io_error(v, err, cpath, "cannot check the content");
+	free(cpath);
+	return err;
+}
+
+int fk_check_file(struct fk_vol *v, int fd, const char *path, const char *cpath)
+{
+	struct fk_file *f;
+	int err = fk_file_open(v, fd, path, cpath, &f);
+
+	if (err || !f)
+		return err;
+	err = fk_file_check_range(v, f, 0, f->nblocks);
+	if (!err)
+		err = file_report(v, f);
+	else
+		file_free(f);
 	return err;
 }

@@ -170,6 +170,22 @@ void fk_io_error(struct fk_vol *v, int err, const char *cpath, const char *what)
  * blocks; records problems. Return: 0 or -errno (I/O error reading). */
 int fk_check_file(struct fk_vol *v, int fd, const char *path, const char *cpath);
 
+/*
+ * The same in parts, so that several threads check one large file: open
+ * (header and size; *@fp is NULL when nothing is left to check), then
+ * fk_file_ranges() the number of ranges, then each range with
+ * fk_file_check_range(); the thread whose fk_file_range_done() returns
+ * true calls fk_file_finish(), which records the problems and frees it.
+ */
+struct fk_file;
+int fk_file_open(struct fk_vol *v, int fd, const char *path, const char *cpath,
+		 struct fk_file **fp);
+uint64_t fk_file_blocks(const struct fk_file *f);
+void fk_file_ranges(struct fk_file *f, unsigned int n);
+int fk_file_check_range(struct fk_vol *v, struct fk_file *f, uint64_t first, uint64_t count);
+bool fk_file_range_done(struct fk_file *f);
+int fk_file_finish(struct fk_vol *v, struct fk_file *f);
+
 /* repair.c */
 /*
  * Repair every problem that v->opts.mode allows (asking on the terminal in

@@ -27,10 +27,16 @@
 
 #define FK_QUEUE_MAX 4096
 #define FK_THREADS_MAX 64
+/* A file this large is checked in ranges of FK_RANGE_BYTES by all threads. */
+#define FK_SPLIT_BYTES (64u << 20)
+#define FK_RANGE_BYTES (16u << 20)
 
+/* A whole file (by its path), or a range of the blocks of one (@file). */
 struct job {
 	char *cpath;
 	char *path;
+	struct fk_file *file;
+	uint64_t first, count;
 };
 
 /* The files waiting for a content check, and the threads that check them. */
@@ -132,6 +138,13 @@ static void *worker(void *arg)
 		pthread_cond_signal(&pl->room);
 		pthread_mutex_unlock(&pl->lock);
 
+		if (j.file) {
+			if (!cancelled(v))
+				fk_file_check_range(v, j.file, j.first, j.count);
+			if (fk_file_range_done(j.file))
+				fk_file_finish(v, j.file);
+			continue;
+		}
 		if (!cancelled(v)) {
 			fd = openat(v->rootfd, j.cpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			err = fd < 0 ? -errno : fk_check_file(v, fd, j.path, j.cpath);
@@ -166,15 +179,8 @@ static int pool_start(struct pool *pl, struct fk_vol *v)
 	return 0;
 }
 
-static int pool_add(struct pool *pl, const char *cpath, const char *path)
+static void pool_put(struct pool *pl, struct job j)
 {
-	struct job j = { strdup(cpath), path ? strdup(path) : NULL };
-
-	if (!j.cpath || (path && !j.path)) {
-		free(j.cpath);
-		free(j.path);
-		return -ENOMEM;
-	}
 	pthread_mutex_lock(&pl->lock);
 	while (pl->n == FK_QUEUE_MAX)
 		pthread_cond_wait(&pl->room, &pl->lock);
@@ -182,6 +188,54 @@ static int pool_add(struct pool *pl, const char *cpath, const char *path)
 	pl->n++;
 	pthread_cond_signal(&pl->more);
 	pthread_mutex_unlock(&pl->lock);
+}
+
+static int pool_add(struct pool *pl, const char *cpath, const char *path)
+{
+	struct job j = { strdup(cpath), path ? strdup(path) : NULL, NULL, 0, 0 };
+
+	if (!j.cpath || (path && !j.path)) {
+		free(j.cpath);
+		free(j.path);
+		return -ENOMEM;
+	}
+	pool_put(pl, j);
+	return 0;
+}
+
+/* A large file: its header here, its blocks in ranges by every thread. */
+static int pool_add_split(struct pool *pl, struct fk_vol *v, int dirfd, const char *name,
+			  const char *cpath, const char *path)
+{
+	uint64_t per = FK_RANGE_BYTES / AFS_BLOCK_DISK_LEN(v->cfg->block_size), n;
+	struct fk_file *f;
+	int err, fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		fk_io_error(v, -errno, cpath, "cannot open it");
+		return 0;
+	}
+	err = fk_file_open(v, fd, path, cpath, &f);
+	close(fd);
+	if (err) {
+		fk_io_error(v, err, cpath, "cannot check the content");
+		return err == -ENOMEM ? err : 0;
+	}
+	if (!f)
+		return 0;
+	n = (fk_file_blocks(f) + per - 1) / per;
+	if (!n) {
+		fk_file_ranges(f, 1);
+		pool_put(pl, (struct job){ .file = f });
+		return 0;
+	}
+	fk_file_ranges(f, (unsigned int)n);
+	for (uint64_t first = 0; first < fk_file_blocks(f); first += per) {
+		uint64_t left = fk_file_blocks(f) - first;
+
+		pool_put(pl, (struct job){ .file = f, .first = first,
+					   .count = left < per ? left : per });
+	}
 	return 0;
 }
 
@@ -473,6 +527,8 @@ static int walk_entry(struct walk *w, int dirfd, const char *name, const char *c
 		return err;
 	case S_IFREG:
 		check_xattrs(w, cpath, path);
+		if ((uint64_t)st.st_size >= FK_SPLIT_BYTES && !v->opts.fast)
+			return pool_add_split(&w->pool, v, dirfd, name, cpath, path);
 		return pool_add(&w->pool, cpath, path);
 	case S_IFLNK:
 		check_symlink(w, dirfd, name, cpath, path);
