@@ -114,6 +114,78 @@ static void names_free(struct names *ns)
 	ns->n = ns->cap = 0;
 }
 
+static void xattr_problem(struct fk_vol *v, const char *cpath, const char *path, const char *disk,
+			  const char *what, const char *name)
+{
+	struct fk_problem *p = fk_problem_add(v, FK_XATTR_DAMAGED, path, cpath,
+					      "the %s of the xattr %s does not decrypt", what, name);
+
+	if (!p || !(p->p_xattr = strdup(disk)))
+		fk_io_error(v, -ENOMEM, cpath, "recording a problem");
+}
+
+/* Extended attributes of the open file @fd: every "user." name and value
+ * must decrypt.  (Linux allows no user xattrs on symlinks.) */
+static void check_xattrs(struct fk_vol *v, int fd, const char *cpath, const char *path)
+{
+	char *list = NULL;
+	uint8_t *val = NULL, *pt = NULL;
+	ssize_t len = flistxattr(fd, NULL, 0);
+
+	if (len <= 0) {
+		if (len < 0 && errno != ENOTSUP)
+			fk_io_error(v, -errno, cpath, "cannot list its xattrs");
+		return;
+	}
+	list = malloc((size_t)len + 1);
+	if (!list)
+		goto nomem;
+	len = flistxattr(fd, list, (size_t)len);
+	if (len < 0) {
+		fk_io_error(v, -errno, cpath, "cannot list its xattrs");
+		goto out;
+	}
+	list[len] = 0;
+	for (char *name = list; name < list + len; name += strlen(name) + 1) {
+		char plain[AFS_PLAIN_NAME_BUF + 8];
+		ssize_t vlen;
+		int n;
+
+		if (strncmp(name, AFS_XATTR_PREFIX, strlen(AFS_XATTR_PREFIX)))
+			continue;
+		n = afs_xattr_name_decrypt(v->xattr_key, name, plain);
+		if (n < 0 || !fk_text_ok(plain)) {
+			xattr_problem(v, cpath, path, name, "name", name);
+			continue;
+		}
+		vlen = fgetxattr(fd, name, NULL, 0);
+		free(val);
+		free(pt);
+		val = vlen >= 0 ? malloc((size_t)vlen + 1) : NULL;
+		pt = vlen >= 0 ? malloc((size_t)vlen + 1) : NULL;
+		if (vlen >= 0 && (!val || !pt))
+			goto nomem;
+		if (vlen >= 0)
+			vlen = fgetxattr(fd, name, val, (size_t)vlen);
+		if (vlen < 0) {
+			fk_io_error(v, -errno, cpath, "cannot read an xattr");
+			continue;
+		}
+		n = afs_xattr_value_decrypt(&v->vk, name, val, (size_t)vlen, pt);
+		explicit_bzero(pt, (size_t)vlen + 1);
+		if (n < 0)
+			xattr_problem(v, cpath, path, name, "value", plain);
+		explicit_bzero(plain, sizeof(plain));
+	}
+	goto out;
+nomem:
+	fk_io_error(v, -ENOMEM, cpath, "checking its xattrs");
+out:
+	free(list);
+	free(val);
+	free(pt);
+}
+
 /* The content checks */
 
 static void *worker(void *arg)
@@ -147,6 +219,8 @@ static void *worker(void *arg)
 		}
 		if (!cancelled(v)) {
 			fd = openat(v->rootfd, j.cpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0)
+				check_xattrs(v, fd, j.cpath, j.path);
 			err = fd < 0 ? -errno : fk_check_file(v, fd, j.path, j.cpath);
 			if (fd >= 0)
 				close(fd);
@@ -215,6 +289,7 @@ static int pool_add_split(struct pool *pl, struct fk_vol *v, int dirfd, const ch
 		fk_io_error(v, -errno, cpath, "cannot open it");
 		return 0;
 	}
+	check_xattrs(v, fd, cpath, path);
 	err = fk_file_open(v, fd, path, cpath, &f);
 	close(fd);
 	if (err) {
@@ -271,84 +346,6 @@ static char *join(const char *dir, const char *name, bool plain_root)
 		if (!fk_problem_add((w)->v, __VA_ARGS__))                                  \
 			fk_io_error((w)->v, -ENOMEM, "", "recording a problem");          \
 	} while (0)
-
-/* Extended attributes: every "user." name and value must decrypt. */
-static void check_xattrs(struct walk *w, const char *cpath, const char *path)
-{
-	struct fk_vol *v = w->v;
-	char *full = NULL, *list = NULL;
-	uint8_t *val = NULL, *pt = NULL;
-	ssize_t len;
-
-	if (asprintf(&full, "%s%s%s", v->cipherdir, cpath[0] ? "/" : "", cpath) < 0)
-		goto nomem;
-	len = llistxattr(full, NULL, 0);
-	if (len <= 0) {
-		if (len < 0 && errno != ENOTSUP)
-			fk_io_error(v, -errno, cpath, "cannot list its xattrs");
-		goto out;
-	}
-	list = malloc((size_t)len + 1);
-	if (!list)
-		goto nomem;
-	len = llistxattr(full, list, (size_t)len);
-	if (len < 0) {
-		fk_io_error(v, -errno, cpath, "cannot list its xattrs");
-		goto out;
-	}
-	list[len] = 0;
-	for (char *name = list; name < list + len; name += strlen(name) + 1) {
-		char plain[AFS_PLAIN_NAME_BUF + 8];
-		ssize_t vlen;
-		struct fk_problem *p;
-		int n;
-
-		if (strncmp(name, AFS_XATTR_PREFIX, strlen(AFS_XATTR_PREFIX)))
-			continue;
-		n = afs_xattr_name_decrypt(v->xattr_key, name, plain);
-		if (n < 0 || !fk_text_ok(plain)) {
-			p = fk_problem_add(v, FK_XATTR_DAMAGED, path, cpath,
-					   "the name of the xattr %s does not decrypt", name);
-			if (p && !(p->p_xattr = strdup(name)))
-				goto nomem;
-			if (!p)
-				goto nomem;
-			continue;
-		}
-		vlen = lgetxattr(full, name, NULL, 0);
-		free(val);
-		free(pt);
-		val = vlen >= 0 ? malloc((size_t)vlen + 1) : NULL;
-		pt = vlen >= 0 ? malloc((size_t)vlen + 1) : NULL;
-		if (vlen >= 0 && (!val || !pt))
-			goto nomem;
-		if (vlen >= 0)
-			vlen = lgetxattr(full, name, val, (size_t)vlen);
-		if (vlen < 0) {
-			fk_io_error(v, -errno, cpath, "cannot read an xattr");
-			continue;
-		}
-		n = afs_xattr_value_decrypt(&v->vk, name, val, (size_t)vlen, pt);
-		explicit_bzero(pt, (size_t)vlen + 1);
-		if (n < 0) {
-			p = fk_problem_add(v, FK_XATTR_DAMAGED, path, cpath,
-					   "the value of the xattr %s does not decrypt", plain);
-			if (p && !(p->p_xattr = strdup(name)))
-				goto nomem;
-			if (!p)
-				goto nomem;
-		}
-		explicit_bzero(plain, sizeof(plain));
-	}
-	goto out;
-nomem:
-	fk_io_error(v, -ENOMEM, cpath, "checking its xattrs");
-out:
-	free(full);
-	free(list);
-	free(val);
-	free(pt);
-}
 
 /* A long target's file at the root: present, and decrypts. */
 static void check_longtarget(struct walk *w, const char *enc, const char *cpath, const char *path)
@@ -516,17 +513,16 @@ static int walk_entry(struct walk *w, int dirfd, const char *name, const char *c
 	}
 	switch (st.st_mode & S_IFMT) {
 	case S_IFDIR:
-		check_xattrs(w, cpath, path);
 		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			fk_io_error(v, -errno, cpath, "cannot open the directory");
 			return 0;
 		}
+		check_xattrs(v, fd, cpath, path);
 		err = walk_dir(w, fd, cpath, path);
 		close(fd);
 		return err;
 	case S_IFREG:
-		check_xattrs(w, cpath, path);
 		if ((uint64_t)st.st_size >= FK_SPLIT_BYTES && !v->opts.fast)
 			return pool_add_split(&w->pool, v, dirfd, name, cpath, path);
 		return pool_add(&w->pool, cpath, path);
@@ -869,7 +865,7 @@ int fk_walk(struct fk_vol *v)
 		free(w);
 		return err;
 	}
-	check_xattrs(w, "", "/");
+	check_xattrs(v, v->rootfd, "", "/");
 	err = walk_dir(w, v->rootfd, "", "/");
 	pool_finish(&w->pool);
 	if (!err && !cancelled(v))
