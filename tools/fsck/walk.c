@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,7 +63,44 @@ struct walk {
 	struct pool pool;
 	bool plain; /* a plaintext-names volume */
 	struct names longtargets, named;
+	void *links; /* tsearch() tree of the files with several links seen */
 };
+
+struct link_key {
+	dev_t dev;
+	ino_t ino;
+};
+
+static int link_cmp(const void *a, const void *b)
+{
+	const struct link_key *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* Whether the file @st, which has several links, was seen before (its
+ * content is checked once).  Return: 1, 0, -ENOMEM. */
+static int link_seen(struct walk *w, const struct stat *st)
+{
+	struct link_key *k = malloc(sizeof(*k)), **found;
+
+	if (!k)
+		return -ENOMEM;
+	k->dev = st->st_dev;
+	k->ino = st->st_ino;
+	found = tsearch(k, &w->links, link_cmp);
+	if (!found) {
+		free(k);
+		return -ENOMEM;
+	}
+	if (*found != k) {
+		free(k);
+		return 1;
+	}
+	return 0;
+}
 
 static bool cancelled(struct fk_vol *v)
 {
@@ -462,24 +500,37 @@ static int read_sidecar(struct walk *w, int dirfd, const char *disk, const char 
 			char enc[AFS_ENC_NAME_BUF])
 {
 	char sc[AFS_SIDECAR_BUF], hash[AFS_LONGNAME_BUF];
+	struct stat st;
 	ssize_t n;
 	int fd, err;
 
 	err = afs_longname_sidecar(disk, sc);
 	if (err)
 		return err;
-	fd = openat(dirfd, sc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno != ENOENT)
-			return -errno;
+	fd = openat(dirfd, sc, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
 		PROBLEM(w, FK_LONGNAME_NO_SIDECAR, NULL, cpath,
 			"its sidecar %s, which holds its name, is missing", sc);
 		return 1;
 	}
+	if (fd < 0 && errno != ELOOP)
+		return -errno;
+	if (fd >= 0 && fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (fd < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		PROBLEM(w, FK_SIDECAR_MISMATCH, NULL, cpath, "its sidecar is not a regular file");
+		return 1;
+	}
 	n = pread(fd, enc, AFS_ENC_NAME_BUF, 0);
+	err = -errno;
 	close(fd);
 	if (n < 0)
-		return -errno;
+		return err;
 	if (n == 0 || n >= AFS_ENC_NAME_BUF || strnlen(enc, (size_t)n) != (size_t)n) {
 		PROBLEM(w, FK_SIDECAR_MISMATCH, NULL, cpath,
 			"its sidecar holds %zd bytes that are not an encoded name", n);
@@ -523,6 +574,9 @@ static int walk_entry(struct walk *w, int dirfd, const char *name, const char *c
 		close(fd);
 		return err;
 	case S_IFREG:
+		err = st.st_nlink > 1 ? link_seen(w, &st) : 0;
+		if (err)
+			return err < 0 ? err : 0;
 		if ((uint64_t)st.st_size >= FK_SPLIT_BYTES && !v->opts.fast)
 			return pool_add_split(&w->pool, v, dirfd, name, cpath, path);
 		return pool_add(&w->pool, cpath, path);
@@ -728,6 +782,11 @@ static int check_one(struct walk *w, int dirfd, char **names, size_t n, const ch
 			err = entry(w, dirfd, name, cpath, err ? NULL : dpath, plain);
 		break;
 	}
+	/* Only memory running out stops the walk; the rest is this entry's. */
+	if (err < 0 && err != -ENOMEM) {
+		fk_io_error(w->v, err, cpath, "cannot check it");
+		err = 0;
+	}
 	explicit_bzero(plain, sizeof(plain));
 	free(cpath);
 	free(path);
@@ -872,6 +931,7 @@ int fk_walk(struct fk_vol *v)
 		longtarget_orphans(w);
 	names_free(&w->longtargets);
 	names_free(&w->named);
+	tdestroy(w->links, free);
 	free(w);
 	fk_progress(v, true);
 	return err;
