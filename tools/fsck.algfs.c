@@ -307,6 +307,8 @@ static int run(struct fk_vol *v)
 	if (status != FK_EXIT_CANCELLED && (v->io_error || err))
 		status = FK_EXIT_OPERATIONAL;
 	fk_report_print(v, stdout, status);
+	if (status == FK_EXIT_CANCELLED)
+		log_err("interrupted: the check is incomplete, and nothing was repaired after it");
 	return status;
 }
 
