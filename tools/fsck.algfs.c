@@ -88,7 +88,8 @@ struct fsck_args {
 	struct fk_opts opts;
 	bool mode_given;
 	const char *dir;
-	char *mountopts; /* a copy of -o's argument, which src points into */
+	char *mountopts[8]; /* copies of -o's arguments, which src points into */
+	unsigned int nmountopts;
 };
 
 static void usage(FILE *f)
@@ -126,15 +127,19 @@ static int set_mode(struct fsck_args *a, enum fk_mode mode, int opt)
 /* -o passfile=F,keyfile=F,extpass=CMD,keydesc=D: fstab's words for the key. */
 static int mount_options(struct fsck_args *a, const char *arg)
 {
-	char *save = NULL, *opt;
+	char *save = NULL, *opt, *copy;
 
-	free(a->mountopts);
-	a->mountopts = strdup(arg);
-	if (!a->mountopts) {
+	if (a->nmountopts == sizeof(a->mountopts) / sizeof(a->mountopts[0])) {
+		log_err("-o %s: too many -o options", arg);
+		return EXIT_USAGE;
+	}
+	copy = strdup(arg);
+	if (!copy) {
 		log_err("out of memory");
 		return EXIT_USAGE;
 	}
-	for (opt = strtok_r(a->mountopts, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+	a->mountopts[a->nmountopts++] = copy;
+	for (opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(opt, "passfile=", 9))
 			a->src.passfile = opt + 9;
 		else if (!strncmp(opt, "keyfile=", 8))
@@ -386,7 +391,8 @@ out:
 	ac_key_put(v.xattr_key);
 	ac_key_put(v.mk);
 	ac_ctx_free(v.ctx);
-	free(a.mountopts);
+	for (unsigned int i = 0; i < a.nmountopts; i++)
+		free(a.mountopts[i]);
 	free(dir);
 	return rc;
 }

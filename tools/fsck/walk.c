@@ -537,10 +537,15 @@ static int read_sidecar(struct walk *w, int dirfd, const char *disk, const char 
 		return 1;
 	}
 	enc[n] = 0;
-	err = afs_name_needs_longname(enc) ? afs_longname_hash(w->v->ctx, enc, hash) : 1;
+	if (!afs_name_needs_longname(enc)) {
+		PROBLEM(w, FK_SIDECAR_MISMATCH, NULL, cpath,
+			"its sidecar holds a name short enough to be an entry's name itself");
+		return 1;
+	}
+	err = afs_longname_hash(w->v->ctx, enc, hash);
 	if (err < 0)
 		return err;
-	if (err || strcmp(hash, disk)) {
+	if (strcmp(hash, disk)) {
 		PROBLEM(w, FK_SIDECAR_MISMATCH, NULL, cpath,
 			"its sidecar holds a name that does not hash to the entry's name");
 		return 1;
