@@ -668,8 +668,8 @@ static enum entry_class classify(struct walk *w, const char *name, bool root)
 	return EC_NAME;
 }
 
-/* The plaintext name of an encoded one, or a problem recorded.
- * Return: 0, 1 (a problem), -errno. */
+/* The plaintext name of an encoded one, or a problem recorded (and then
+ * the walk does not go into the entry).  Return: 0, 1 (a problem), -errno. */
 static int decrypt_name(struct walk *w, const uint8_t iv[AFS_DIRIV_LEN], const char *disk,
 			const char *enc, const char *cpath, const char *dpath,
 			char plain[AFS_PLAIN_NAME_BUF])
@@ -707,14 +707,14 @@ static int decrypt_name(struct walk *w, const uint8_t iv[AFS_DIRIV_LEN], const c
 	/*
 	 * A name of 16 bytes has no padding to check, so a damaged name or a
 	 * wrong IV gives 16 random bytes that pass as a name.  Those are
-	 * almost never UTF-8 text; a real name in another character set is
-	 * reported too, and checked below all the same.
+	 * almost never UTF-8 text.  (A real name in another character set is
+	 * reported too; the quarantine keeps it intact.)
 	 */
 	if (!fk_text_ok(plain)) {
 		PROBLEM(w, FK_NAME_UNDECRYPTABLE, NULL, cpath,
 			"the name decrypts to bytes that are not UTF-8 text: damaged, or a name "
 			"in another character set");
-		return 2;
+		return 1;
 	}
 	return 0;
 }
@@ -772,8 +772,8 @@ static int check_one(struct walk *w, int dirfd, char **names, size_t n, const ch
 		err = read_sidecar(w, dirfd, name, cpath, enc);
 		if (!err)
 			err = decrypt_name(w, iv, name, enc, cpath, dpath, plain);
-		if (!err || err == 2)
-			err = entry(w, dirfd, name, cpath, err ? NULL : dpath, plain);
+		if (!err)
+			err = entry(w, dirfd, name, cpath, dpath, plain);
 		break;
 	case EC_NAME:
 		if (w->plain) {
@@ -783,8 +783,8 @@ static int check_one(struct walk *w, int dirfd, char **names, size_t n, const ch
 		if (!iv)
 			break;
 		err = decrypt_name(w, iv, name, name, cpath, dpath, plain);
-		if (!err || err == 2)
-			err = entry(w, dirfd, name, cpath, err ? NULL : dpath, plain);
+		if (!err)
+			err = entry(w, dirfd, name, cpath, dpath, plain);
 		break;
 	}
 	/* Only memory running out stops the walk; the rest is this entry's. */
