@@ -4,9 +4,9 @@
  * file can have, and (unless --fast) every block's tag.
  *
  * The blocks are read in large runs (FK_READ_BYTES) and checked with
- * afs_blocks_decrypt(), which hands a run to the crypto layer as one batch
- * (and its helper threads, where the context has them); walk.c runs several
- * files at once.  A run with a failing block is checked again block by
+ * afs_blocks_decrypt(), which hands a run to the crypto layer as one batch;
+ * walk.c runs several files, and the ranges of a large file, at once on one
+ * thread per CPU.  A run with a failing block is checked again block by
  * block to find every block that fails.  An all-zero block is a hole (a
  * sparse file), not damage.
  */

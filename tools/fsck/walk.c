@@ -5,7 +5,8 @@
  * sidecar, or plaintext), symlink targets (long ones in format 2 in their
  * files at the root), "user." xattrs, algfs's leftovers and files it does
  * not know.  Regular files go to a pool of threads, one per CPU, which
- * check their content (content.c) while the walk goes on.
+ * check their content (content.c) while the walk goes on; a large file is
+ * cut into ranges of blocks that all the threads share.
  *
  * The walk does not go below an entry whose name does not decrypt, nor
  * into a directory whose IV is missing or damaged: its entries cannot be
