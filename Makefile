@@ -100,11 +100,13 @@ TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread
 CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
 FORMAT_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/format-*.c))
 DAEMON_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/daemon-*.c))
+# Over fsck.algfs's report (tools/fsck/report.c): tests/src/fsck-*.c.
+FSCK_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/fsck-*.c))
 
 BENCH_PROGRAMS	:= crypto-bench
 
 all: $(addprefix $(BUILDDIR)/,$(TOOLS) $(DAEMON) $(FSCK) $(TEST_PROGRAMS) $(CRYPTO_TESTS) $(FORMAT_TESTS) $(DAEMON_TESTS) \
-	$(BENCH_PROGRAMS))
+	$(FSCK_TESTS) $(BENCH_PROGRAMS))
 
 $(BUILDDIR)/tests $(BUILDDIR)/crypto $(BUILDDIR)/bench $(BUILDDIR)/fs/format \
 		$(BUILDDIR)/fs/daemon $(BUILDDIR)/tools $(BUILDDIR)/tools/fsck:
@@ -149,6 +151,12 @@ $(BUILDDIR)/tests/format-%.o: ALL_CFLAGS += -Ifs/format -Icrypto
 
 $(addprefix $(BUILDDIR)/,$(FORMAT_TESTS)): $(BUILDDIR)/%: $(BUILDDIR)/tests/%.o $(LIBFORMAT) \
 		$(LIBCRYPTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+$(BUILDDIR)/tests/fsck-%.o: ALL_CFLAGS += -Itools -Itools/fsck -Ifs/format -Icrypto
+
+$(addprefix $(BUILDDIR)/,$(FSCK_TESTS)): $(BUILDDIR)/%: $(BUILDDIR)/tests/%.o \
+		$(BUILDDIR)/tools/fsck/report.o $(LIBFORMAT) $(LIBCRYPTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(BUILDDIR)/tests/daemon-%.o: ALL_CFLAGS += $(FUSE_CFLAGS) -Ifs/daemon -Ifs/format -Icrypto
