@@ -150,6 +150,10 @@ int fk_problem_set_blocks(struct fk_problem *p, const uint64_t *blocks, size_t n
 
 void fk_io_error(struct fk_vol *v, int err, const char *cpath, const char *what)
 {
+	/* On a mounted volume (-n), files come and go under the check: the
+	 * warning at the start said so. */
+	if (v->opts.mounted && (err == -ENOENT || err == -ESTALE))
+		return;
 	log_err("%s/%s: %s: %s (the check of it is incomplete)", v->cipherdir, cpath, what,
 		strerror(-err));
 	pthread_mutex_lock(&v->lock);
