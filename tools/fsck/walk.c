@@ -10,7 +10,8 @@
  *
  * The walk does not go below an entry whose name does not decrypt, nor
  * into a directory whose IV is missing or damaged: its entries cannot be
- * named, and that is one problem, not one per entry.
+ * named, and that is one problem, not one per entry.  Nor into
+ * /algfs-quarantine, where repairs put what was damaged.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +33,10 @@
 /* A file this large is checked in ranges of FK_RANGE_BYTES by all threads. */
 #define FK_SPLIT_BYTES (64u << 20)
 #define FK_RANGE_BYTES (16u << 20)
+/* The quarantine at the root (repair.c): what is in it was damaged when it
+ * was put there, and is not checked again, so that a run after a repair
+ * finds nothing left. */
+#define FK_QUARANTINE "algfs-quarantine"
 
 /* A whole file (by its path), or a range of the blocks of one (@file). */
 struct job {
@@ -725,9 +730,12 @@ static int decrypt_name(struct walk *w, const uint8_t iv[AFS_DIRIV_LEN], const c
 static int entry(struct walk *w, int dirfd, const char *name, const char *cpath, const char *dpath,
 		 const char *plain)
 {
-	char *path = join(dpath, plain, true);
+	char *path;
 	int err;
 
+	if (dpath && !strcmp(dpath, "/") && !strcmp(plain, FK_QUARANTINE))
+		return 0;
+	path = join(dpath, plain, true);
 	if (dpath && !path)
 		return -ENOMEM;
 	err = walk_entry(w, dirfd, name, cpath, path);
