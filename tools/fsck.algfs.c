@@ -321,7 +321,7 @@ static int run(struct fk_vol *v)
 static int tampered(struct fk_vol *v)
 {
 	if (!fk_problem_add(v, FK_CONFIG_TAMPERED, NULL, AFS_CONF_NAME,
-			    "%s fails its authentication: it was changed after it was written",
+			    "%s fails its MAC: it was changed after it was written",
 			    AFS_CONF_NAME))
 		return FK_EXIT_OPERATIONAL;
 	fk_report_print(v, stdout, FK_EXIT_UNCORRECTED);

@@ -155,7 +155,7 @@ static int check_blocks(struct fk_vol *v, int fd, struct ac_key *key,
 			break;
 		}
 		*checked += count;
-		fk_count(v, 0, 0, 0, len, count);
+		fk_count(v, 0, 0, 0, len - count * AFS_BLOCK_OVERHEAD, count);
 	}
 out:
 	if (pt)
@@ -310,10 +310,8 @@ int fk_file_open(struct fk_vol *v, int fd, const char *path, const char *cpath,
 	if (size == 0)
 		return 0;
 	if (size < AFS_HEADER_LEN) {
-		fk_count(v, 0, 0, 0, size, 0);
 		return fk_problem_add(v, FK_HEADER_DAMAGED, path, cpath,
-				      "the file is %" PRIu64 " bytes long, shorter than its %d-byte "
-				      "header",
+				      "the file has %" PRIu64 " bytes, fewer than its %d-byte header",
 				      size, AFS_HEADER_LEN)
 			       ? 0
 			       : -ENOMEM;
@@ -329,9 +327,8 @@ int fk_file_open(struct fk_vol *v, int fd, const char *path, const char *cpath,
 	err = afs_header_decode(hdr, (size_t)n, f->id);
 	if (err) {
 		file_free(f);
-		fk_count(v, 0, 0, 0, size, 0);
 		return fk_problem_add(v, FK_HEADER_DAMAGED, path, cpath,
-				      "the header has version %u, not %d", (hdr[0] << 8) | hdr[1],
+				      "the header's version is %u, not %d", (hdr[0] << 8) | hdr[1],
 				      AFS_HEADER_VERSION)
 			       ? 0
 			       : -ENOMEM;
@@ -389,8 +386,6 @@ int fk_file_check_range(struct fk_vol *v, struct fk_file *f, uint64_t first, uin
 	if (!v->opts.fast && count)
 		err = check_blocks(v, f->fd, f->key, f->id, first, first + count, end, &bl,
 				   &checked);
-	else
-		fk_count(v, 0, 0, 0, end - (AFS_HEADER_LEN + first * disk), 0);
 	pthread_mutex_lock(&f->lock);
 	for (size_t i = 0; !err && i < bl.n; i++)
 		err = bad_add(&f->bad, bl.b[i]);
@@ -422,13 +417,11 @@ static int file_report(struct fk_vol *v, struct fk_file *f)
 		struct fk_problem *p;
 
 		err = torn_good_size(v, f->fd, f->key, f->id, f->nblocks, &f->bad, &good);
-		fk_count(v, 0, 0, 0, f->size - f->cend, 0);
 		p = err ? NULL
 			: fk_problem_add(v, FK_SIZE_TORN, f->path, f->cpath,
-					 "ciphertext size %" PRIu64 " ends in a torn block of "
-					 "%" PRIu64 " bytes; the whole blocks that authenticate "
-					 "end at byte %" PRIu64,
-					 f->size, f->size - f->cend, good);
+					 "%" PRIu64 " bytes of ciphertext: its last block has "
+					 "%" PRIu64 " bytes, fewer than the %d of the shortest block",
+					 f->size, f->size - f->cend, AFS_BLOCK_OVERHEAD + 1);
 		if (p)
 			p->p_good_size = good;
 		else if (!err)

@@ -162,7 +162,7 @@ static void xattr_problem(struct fk_vol *v, const char *cpath, const char *path,
 			  const char *what, const char *name)
 {
 	struct fk_problem *p = fk_problem_add(v, FK_XATTR_DAMAGED, path, cpath,
-					      "the %s of the xattr %s does not decrypt", what, name);
+					      "the %s%s does not decrypt", what, name);
 
 	if (!p || !(p->p_xattr = strdup(disk)))
 		fk_io_error(v, -ENOMEM, cpath, "recording a problem");
@@ -199,7 +199,7 @@ static void check_xattrs(struct fk_vol *v, int fd, const char *cpath, const char
 			continue;
 		n = afs_xattr_name_decrypt(v->xattr_key, name, plain);
 		if (n < 0 || !fk_text_ok(plain)) {
-			xattr_problem(v, cpath, path, name, "name", name);
+			xattr_problem(v, cpath, path, name, "name ", name);
 			continue;
 		}
 		vlen = fgetxattr(fd, name, NULL, 0);
@@ -218,7 +218,7 @@ static void check_xattrs(struct fk_vol *v, int fd, const char *cpath, const char
 		n = afs_xattr_value_decrypt(&v->vk, name, val, (size_t)vlen, pt);
 		explicit_bzero(pt, (size_t)vlen + 1);
 		if (n < 0)
-			xattr_problem(v, cpath, path, name, "value", plain);
+			xattr_problem(v, cpath, path, name, "value of ", plain);
 		explicit_bzero(plain, sizeof(plain));
 	}
 	goto out;
@@ -262,7 +262,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		if (!cancelled(v)) {
-			fd = openat(v->rootfd, j.cpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			fd = openat(v->rootfd, j.cpath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 			if (fd >= 0)
 				check_xattrs(v, fd, j.cpath, j.path);
 			err = fd < 0 ? -errno : fk_check_file(v, fd, j.path, j.cpath);
@@ -327,7 +327,7 @@ static int pool_add_split(struct pool *pl, struct fk_vol *v, int dirfd, const ch
 {
 	uint64_t per = FK_RANGE_BYTES / AFS_BLOCK_DISK_LEN(v->cfg->block_size), n;
 	struct fk_file *f;
-	int err, fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int err, fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0) {
 		fk_io_error(v, -errno, cpath, "cannot open it");
@@ -397,6 +397,7 @@ static void check_longtarget(struct walk *w, const char *enc, const char *cpath,
 	struct fk_vol *v = w->v;
 	uint8_t *buf = malloc(AFS_LONGTARGET_DATA_MAX + 1);
 	char *plain = malloc(AFS_TARGET_MAX + 1);
+	struct stat st;
 	ssize_t n;
 	int fd;
 
@@ -404,14 +405,20 @@ static void check_longtarget(struct walk *w, const char *enc, const char *cpath,
 		fk_io_error(v, -ENOMEM, cpath, "checking its target");
 		goto out;
 	}
-	fd = openat(v->rootfd, enc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(v->rootfd, enc, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ELOOP)
 			PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath,
-				"its long-target file %s is %s", enc,
+				"its target file %s is %s", enc,
 				errno == ENOENT ? "missing" : "not a regular file");
 		else
 			fk_io_error(v, -errno, enc, "cannot open a long-target file");
+		goto out;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath, "its target file %s is not a regular file",
+			enc);
 		goto out;
 	}
 	n = pread(fd, buf, AFS_LONGTARGET_DATA_MAX + 1, 0);
@@ -422,7 +429,7 @@ static void check_longtarget(struct walk *w, const char *enc, const char *cpath,
 	}
 	if (afs_longtarget_open(&v->vk, enc, buf, (size_t)n, plain) < 0)
 		PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath,
-			"its long-target file %s does not decrypt", enc);
+			"its target file %s does not decrypt", enc);
 	explicit_bzero(plain, AFS_TARGET_MAX + 1);
 out:
 	free(buf);
@@ -452,18 +459,25 @@ static void check_symlink(struct walk *w, int dirfd, const char *name, const cha
 }
 
 /* The directory's IV: 0, -ENOENT (missing), -EUCLEAN (not 16 bytes, or not
- * a regular file), -EBADMSG (all zeros), or another -errno. */
+ * a regular file: *@lenp is SIZE_MAX), -EBADMSG (all zeros), or another
+ * -errno. */
 static int read_diriv(int dirfd, uint8_t iv[AFS_DIRIV_LEN], size_t *lenp)
 {
 	uint8_t buf[AFS_DIRIV_LEN + 1];
 	struct stat st;
 	ssize_t n;
-	int fd = openat(dirfd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dirfd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
-	*lenp = 0;
+	*lenp = SIZE_MAX;
 	if (fd < 0)
 		return errno == ELOOP ? -EUCLEAN : -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return -EUCLEAN;
 	}
@@ -516,7 +530,7 @@ static int read_sidecar(struct walk *w, int dirfd, const char *disk, const char 
 	fd = openat(dirfd, sc, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		PROBLEM(w, FK_LONGNAME_NO_SIDECAR, NULL, cpath,
-			"its sidecar %s, which holds its name, is missing", sc);
+			"its sidecar %s is missing", sc);
 		return 1;
 	}
 	if (fd < 0 && errno != ELOOP)
@@ -543,17 +557,12 @@ static int read_sidecar(struct walk *w, int dirfd, const char *disk, const char 
 		return 1;
 	}
 	enc[n] = 0;
-	if (!afs_name_needs_longname(enc)) {
-		PROBLEM(w, FK_SIDECAR_MISMATCH, NULL, cpath,
-			"its sidecar holds a name short enough to be an entry's name itself");
-		return 1;
-	}
 	err = afs_longname_hash(w->v->ctx, enc, hash);
 	if (err < 0)
 		return err;
 	if (strcmp(hash, disk)) {
 		PROBLEM(w, FK_SIDECAR_MISMATCH, NULL, cpath,
-			"its sidecar holds a name that does not hash to the entry's name");
+			"the name in its sidecar does not hash to the entry's name");
 		return 1;
 	}
 	return 0;
@@ -684,6 +693,8 @@ static int decrypt_name(struct walk *w, const uint8_t iv[AFS_DIRIV_LEN], const c
 	char again[AFS_ENC_NAME_BUF];
 	bool lng = strcmp(disk, enc) != 0;
 	int n = afs_name_decrypt(v->names_key, iv, enc, plain);
+	/* A name short enough for an entry of its own has no sidecar. */
+	bool canonical = !lng || afs_name_needs_longname(enc);
 
 	if (n == -ENOMEM)
 		return n;
@@ -695,19 +706,19 @@ static int decrypt_name(struct walk *w, const uint8_t iv[AFS_DIRIV_LEN], const c
 			PROBLEM(w, FK_NAME_UNDECRYPTABLE, NULL, cpath,
 				"the name does not decrypt with its directory's IV");
 		else
-			PROBLEM(w, FK_STRAY, NULL, cpath, "a file algfs does not know");
+			PROBLEM(w, FK_STRAY, NULL, cpath, "algfs does not know this file");
 		return 1;
 	}
 	n = afs_name_encrypt(v->names_key, iv, plain, again);
 	if (n < 0 && n != -EINVAL && n != -ENAMETOOLONG)
 		return n;
-	if (n < 0 || strcmp(again, enc)) {
+	if (n < 0 || strcmp(again, enc) || !canonical) {
 		char *p = join(dpath, plain, true);
 
 		if (dpath && !p)
 			return -ENOMEM;
 		PROBLEM(w, FK_NAME_NOT_CANONICAL, p, cpath,
-			"the name decrypts, but is not the form algfs writes for it");
+			"the name decrypts, but algfs would store it as another name");
 		free(p);
 	}
 	/*
@@ -725,6 +736,46 @@ static int decrypt_name(struct walk *w, const uint8_t iv[AFS_DIRIV_LEN], const c
 	return 0;
 }
 
+/*
+ * The long targets that symlinks in the quarantine name (format 2): not
+ * orphans.  On-disk names are enough for that, so nothing is decrypted.
+ * Return: 0, -ENOMEM.
+ */
+static int quarantine_targets(struct walk *w, int dirfd, const char *name, unsigned int depth)
+{
+	char **names, enc[AFS_SYMLINK_ENC_BUF];
+	size_t n = 0;
+	int fd, err = 0;
+
+	if (w->v->cfg->format < 2 || depth > 64)
+		return 0;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	names = list_dir(fd, &n);
+	for (size_t i = 0; names && i < n; i++) {
+		struct stat st;
+		ssize_t len;
+
+		if (!err && !fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW)) {
+			if (S_ISDIR(st.st_mode)) {
+				err = quarantine_targets(w, fd, names[i], depth + 1);
+			} else if (S_ISLNK(st.st_mode)) {
+				len = readlinkat(fd, names[i], enc, sizeof(enc) - 1);
+				if (len > 0) {
+					enc[len] = 0;
+					if (afs_is_longtarget(enc))
+						err = names_add(&w->named, enc);
+				}
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	close(fd);
+	return err;
+}
+
 /* Check the entry @name, whose plaintext path is @dpath/@plain (unknown
  * when @dpath is NULL). */
 static int entry(struct walk *w, int dirfd, const char *name, const char *cpath, const char *dpath,
@@ -734,7 +785,7 @@ static int entry(struct walk *w, int dirfd, const char *name, const char *cpath,
 	int err;
 
 	if (dpath && !strcmp(dpath, "/") && !strcmp(plain, FK_QUARANTINE))
-		return 0;
+		return quarantine_targets(w, dirfd, name, 0);
 	path = join(dpath, plain, true);
 	if (dpath && !path)
 		return -ENOMEM;
@@ -759,12 +810,12 @@ static int check_one(struct walk *w, int dirfd, char **names, size_t n, const ch
 		break;
 	case EC_LEFTOVER:
 		PROBLEM(w, FK_LEFTOVER_TEMP, NULL, cpath,
-			"a temporary file left by an interrupted write");
+			"the temporary file of an atomic write that was cut short");
 		break;
 	case EC_STRAY:
 		if (w->plain)
 			path = join(dpath, name, true);
-		PROBLEM(w, FK_STRAY, path, cpath, "a file algfs does not know");
+		PROBLEM(w, FK_STRAY, path, cpath, "algfs does not know this file");
 		break;
 	case EC_SIDECAR: {
 		char entry[AFS_LONGNAME_BUF];
@@ -772,7 +823,7 @@ static int check_one(struct walk *w, int dirfd, char **names, size_t n, const ch
 		snprintf(entry, sizeof(entry), "%.*s", (int)AFS_LONGNAME_LEN, name);
 		if (!bsearch(&(const char *){ entry }, names, n, sizeof(*names), str_cmp))
 			PROBLEM(w, FK_SIDECAR_ORPHAN, NULL, cpath,
-				"the sidecar's entry %s is missing", entry);
+				"no entry %s goes with this sidecar", entry);
 		break;
 	}
 	case EC_LONGNAME:
@@ -820,12 +871,34 @@ static size_t named_entries(struct walk *w, char **names, size_t n, bool root)
 	return count;
 }
 
+/* A directory's IV that read_diriv() refused (@e), @len bytes long, with
+ * @below entries that it cannot name. */
+static void diriv_problem(struct walk *w, int e, size_t len, size_t below, const char *cpath,
+			  const char *path)
+{
+	enum fk_kind kind = e == -ENOENT ? FK_DIRIV_MISSING : FK_DIRIV_BAD;
+	char what[64], rest[80] = "";
+
+	if (e == -ENOENT)
+		snprintf(what, sizeof(what), "is missing");
+	else if (e == -EBADMSG)
+		snprintf(what, sizeof(what), "is all zero");
+	else if (len == SIZE_MAX)
+		snprintf(what, sizeof(what), "is not a regular file");
+	else
+		snprintf(what, sizeof(what), "has %zu bytes, not %d", len, AFS_DIRIV_LEN);
+	if (below)
+		snprintf(rest, sizeof(rest), "; the %zu entr%s below cannot be named", below,
+			 below == 1 ? "y" : "ies");
+	PROBLEM(w, kind, path, cpath, "%s %s%s", AFS_DIRIV_NAME, what, rest);
+}
+
 static int walk_dir(struct walk *w, int dirfd, const char *cpath, const char *path)
 {
 	struct fk_vol *v = w->v;
 	uint8_t ivbuf[AFS_DIRIV_LEN], *iv = NULL;
 	char **names;
-	size_t n = 0;
+	size_t n = 0, len;
 	int err = 0;
 
 	fk_count(v, 0, 1, 0, 0, 0);
@@ -838,30 +911,12 @@ static int walk_dir(struct walk *w, int dirfd, const char *cpath, const char *pa
 		return err == -ENOMEM ? err : 0;
 	}
 	if (!w->plain) {
-		size_t len;
 		int e = read_diriv(dirfd, ivbuf, &len);
-		size_t below = named_entries(w, names, n, !cpath[0]);
-		const char *s = below == 1 ? "y" : "ies";
 
 		if (!e)
 			iv = ivbuf;
-		else if (e == -ENOENT)
-			PROBLEM(w, FK_DIRIV_MISSING, path, cpath,
-				"%s is missing; the %zu entr%s below cannot be named",
-				AFS_DIRIV_NAME, below, s);
-		else if (e == -EUCLEAN && len != AFS_DIRIV_LEN)
-			PROBLEM(w, FK_DIRIV_BAD, path, cpath,
-				"%s is %zu bytes long, not %d; the %zu entr%s below cannot be "
-				"named",
-				AFS_DIRIV_NAME, len, AFS_DIRIV_LEN, below, s);
-		else if (e == -EUCLEAN)
-			PROBLEM(w, FK_DIRIV_BAD, path, cpath,
-				"%s is not a regular file; the %zu entr%s below cannot be named",
-				AFS_DIRIV_NAME, below, s);
-		else if (e == -EBADMSG)
-			PROBLEM(w, FK_DIRIV_BAD, path, cpath,
-				"%s is all zeros; the %zu entr%s below cannot be named",
-				AFS_DIRIV_NAME, below, s);
+		else if (e == -ENOENT || e == -EUCLEAN || e == -EBADMSG)
+			diriv_problem(w, e, len, named_entries(w, names, n, !cpath[0]), cpath, path);
 		else
 			fk_io_error(v, e, cpath[0] ? cpath : ".", "cannot read its algfs.diriv");
 	}
@@ -888,11 +943,11 @@ static void longtarget_orphans(struct walk *w)
 	for (size_t i = 0; i < w->longtargets.n; i++)
 		if (!names_has(&w->named, w->longtargets.s[i]))
 			PROBLEM(w, FK_LONGTARGET_ORPHAN, NULL, w->longtargets.s[i],
-				"no symlink names this long-target file");
+				"no symlink names this file");
 }
 
-/* For the progress line: the sum of the regular files' sizes. */
-static uint64_t tree_bytes(int dirfd, unsigned int depth)
+/* For the progress line: the sum of the regular files' plaintext sizes. */
+static uint64_t tree_bytes(int dirfd, uint32_t bs, unsigned int depth)
 {
 	char **names;
 	size_t n = 0;
@@ -904,14 +959,17 @@ static uint64_t tree_bytes(int dirfd, unsigned int depth)
 		struct stat st;
 
 		if (!fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW)) {
+			uint64_t psize;
+
 			if (S_ISREG(st.st_mode)) {
-				sum += (uint64_t)st.st_size;
+				if (!afs_plain_size((uint64_t)st.st_size, bs, &psize))
+					sum += psize;
 			} else if (S_ISDIR(st.st_mode)) {
 				int fd = openat(dirfd, names[i],
 						O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 				if (fd >= 0) {
-					sum += tree_bytes(fd, depth + 1);
+					sum += tree_bytes(fd, bs, depth + 1);
 					close(fd);
 				}
 			}
@@ -932,7 +990,7 @@ int fk_walk(struct fk_vol *v)
 	w->v = v;
 	w->plain = v->cfg->names == AFS_NAMES_PLAINTEXT;
 	if (v->progress)
-		v->bytes_total = tree_bytes(v->rootfd, 0);
+		v->bytes_total = tree_bytes(v->rootfd, v->cfg->block_size, 0);
 	err = pool_start(&w->pool, v);
 	if (err) {
 		free(w);
