@@ -312,10 +312,14 @@ static int free_name(struct rp *rp, int dirfd, const uint8_t *iv, const char *ba
 	snprintf(b, sizeof(b), "%s", base);
 	cut_utf8(b, BASE_MAX);
 	for (i = 0; i < 100000; i++) {
+		int n;
+
 		if (i)
-			snprintf(cand, sizeof(cand), "%s~%u%s", b, i, suffix);
+			n = snprintf(cand, sizeof(cand), "%s~%u%s", b, i, suffix);
 		else
-			snprintf(cand, sizeof(cand), "%s%s", b, suffix);
+			n = snprintf(cand, sizeof(cand), "%s%s", b, suffix);
+		if (n < 0 || (size_t)n >= sizeof(cand))
+			return -ENAMETOOLONG;
 		err = name_for(rp, iv, cand, q);
 		if (err)
 			return err;
@@ -651,7 +655,7 @@ static void sidecar_save(struct rp *rp, int dirfd, const char *cpath, const char
  */
 static void quarantine(struct rp *rp, struct fk_problem *p, const char *cpath)
 {
-	char base[AFS_PLAIN_NAME_BUF], *entry = NULL, *qpath = NULL, w[PATH_MAX + 16];
+	char base[AFS_PLAIN_NAME_BUF], *entry = NULL, *qpath = NULL, w[2 * PATH_MAX + 32];
 	struct move *mv;
 	const char *cbase;
 	struct qname q;
@@ -712,9 +716,12 @@ static void quarantine(struct rp *rp, struct fk_problem *p, const char *cpath)
 		if (mv->old_cpath && mv->new_cpath && mv->qpath)
 			rp->nmoves++;
 	}
-	where(p, w, sizeof(w));
-	fprintf(rp->log, "%s: moved here from %s (ciphertext %s): %s: %s\n", qpath ? qpath : q.plain,
-		w, cpath, fk_kind_name(p->p_kind), p->p_detail ? p->p_detail : "");
+	if (p->p_path)
+		snprintf(w, sizeof(w), "%s (ciphertext %s)", p->p_path, cpath);
+	else
+		snprintf(w, sizeof(w), "ciphertext %s", cpath);
+	fprintf(rp->log, "%s: moved here from %s: %s: %s\n", qpath ? qpath : q.plain, w,
+		fk_kind_name(p->p_kind), p->p_detail ? p->p_detail : "");
 	if (rp->v->names_key && afs_is_longname(cbase))
 		sidecar_save(rp, pfd, cpath, cbase);
 	close(pfd);
