@@ -566,8 +566,9 @@ static void base_name(const struct fk_problem *p, const char *cbase, char *out, 
 		c += sizeof(AFS_LONGNAME_PREFIX) - 1;
 	else if (afs_is_longtarget(c))
 		c += sizeof(AFS_LONGTARGET_PREFIX) - 1;
-	snprintf(out, size, "%s%.*s", p->p_kind == FK_LONGTARGET_ORPHAN ? "longtarget-" : "undecryptable-",
-		 UNDEC_CHARS, c);
+	snprintf(out, size, "%s%.*s",
+		 p->p_kind == FK_LONGTARGET_ORPHAN ? "longtarget-" : "undecryptable-", UNDEC_CHARS,
+		 c);
 }
 
 /* Where an entry that was at @cpath is now: a moved entry, or one below a
@@ -641,8 +642,8 @@ static void sidecar_save(struct rp *rp, int dirfd, const char *cpath, const char
 		n = 0;
 	fprintf(rp->log, "  its long-name sidecar %s (removed) held %zd bytes:\n    ", sc, n);
 	hex_out(rp->log, (uint8_t *)buf, (size_t)n);
-	if (asprintf(&sc_cpath, "%.*s%s%s", slash ? (int)(slash - cpath) : 0, cpath, slash ? "/" : "",
-		     sc) < 0)
+	if (asprintf(&sc_cpath, "%.*s%s%s", slash ? (int)(slash - cpath) : 0, cpath,
+		     slash ? "/" : "", sc) < 0)
 		return;
 	later_add(rp, sc_cpath, NULL, NULL);
 	free(sc_cpath);
@@ -659,7 +660,7 @@ static void quarantine(struct rp *rp, struct fk_problem *p, const char *cpath)
 	struct move *mv;
 	const char *cbase;
 	struct qname q;
-	int pfd, err;
+	int pfd, err, synced;
 
 	/* A mismatched sidecar named instead of its entry: move the entry. */
 	if (afs_is_longname_sidecar(strrchr(cpath, '/') ? strrchr(cpath, '/') + 1 : cpath)) {
@@ -693,16 +694,15 @@ static void quarantine(struct rp *rp, struct fk_problem *p, const char *cpath)
 		err = -errno;
 		sidecar_undo(rp->qfd, &q);
 	}
-	if (!err)
-		err = fsync_fd(rp->qfd);
-	if (!err)
-		err = fsync_fd(pfd);
 	if (err) {
-		set_note(p, exists(pfd, cbase) ? FK_ACT_FAILED : FK_ACT_QUARANTINED,
-			 "moving it into %s: %s", rp->qplain, strerror(-err));
+		set_note(p, FK_ACT_FAILED, "moving it into %s: %s", rp->qplain, strerror(-err));
 		close(pfd);
 		goto out;
 	}
+	/* Moved: a failed fsync is said, but the entry is in the quarantine. */
+	synced = fsync_fd(rp->qfd);
+	if (!synced)
+		synced = fsync_fd(pfd);
 	if (asprintf(&qpath, "%s/%s", rp->qplain, q.plain) < 0)
 		qpath = NULL;
 	mv = reallocarray(rp->moves, rp->nmoves + 1, sizeof(*mv));
@@ -725,7 +725,11 @@ static void quarantine(struct rp *rp, struct fk_problem *p, const char *cpath)
 	if (rp->v->names_key && afs_is_longname(cbase))
 		sidecar_save(rp, pfd, cpath, cbase);
 	close(pfd);
-	set_note(p, FK_ACT_QUARANTINED, "quarantined as %s", qpath ? qpath : q.plain);
+	if (synced)
+		set_note(p, FK_ACT_QUARANTINED, "quarantined as %s (not synced: %s)",
+			 qpath ? qpath : q.plain, strerror(-synced));
+	else
+		set_note(p, FK_ACT_QUARANTINED, "quarantined as %s", qpath ? qpath : q.plain);
 	set_quarantine(p, qpath);
 out:
 	free(qpath);
@@ -795,7 +799,8 @@ static void remove_leftover(struct rp *rp, struct fk_problem *p, const char *cpa
 		set_note(p, FK_ACT_FAILED, "cannot open its directory: %s", strerror(-dfd));
 		return;
 	}
-	if (!is_temp(base) || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode)) {
+	if (!is_temp(base) || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) ||
+	    !S_ISREG(st.st_mode)) {
 		set_note(p, FK_ACT_FAILED, "not a temporary file of an atomic write");
 		close(dfd);
 		return;
@@ -867,10 +872,11 @@ static void recreate_iv(struct rp *rp, struct fk_problem *p, const char *cpath)
 		if (n < 0)
 			set_note(p, FK_ACT_FAILED, "cannot list the directory: %s", strerror(-n));
 		else
-			set_note(p, FK_ACT_NONE,
-				 "not recreated: the directory holds %d entr%s whose names a new IV "
-				 "would not decrypt",
-				 n, n == 1 ? "y" : "ies");
+			set_note(
+				p, FK_ACT_NONE,
+				"not recreated: the directory holds %d entr%s whose names a new IV "
+				"would not decrypt",
+				n, n == 1 ? "y" : "ies");
 		close(dfd);
 		return;
 	}
@@ -1056,17 +1062,20 @@ static void zero_damaged(struct rp *rp, struct fk_problem *p, const char *cpath)
 	if (!err)
 		err = fsync_fd(fd);
 	close(fd);
-	fprintf(rp->log, "%s: the ciphertext of %zu damaged block%s of %s (ciphertext %s), "
-		"which %s zeroed\n", qpath ? qpath : q.plain, p->p_nblocks,
-		p->p_nblocks == 1 ? "" : "s", p->p_path ? p->p_path : "(no plaintext path)", cpath,
+	fprintf(rp->log,
+		"%s: the ciphertext of %zu damaged block%s of %s (ciphertext %s), "
+		"which %s zeroed\n",
+		qpath ? qpath : q.plain, p->p_nblocks, p->p_nblocks == 1 ? "" : "s",
+		p->p_path ? p->p_path : "(no plaintext path)", cpath,
 		err ? "could not all be" : "were then");
 	set_quarantine(p, qpath);
 	if (err)
 		set_note(p, FK_ACT_FAILED, "zeroed %zu of %zu damaged blocks (saved in %s): %s",
 			 zeroed, p->p_nblocks, qpath ? qpath : q.plain, strerror(-err));
 	else
-		set_note(p, FK_ACT_ZEROED, "zeroed %zu damaged block%s after saving %s in %s", zeroed,
-			 zeroed == 1 ? "" : "s", zeroed == 1 ? "it" : "them", qpath ? qpath : q.plain);
+		set_note(p, FK_ACT_ZEROED, "zeroed %zu damaged block%s after saving %s in %s",
+			 zeroed, zeroed == 1 ? "" : "s", zeroed == 1 ? "it" : "them",
+			 qpath ? qpath : q.plain);
 	free(qpath);
 }
 
@@ -1403,8 +1412,8 @@ int fk_repair_all(struct fk_vol *v)
 		goto out;
 	}
 	if (later_run(&rp) && report_write(&rp, &report, false))
-		fprintf(stderr, "fsck.algfs: %s%s/%s could not be rewritten with the last results\n",
-			v->cipherdir, rp.qcpath, REPORT_NAME);
+		fprintf(stderr, "fsck.algfs: %s/%s could not be rewritten with the last results\n",
+			rp.qplain, REPORT_NAME);
 out:
 	rp_free(&rp);
 	return err;
