@@ -79,6 +79,7 @@ struct fk_problem {
 	uint64_t *p_blocks;
 	size_t p_nblocks;
 	uint64_t p_good_size; /* FK_SIZE_TORN: ciphertext bytes to keep */
+	char *p_xattr; /* FK_XATTR_DAMAGED: the xattr's on-disk name ("user.<enc>") */
 	enum fk_action p_action;
 	char *p_repair_note; /* what was done ("truncated to 8192 bytes"), or NULL */
 	char *p_quarantine; /* plaintext path it was moved to, or NULL */
@@ -119,6 +120,8 @@ struct fk_vol {
 	uint64_t files, dirs, symlinks, bytes, blocks; /* checked */
 	uint64_t bytes_total; /* for progress: the sum of ciphertext sizes, 0 if unknown */
 	bool cancelled; /* SIGINT, or "q" answered */
+	int io_error; /* the first -errno that stopped a check (walk.c, content.c) */
+	struct fk_progress_state *progress; /* report.c's, NULL without progress */
 };
 
 /* report.c */
@@ -137,11 +140,30 @@ void fk_report_print(struct fk_vol *v, FILE *out, int exit_status);
 int fk_exit_status(const struct fk_vol *v);
 /* Progress on stderr: called from any thread, rate-limited inside. */
 void fk_progress(struct fk_vol *v, bool final);
+/* Start progress on stderr, when it is a terminal and not -q. */
+void fk_progress_start(struct fk_vol *v);
+/* Add to the counters (any thread). */
+void fk_count(struct fk_vol *v, uint64_t files, uint64_t dirs, uint64_t symlinks, uint64_t bytes,
+	      uint64_t blocks);
+/* Whether @s is UTF-8 text without control characters (what a name that
+ * decrypted right is, but for names in another character set). */
+bool fk_text_ok(const char *s);
+/* Free the problem list. */
+void fk_problems_free(struct fk_vol *v);
+/* Plaintext bytes @first..@last of block indexes @blocks (ascending) in a
+ * file of @psize plaintext bytes, merged when adjacent, into @p's ranges.
+ * Return: 0, -ENOMEM. */
+int fk_problem_set_blocks(struct fk_problem *p, const uint64_t *blocks, size_t n, uint32_t bs,
+			  uint64_t psize);
 
 /* walk.c */
 /* Check the whole tree; records problems. Return: 0, or -errno for an
  * operational error (the walk could not go on at all). */
 int fk_walk(struct fk_vol *v);
+
+/* Record an operational error: the check could not be completed (counted
+ * once, the first error kept; the report says so and the exit status is 8). */
+void fk_io_error(struct fk_vol *v, int err, const char *cpath, const char *what);
 
 /* content.c */
 /* Check one regular file (open, O_RDONLY) at @cpath / @path: header, size,

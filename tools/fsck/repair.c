@@ -1068,7 +1068,6 @@ static void zero_damaged(struct rp *rp, struct fk_problem *p, const char *cpath)
 		qpath ? qpath : q.plain, p->p_nblocks, p->p_nblocks == 1 ? "" : "s",
 		p->p_path ? p->p_path : "(no plaintext path)", cpath,
 		err ? "could not all be" : "were then");
-	set_quarantine(p, qpath);
 	if (err)
 		set_note(p, FK_ACT_FAILED, "zeroed %zu of %zu damaged blocks (saved in %s): %s",
 			 zeroed, p->p_nblocks, qpath ? qpath : q.plain, strerror(-err));
@@ -1098,9 +1097,9 @@ static bool xattr_ok(struct rp *rp, const char *name, const uint8_t *val, size_t
 }
 
 /*
- * The "user." xattrs of the entry that do not decrypt: each is saved in
- * REPORT.txt (name, and the raw value in hex), and removed once the report
- * is on disk.
+ * The "user." xattr of the entry that does not decrypt (p_xattr; without
+ * it, every one that does not): saved in REPORT.txt (its on-disk name, and
+ * the raw value in hex), and removed once the report is on disk.
  */
 static void xattrs_damaged(struct rp *rp, struct fk_problem *p, const char *cpath)
 {
@@ -1129,7 +1128,8 @@ static void xattrs_damaged(struct rp *rp, struct fk_problem *p, const char *cpat
 	}
 	where(p, w, sizeof(w));
 	for (n = names; n && n < names + nl; n += strlen(n) + 1) {
-		if (strncmp(n, AFS_XATTR_PREFIX, sizeof(AFS_XATTR_PREFIX) - 1))
+		if (strncmp(n, AFS_XATTR_PREFIX, sizeof(AFS_XATTR_PREFIX) - 1) ||
+		    (p->p_xattr && strcmp(n, p->p_xattr)))
 			continue;
 		vl = lgetxattr(path, n, NULL, 0);
 		free(val);
@@ -1145,19 +1145,30 @@ static void xattrs_damaged(struct rp *rp, struct fk_problem *p, const char *cpat
 			found++;
 	}
 	if (found) {
-		set_note(p, FK_ACT_REMOVED, "removed %zu damaged xattr%s, saved in %s/%s", found,
-			 found == 1 ? "" : "s", rp->qplain, REPORT_NAME);
+		if (p->p_xattr)
+			set_note(p, FK_ACT_REMOVED, "removed, saved in %s/%s", rp->qplain,
+				 REPORT_NAME);
+		else
+			set_note(p, FK_ACT_REMOVED, "removed %zu damaged xattr%s, saved in %s/%s",
+				 found, found == 1 ? "" : "s", rp->qplain, REPORT_NAME);
 		set_quarantine(p, NULL);
 		goto out;
 	}
-	/* An earlier problem of the same entry took them all. */
+	/* An earlier problem of the same entry took it. */
 	for (k = 0; k < rp->nlater; k++) {
-		if (rp->later[k].xattr && !strcmp(rp->later[k].cpath, cpath)) {
-			set_note(p, FK_ACT_REMOVED, "removed with the other damaged xattrs of it");
+		const struct later *l = &rp->later[k];
+
+		if (l->xattr && !strcmp(l->cpath, cpath) &&
+		    (!p->p_xattr || !strcmp(l->xattr, p->p_xattr))) {
+			set_note(p, FK_ACT_REMOVED, "removed, saved in %s/%s", rp->qplain,
+				 REPORT_NAME);
 			goto out;
 		}
 	}
-	set_note(p, FK_ACT_FAILED, "no xattr of it fails to decrypt now");
+	if (p->p_xattr)
+		set_note(p, FK_ACT_FAILED, "the xattr %s is gone or decrypts now", p->p_xattr);
+	else
+		set_note(p, FK_ACT_FAILED, "no xattr of it fails to decrypt now");
 out:
 	free(val);
 	free(names);
