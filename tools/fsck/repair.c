@@ -81,6 +81,7 @@ struct rp {
 	size_t nmoves;
 	struct later *later;
 	size_t nlater;
+	char qtop[AFS_NAME_MAX + 1]; /* /algfs-quarantine's on-disk name, or "" */
 };
 
 bool fk_repair_is_safe(enum fk_kind kind)
@@ -1175,6 +1176,35 @@ out:
 	free(path);
 }
 
+/* The on-disk name of /algfs-quarantine, to know what is in it already. */
+static void qtop_name(struct rp *rp)
+{
+	uint8_t iv[AFS_DIRIV_LEN] = { 0 };
+	struct qname q;
+	int fd, err;
+
+	rp->qtop[0] = 0;
+	if (rp->v->names_key) {
+		fd = dir_open(rp, "");
+		if (fd < 0)
+			return;
+		err = iv_read(fd, iv);
+		close(fd);
+		if (err)
+			return;
+	}
+	if (name_for(rp, iv, QUARANTINE_NAME, &q) == 0)
+		snprintf(rp->qtop, sizeof(rp->qtop), "%s", q.disk);
+}
+
+/* Whether @cpath is in /algfs-quarantine (not the directory itself). */
+static bool in_quarantine(const struct rp *rp, const char *cpath)
+{
+	size_t len = strlen(rp->qtop);
+
+	return len && !strncmp(cpath, rp->qtop, len) && cpath[len] == '/';
+}
+
 static void repair_one(struct rp *rp, struct fk_problem *p)
 {
 	const struct move *mv;
@@ -1188,6 +1218,14 @@ static void repair_one(struct rp *rp, struct fk_problem *p)
 	    !(p->p_kind == FK_BLOCK_DAMAGED && rp->v->opts.zero_damaged)) {
 		set_note(p, FK_ACT_QUARANTINED, "quarantined with %s", mv->qpath);
 		set_quarantine(p, mv->qpath);
+		free(cpath);
+		return;
+	}
+	/* Moving it from one run's directory to the next would help no one. */
+	if (in_quarantine(rp, cpath) && !fk_repair_is_safe(p->p_kind) &&
+	    p->p_kind != FK_XATTR_DAMAGED &&
+	    !(p->p_kind == FK_BLOCK_DAMAGED && rp->v->opts.zero_damaged)) {
+		set_note(p, FK_ACT_NONE, "already in /%s", QUARANTINE_NAME);
 		free(cpath);
 		return;
 	}
@@ -1383,6 +1421,7 @@ int fk_repair_all(struct fk_vol *v)
 		return -errno;
 	rp.uid = st.st_uid;
 	rp.gid = st.st_gid;
+	qtop_name(&rp);
 	rp.log = open_memstream(&rp.logbuf, &rp.loglen);
 	if (!rp.log)
 		return -ENOMEM;
