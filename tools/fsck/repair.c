@@ -1205,6 +1205,25 @@ static bool in_quarantine(const struct rp *rp, const char *cpath)
 	return len && !strncmp(cpath, rp->qtop, len) && cpath[len] == '/';
 }
 
+/* Whether its repair would move @p's entry into the quarantine. */
+static bool moves(const struct rp *rp, const struct fk_problem *p)
+{
+	return !fk_repair_is_safe(p->p_kind) && p->p_kind != FK_XATTR_DAMAGED &&
+	       !(p->p_kind == FK_BLOCK_DAMAGED && rp->v->opts.zero_damaged);
+}
+
+/*
+ * What is in /algfs-quarantine already stays there: moving it from one
+ * run's directory to the next would help no one.  Nothing is asked for it.
+ */
+static bool left_in_quarantine(struct rp *rp, struct fk_problem *p)
+{
+	if (!p->p_cpath || !in_quarantine(rp, p->p_cpath) || !moves(rp, p))
+		return false;
+	set_note(p, FK_ACT_NONE, "already in /%s", QUARANTINE_NAME);
+	return true;
+}
+
 static void repair_one(struct rp *rp, struct fk_problem *p)
 {
 	const struct move *mv;
@@ -1214,18 +1233,9 @@ static void repair_one(struct rp *rp, struct fk_problem *p)
 		set_note(p, FK_ACT_FAILED, "out of memory");
 		return;
 	}
-	if (mv && !fk_repair_is_safe(p->p_kind) && p->p_kind != FK_XATTR_DAMAGED &&
-	    !(p->p_kind == FK_BLOCK_DAMAGED && rp->v->opts.zero_damaged)) {
+	if (mv && moves(rp, p)) {
 		set_note(p, FK_ACT_QUARANTINED, "quarantined with %s", mv->qpath);
 		set_quarantine(p, mv->qpath);
-		free(cpath);
-		return;
-	}
-	/* Moving it from one run's directory to the next would help no one. */
-	if (in_quarantine(rp, cpath) && !fk_repair_is_safe(p->p_kind) &&
-	    p->p_kind != FK_XATTR_DAMAGED &&
-	    !(p->p_kind == FK_BLOCK_DAMAGED && rp->v->opts.zero_damaged)) {
-		set_note(p, FK_ACT_NONE, "already in /%s", QUARANTINE_NAME);
 		free(cpath);
 		return;
 	}
@@ -1436,7 +1446,8 @@ int fk_repair_all(struct fk_vol *v)
 		struct fk_problem *p = v->problems[i];
 
 		if (!has_repair(p->p_kind) ||
-		    (v->opts.mode == FK_MODE_PREEN && !fk_repair_is_safe(p->p_kind)))
+		    (v->opts.mode == FK_MODE_PREEN && !fk_repair_is_safe(p->p_kind)) ||
+		    left_in_quarantine(&rp, p))
 			continue;
 		if (v->opts.mode == FK_MODE_ASK && !rp.all) {
 			char a = ask(&rp, p);
