@@ -33,12 +33,14 @@
 #define QUARANTINE_NAME "algfs-quarantine"
 #define REPORT_NAME "REPORT.txt"
 #define DAMAGED_SUFFIX ".damaged"
-/* Plaintext bytes of a name made here, before a "~N" and a suffix: short
- * enough that its encrypted name leaves room for afs_write_atomic()'s
- * temporary name. */
+/* Plaintext bytes of the name of a file written here, before a "~N" and a
+ * suffix: short enough that its encrypted name leaves room for
+ * afs_write_atomic()'s temporary name (a moved entry keeps its name). */
 #define BASE_MAX 100
 /* The characters of a ciphertext name in "undecryptable-<...>". */
 #define UNDEC_CHARS 12
+/* The most of a moved long name's sidecar that is saved (and removed). */
+#define SIDECAR_SAVE_MAX 65536
 
 /* An on-disk name in a directory of the volume. */
 struct qname {
@@ -301,25 +303,33 @@ static void cut_utf8(char *s, size_t max)
 	s[max] = 0;
 }
 
-/* A name not yet taken in @dirfd: @base, "@base~1", "@base~2"... then
- * @suffix. */
+/*
+ * A name not yet taken in @dirfd: @base, "@base~1", "@base~2"... then
+ * @suffix; @base cut (at a character's start) to @max bytes, and to what
+ * leaves room for the rest in AFS_NAME_MAX.
+ */
 static int free_name(struct rp *rp, int dirfd, const uint8_t *iv, const char *base,
-		     const char *suffix, struct qname *q)
+		     const char *suffix, size_t max, struct qname *q)
 {
-	char b[AFS_PLAIN_NAME_BUF], cand[AFS_PLAIN_NAME_BUF];
+	char b[AFS_PLAIN_NAME_BUF], sfx[64], cand[AFS_PLAIN_NAME_BUF];
 	unsigned int i;
 	int err;
 
-	snprintf(b, sizeof(b), "%s", base);
-	cut_utf8(b, BASE_MAX);
 	for (i = 0; i < 100000; i++) {
-		int n;
+		size_t room;
 
 		if (i)
-			n = snprintf(cand, sizeof(cand), "%s~%u%s", b, i, suffix);
+			snprintf(sfx, sizeof(sfx), "~%u%s", i, suffix);
 		else
-			n = snprintf(cand, sizeof(cand), "%s%s", b, suffix);
-		if (n < 0 || (size_t)n >= sizeof(cand))
+			snprintf(sfx, sizeof(sfx), "%s", suffix);
+		if (strlen(sfx) >= AFS_NAME_MAX)
+			return -ENAMETOOLONG;
+		room = AFS_NAME_MAX - strlen(sfx);
+		snprintf(b, sizeof(b), "%s", base);
+		cut_utf8(b, room < max ? room : max);
+		if (!b[0])
+			return -EINVAL;
+		if ((size_t)snprintf(cand, sizeof(cand), "%s%s", b, sfx) >= sizeof(cand))
 			return -ENAMETOOLONG;
 		err = name_for(rp, iv, cand, q);
 		if (err)
@@ -468,7 +478,7 @@ static int run_dir(struct rp *rp)
 	close(rootfd);
 	if (err)
 		return rp->qerr = err;
-	err = free_name(rp, topfd, topiv, stamp, "", &run);
+	err = free_name(rp, topfd, topiv, stamp, "", BASE_MAX, &run);
 	if (!err)
 		err = dir_make(rp, topfd, &run, &rp->qfd, rp->qiv);
 	close(topfd);
@@ -624,12 +634,15 @@ static void hex_out(FILE *f, const uint8_t *b, size_t len)
 }
 
 /* The sidecar of the long name @cbase in @dirfd: its content goes into
- * the report, and the file goes once the report is written. */
+ * the report, and the file goes once the report is written (one too big
+ * to be a sidecar stays). */
 static void sidecar_save(struct rp *rp, int dirfd, const char *cpath, const char *cbase)
 {
-	char sc[AFS_SIDECAR_BUF], buf[AFS_ENC_NAME_BUF + 1], *sc_cpath;
+	char sc[AFS_SIDECAR_BUF], *sc_cpath;
 	const char *slash = strrchr(cpath, '/');
-	ssize_t n;
+	uint8_t *buf = NULL;
+	struct stat st;
+	ssize_t n = -1;
 	int fd;
 
 	if (afs_longname_sidecar(cbase, sc))
@@ -637,12 +650,19 @@ static void sidecar_save(struct rp *rp, int dirfd, const char *cpath, const char
 	fd = openat(dirfd, sc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size <= SIDECAR_SAVE_MAX &&
+	    (buf = malloc((size_t)st.st_size + 1)))
+		n = read(fd, buf, (size_t)st.st_size + 1);
 	close(fd);
-	if (n < 0)
-		n = 0;
+	if (n < 0 || n > st.st_size) {
+		fprintf(rp->log,
+			"  its long-name sidecar %s was left: it could not be read whole\n", sc);
+		free(buf);
+		return;
+	}
 	fprintf(rp->log, "  its long-name sidecar %s (removed) held %zd bytes:\n    ", sc, n);
-	hex_out(rp->log, (uint8_t *)buf, (size_t)n);
+	hex_out(rp->log, buf, (size_t)n);
+	free(buf);
 	if (asprintf(&sc_cpath, "%.*s%s%s", slash ? (int)(slash - cpath) : 0, cpath,
 		     slash ? "/" : "", sc) < 0)
 		return;
@@ -688,7 +708,7 @@ static void quarantine(struct rp *rp, struct fk_problem *p, const char *cpath)
 		goto out;
 	}
 	base_name(p, cbase, base, sizeof(base));
-	err = free_name(rp, rp->qfd, rp->qiv, base, "", &q);
+	err = free_name(rp, rp->qfd, rp->qiv, base, "", AFS_NAME_MAX, &q);
 	if (!err)
 		err = sidecar_write(rp, rp->qfd, &q);
 	if (!err && renameat2(pfd, cbase, rp->qfd, q.disk, RENAME_NOREPLACE)) {
@@ -1035,7 +1055,7 @@ static void zero_damaged(struct rp *rp, struct fk_problem *p, const char *cpath)
 		err = -ENOMEM;
 	base_name(p, cbase, base, sizeof(base));
 	if (!err)
-		err = free_name(rp, rp->qfd, rp->qiv, base, DAMAGED_SUFFIX, &q);
+		err = free_name(rp, rp->qfd, rp->qiv, base, DAMAGED_SUFFIX, BASE_MAX, &q);
 	if (!err)
 		err = enc_file_write(rp, &q, data, len);
 	if (data)
@@ -1328,7 +1348,7 @@ static int report_write(struct rp *rp, struct qname *q, bool fresh)
 		free(buf);
 		return -ENOMEM;
 	}
-	err = fresh ? free_name(rp, rp->qfd, rp->qiv, REPORT_NAME, "", q) : 0;
+	err = fresh ? free_name(rp, rp->qfd, rp->qiv, REPORT_NAME, "", BASE_MAX, q) : 0;
 	if (!err)
 		err = enc_file_write(rp, q, buf, len);
 	free(buf);
