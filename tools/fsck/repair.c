@@ -1304,6 +1304,11 @@ static char ask(struct rp *rp, const struct fk_problem *p)
 	ssize_t n;
 
 	problem_line(p, line, sizeof(line));
+	/* A name is no terminal control sequence. */
+	for (char *c = line; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	}
 	for (;;) {
 		dprintf(rp->tty, "Repair? %s [y/n/a/q] ", line);
 		n = read(rp->tty, ans, sizeof(ans) - 1);
