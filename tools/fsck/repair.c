@@ -692,6 +692,10 @@ static void quarantine(struct rp *rp, struct fk_problem *p, const char *cpath)
 		}
 		cpath = entry;
 	}
+	if (rp->qtop[0] && !strcmp(cpath, rp->qtop)) {
+		set_note(p, FK_ACT_NONE, "it is /%s itself", QUARANTINE_NAME);
+		goto out;
+	}
 	err = run_dir(rp);
 	if (err) {
 		set_note(p, FK_ACT_FAILED, "no quarantine: %s", qerr_why(err));
