@@ -119,7 +119,8 @@ struct fk_vol {
 	size_t nproblems, cap;
 	uint64_t files, dirs, symlinks, bytes, blocks; /* checked */
 	uint64_t bytes_total; /* for progress: the sum of ciphertext sizes, 0 if unknown */
-	bool cancelled; /* SIGINT, or "q" answered */
+	bool cancelled; /* SIGINT, or "q" answered (the checking threads use
+			 * __atomic_load_n/__atomic_store_n on it) */
 	int io_error; /* the first -errno that stopped a check (walk.c, content.c) */
 	struct fk_progress_state *progress; /* report.c's, NULL without progress */
 };
@@ -150,8 +151,8 @@ void fk_count(struct fk_vol *v, uint64_t files, uint64_t dirs, uint64_t symlinks
 bool fk_text_ok(const char *s);
 /* Free the problem list. */
 void fk_problems_free(struct fk_vol *v);
-/* Plaintext bytes @first..@last of block indexes @blocks (ascending) in a
- * file of @psize plaintext bytes, merged when adjacent, into @p's ranges.
+/* Set @p's damaged blocks (@blocks, ascending) and the plaintext ranges
+ * they cover in a file of @psize bytes, merged when adjacent.
  * Return: 0, -ENOMEM. */
 int fk_problem_set_blocks(struct fk_problem *p, const uint64_t *blocks, size_t n, uint32_t bs,
 			  uint64_t psize);
@@ -169,6 +170,22 @@ void fk_io_error(struct fk_vol *v, int err, const char *cpath, const char *what)
 /* Check one regular file (open, O_RDONLY) at @cpath / @path: header, size,
  * blocks; records problems. Return: 0 or -errno (I/O error reading). */
 int fk_check_file(struct fk_vol *v, int fd, const char *path, const char *cpath);
+
+/*
+ * The same in parts, so that several threads check one large file: open
+ * (header and size; *@fp is NULL when nothing is left to check), then
+ * fk_file_ranges() the number of ranges, then each range with
+ * fk_file_check_range(); the thread whose fk_file_range_done() returns
+ * true calls fk_file_finish(), which records the problems and frees it.
+ */
+struct fk_file;
+int fk_file_open(struct fk_vol *v, int fd, const char *path, const char *cpath,
+		 struct fk_file **fp);
+uint64_t fk_file_blocks(const struct fk_file *f);
+void fk_file_ranges(struct fk_file *f, unsigned int n);
+int fk_file_check_range(struct fk_vol *v, struct fk_file *f, uint64_t first, uint64_t count);
+bool fk_file_range_done(struct fk_file *f);
+int fk_file_finish(struct fk_vol *v, struct fk_file *f);
 
 /* repair.c */
 /*

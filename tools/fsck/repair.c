@@ -1471,7 +1471,7 @@ int fk_repair_all(struct fk_vol *v)
 			goto out;
 		}
 	}
-	for (i = 0; i < v->nproblems && !v->cancelled; i++) {
+	for (i = 0; i < v->nproblems && !__atomic_load_n(&v->cancelled, __ATOMIC_RELAXED); i++) {
 		struct fk_problem *p = v->problems[i];
 
 		if (!has_repair(p->p_kind) ||
@@ -1482,7 +1482,7 @@ int fk_repair_all(struct fk_vol *v)
 			char a = ask(&rp, p);
 
 			if (a == 'q') {
-				v->cancelled = true;
+				__atomic_store_n(&v->cancelled, true, __ATOMIC_RELAXED);
 				break;
 			}
 			if (a == 'n') {
