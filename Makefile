@@ -288,8 +288,8 @@ bench-syscalls: all
 
 # mount.algfs is algfs itself (it reads mount(8)'s command line when called
 # by that name), copied rather than linked so that it works from any DESTDIR.
-MANPAGES	:= $(addsuffix .8,$(TOOLS) $(DAEMON) mount.algfs algfs-unlock@.service)
-COMPLETIONS	:= algfs mount.algfs mkfs.algfs algfsctl
+MANPAGES	:= $(addsuffix .8,$(TOOLS) $(DAEMON) fsck.algfs mount.algfs algfs-unlock@.service)
+COMPLETIONS	:= algfs mount.algfs mkfs.algfs algfsctl fsck.algfs
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MOUNTHELPERDIR) \
@@ -302,6 +302,10 @@ install: all
 	$(INSTALL) -m 755 $(addprefix $(BUILDDIR)/,$(TOOLS)) $(DESTDIR)$(BINDIR)/
 	# 1.0 put them in sbin, which comes first in root's PATH: not any more.
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
+	# fsck(8) runs fsck.TYPE from PATH (util-linux 2.38; /sbin when PATH is
+	# unset), older ones from /sbin first: both places (fsck.algfs(8)).
+	$(INSTALL) -m 755 $(BUILDDIR)/$(FSCK) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 755 $(BUILDDIR)/$(FSCK) $(DESTDIR)$(MOUNTHELPERDIR)/
 	$(INSTALL) -m 644 $(addprefix docs/,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		'tools/systemd/algfs-unlock@.service.in' >'$(DESTDIR)$(UNITDIR)/algfs-unlock@.service'
@@ -316,6 +320,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(DAEMON) $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) \
 		$(addprefix $(DESTDIR)$(SBINDIR)/,$(TOOLS))
 	rm -f $(DESTDIR)$(MOUNTHELPERDIR)/mount.algfs
+	rm -f $(DESTDIR)$(BINDIR)/$(FSCK) $(DESTDIR)$(MOUNTHELPERDIR)/$(FSCK)
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MANPAGES))
 	rm -f '$(DESTDIR)$(UNITDIR)/algfs-unlock@.service'
 	rm -f $(addprefix $(DESTDIR)$(COMPLETIONDIR)/,$(COMPLETIONS))

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright (c) 2026 The algfs authors
 #
-# Bash completion for algfs, mount.algfs, mkfs.algfs and algfsctl.
+# Bash completion for algfs, mount.algfs, mkfs.algfs, algfsctl and fsck.algfs.
 #
 # Installed as .../bash-completion/completions/algfs, with mkfs.algfs,
-# algfsctl and mount.algfs as symlinks to it: sourcing it under any of these
-# names registers the completion of all four commands. With bash-completion
-# loaded it uses _init_completion and _filedir; in a plain bash it falls back
-# to compgen and completes the same words.
+# algfsctl, mount.algfs and fsck.algfs as symlinks to it: sourcing it under
+# any of these names registers the completion of all five commands. With
+# bash-completion loaded it uses _init_completion and _filedir; in a plain
+# bash it falls back to compgen and completes the same words.
 #
 # The option lists are written out here; tests/088 checks them against each
 # program's --help, both ways, so a new option fails that test until it is
@@ -325,6 +325,49 @@ _algfs()
 	_algfs_done
 }
 
+#
+# fsck.algfs [OPTION]... CIPHERDIR
+#
+
+_fsck_algfs_opts="-n -y -p -a -f -q -v -o -t -h -V --no --yes --preen --fast --json
+	--zero-damaged --passfile --keyfile --extpass --key-desc --crypto --quiet --verbose
+	--help --version"
+
+# _fsck_algfs_arg OPTION PREFIX VALUE
+_fsck_algfs_arg()
+{
+	case $1 in
+	--passfile | --keyfile) _algfs_files "$2" "$3" ;;
+	--extpass) _algfs_command "$2" "$3" ;;
+	--crypto) _algfs_words "$2" "$3" "auto kernel user" ;;
+	--key-desc) ;;
+	*) return 1 ;;
+	esac
+	return 0
+}
+
+_fsck_algfs()
+{
+	local cur prev words cword _algfs_cut
+	# -o takes algfs's key options only: _algfs_mount_arg offers these.
+	local _algfs_mount_opts="passfile= keyfile= extpass= keydesc="
+
+	_algfs_init || return 0
+	if _algfs_endopts; then
+		_algfs_files "" "$cur" -d
+	elif [[ $prev == -o ]]; then
+		_algfs_mount_arg "" "$cur"
+	elif [[ $cur == -o?* ]]; then
+		_algfs_mount_arg -o "${cur#-o}"
+	elif [[ $prev == -t ]]; then
+		_algfs_words "" "$cur" "algfs fuse.algfs"
+	else
+		_algfs_longopt _fsck_algfs_arg "$_fsck_algfs_opts"
+	fi
+	_algfs_done
+}
+
 complete -F _algfs algfs mount.algfs
+complete -F _fsck_algfs fsck.algfs
 complete -F _mkfs_algfs mkfs.algfs
 complete -F _algfsctl algfsctl
