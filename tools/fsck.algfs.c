@@ -236,7 +236,8 @@ static int parse_args(int argc, char **argv, struct fsck_args *a)
 		return EXIT_USAGE;
 	}
 	a->dir = argv[optind];
-	if (a->opts.zero_damaged && a->opts.mode != FK_MODE_YES && a->opts.mode != FK_MODE_ASK) {
+	/* Without a mode the questions decide (settle_mode()). */
+	if (a->opts.zero_damaged && a->mode_given && a->opts.mode != FK_MODE_YES) {
 		log_err("--zero-damaged changes files: it needs -y, or the questions on a "
 			"terminal (not -n or -p)");
 		return EXIT_USAGE;
