@@ -255,8 +255,7 @@ static void print_text_problem(const struct fk_vol *v, const struct fk_problem *
 		fputs(" [quarantined as ", out);
 		text_str(out, p->p_quarantine);
 		fputc(']', out);
-	}
-	else if (action_repaired(p->p_action))
+	} else if (action_repaired(p->p_action))
 		fprintf(out, " [repaired: %s]",
 			p->p_repair_note ? p->p_repair_note : action_names[p->p_action]);
 	else if (p->p_action == FK_ACT_FAILED)
@@ -289,8 +288,11 @@ static void counts(const struct fk_vol *v, uint64_t *errors, uint64_t *repaired,
 static size_t utf8_len(const unsigned char *u)
 {
 	unsigned char c = *u;
-	size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-			    : (c & 0xf8) == 0xf0 ? 4 : 0;
+	size_t n = c < 0x80		? 1
+		   : (c & 0xe0) == 0xc0 ? 2
+		   : (c & 0xf0) == 0xe0 ? 3
+		   : (c & 0xf8) == 0xf0 ? 4
+					: 0;
 
 	for (size_t i = 1; n && i < n; i++)
 		if ((u[i] & 0xc0) != 0x80)
@@ -458,6 +460,14 @@ static void print_json(struct fk_vol *v, FILE *out, int exit_status)
 		errors, repaired, notices, exit_status);
 }
 
+/* The ending of a count's noun: @many, or for one, "" ("y" for "ies"). */
+static const char *plural(uint64_t n, const char *many)
+{
+	if (n != 1)
+		return many;
+	return strcmp(many, "ies") ? "" : "y";
+}
+
 void fk_report_print(struct fk_vol *v, FILE *out, int exit_status)
 {
 	uint64_t errors, repaired, notices;
@@ -472,11 +482,13 @@ void fk_report_print(struct fk_vol *v, FILE *out, int exit_status)
 	if (!v->opts.quiet) {
 		counts(v, &errors, &repaired, &notices);
 		fprintf(out,
-			"%s: %" PRIu64 " files, %" PRIu64 " directories, %" PRIu64
-			" symlinks, %" PRIu64 " bytes checked; %" PRIu64 " errors (%" PRIu64
-			" repaired), %" PRIu64 " notices\n",
-			v->cipherdir, v->files, v->dirs, v->symlinks, v->bytes, errors, repaired,
-			notices);
+			"%s: %" PRIu64 " file%s, %" PRIu64 " director%s, %" PRIu64
+			" symlink%s, %" PRIu64 " byte%s checked; %" PRIu64 " error%s (%" PRIu64
+			" repaired), %" PRIu64 " notice%s\n",
+			v->cipherdir, v->files, plural(v->files, "s"), v->dirs,
+			plural(v->dirs, "ies"), v->symlinks, plural(v->symlinks, "s"), v->bytes,
+			plural(v->bytes, "s"), errors, plural(errors, "s"), repaired, notices,
+			plural(notices, "s"));
 	}
 	fflush(out);
 }
