@@ -330,7 +330,7 @@ uninstall:
 # Debian 12 packages for building and for every test (run as root).
 DEPS_BUILD	:= gcc make pkg-config libc6-dev libfuse3-dev libkeyutils-dev \
 		   libssl-dev libargon2-dev liburing-dev clang
-DEPS_TEST	:= fuse3 keyutils attr acl diffutils util-linux mount bsdutils groff-base strace xxd e2fsprogs \
+DEPS_TEST	:= fuse3 keyutils attr acl diffutils util-linux mount bsdutils groff-base strace xxd e2fsprogs jq \
 		   systemd bash-completion \
 		   qemu-system-x86 busybox-static cpio kmod xz-utils zstd \
 		   debian-archive-keyring
