@@ -328,9 +328,7 @@ int afs_dir_iv_create(struct afs_fs *fs, int parentfd, const char *disk, uid_t u
  * two), or a temporary file of afs_write_atomic(). */
 static bool is_leftover(int dirfd, const char *name)
 {
-	static const char tmp[] = "." AFS_DIRIV_NAME ".tmp.";
-
-	if (!strncmp(name, tmp, sizeof(tmp) - 1))
+	if (afs_is_atomic_leftover(name))
 		return true;
 	if (afs_is_longname_sidecar(name)) {
 		char entry[AFS_LONGNAME_BUF];

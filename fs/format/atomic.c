@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,4 +64,20 @@ int afs_write_atomic(int dirfd, const char *name, const void *data, size_t len, 
 		return err;
 	}
 	return fsync(dirfd) < 0 ? -errno : 0;
+}
+
+bool afs_is_atomic_leftover(const char *name)
+{
+	const char *t;
+	size_t len = strlen(name);
+
+	if (strncmp(name, ".algfs.", 7) || len < 7 + 5 + 16)
+		return false;
+	t = name + len - 16 - 5;
+	if (strncmp(t, ".tmp.", 5))
+		return false;
+	for (t += 5; *t; t++)
+		if (!((*t >= '0' && *t <= '9') || (*t >= 'a' && *t <= 'f')))
+			return false;
+	return true;
 }

@@ -431,6 +431,13 @@ int afs_plain_name_check(const char *plain);
  */
 int afs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 
+/*
+ * A temporary file that afs_write_atomic() left behind when it was cut
+ * short: ".NAME.tmp.<16 lowercase hex digits>", NAME one of algfs's own
+ * files (algfs.conf, algfs.diriv, a long name's sidecar).
+ */
+bool afs_is_atomic_leftover(const char *name);
+
 /* base64.c */
 
 /* base64url of @n bytes, no padding, into @out (4 * n / 3 + 3 bytes);

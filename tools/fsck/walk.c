@@ -508,12 +508,6 @@ static bool looks_encoded(const char *name)
 	return false;
 }
 
-/* A leftover of afs_write_atomic(): ".NAME.tmp.<16 hex digits>" of an algfs file. */
-static bool is_leftover(const char *name)
-{
-	return !strncmp(name, ".algfs.", 7) && strstr(name, ".tmp.");
-}
-
 /* The encoded name a long name's sidecar holds; a problem recorded when it
  * cannot be used.  Return: 0 (@enc set), 1 (a problem), -errno. */
 static int read_sidecar(struct walk *w, int dirfd, const char *disk, const char *cpath,
@@ -670,7 +664,7 @@ static enum entry_class classify(struct walk *w, const char *name, bool root)
 		return w->plain ? EC_STRAY : EC_SKIP;
 	if (w->v->cfg->format >= 2 && afs_is_longtarget(name))
 		return root ? EC_SKIP : EC_STRAY;
-	if (is_leftover(name))
+	if (afs_is_atomic_leftover(name))
 		return EC_LEFTOVER;
 	if (w->plain)
 		return afs_plain_name_check(name) ? EC_STRAY : EC_NAME;
