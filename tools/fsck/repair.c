@@ -671,6 +671,50 @@ static void sidecar_save(struct rp *rp, int dirfd, const char *cpath, const char
 }
 
 /*
+ * An orphan long target (format 2) holds the target of a symlink that is
+ * gone (a crash between the two, or a failed chown): give it a symlink
+ * again, in the run directory, so that the mount shows the target.  The
+ * file stays where symlinks find it, at the root, unchanged.
+ */
+static void quarantine_longtarget(struct rp *rp, struct fk_problem *p, const char *cpath)
+{
+	char base[AFS_PLAIN_NAME_BUF], *qpath = NULL;
+	struct qname q;
+	int err;
+
+	err = run_dir(rp);
+	if (err) {
+		set_note(p, FK_ACT_FAILED, "no quarantine: %s", qerr_why(err));
+		return;
+	}
+	base_name(p, cpath, base, sizeof(base));
+	err = free_name(rp, rp->qfd, rp->qiv, base, "", AFS_NAME_MAX, &q);
+	if (!err)
+		err = sidecar_write(rp, rp->qfd, &q);
+	if (!err && symlinkat(cpath, rp->qfd, q.disk)) {
+		err = -errno;
+		sidecar_undo(rp->qfd, &q);
+	}
+	if (!err && fchownat(rp->qfd, q.disk, rp->uid, rp->gid, AT_SYMLINK_NOFOLLOW) &&
+	    errno != EPERM)
+		err = -errno;
+	if (!err)
+		err = fsync_fd(rp->qfd);
+	if (err) {
+		set_note(p, FK_ACT_FAILED, "making a symlink to it in %s: %s", rp->qplain,
+			 strerror(-err));
+		return;
+	}
+	if (asprintf(&qpath, "%s/%s", rp->qplain, q.plain) < 0)
+		qpath = NULL;
+	fprintf(rp->log, "%s: a symlink made for the orphan long target %s\n",
+		qpath ? qpath : q.plain, cpath);
+	set_note(p, FK_ACT_QUARANTINED, "quarantined as the symlink %s", qpath ? qpath : q.plain);
+	set_quarantine(p, qpath);
+	free(qpath);
+}
+
+/*
  * Move the entry of @p into the run directory under its plaintext name
  * (a new encrypted name under the run directory's IV); its ciphertext is
  * unchanged, and a file reads back but for its damaged blocks.
@@ -795,24 +839,6 @@ out:
 	close(dfd);
 }
 
-/* ".NAME.tmp.<16 hex digits>": afs_write_atomic()'s temporary file. */
-static bool is_temp(const char *name)
-{
-	const char *t = strstr(name, ".tmp.");
-	size_t i;
-
-	if (name[0] != '.' || !t || t == name)
-		return false;
-	while (strstr(t + 1, ".tmp."))
-		t = strstr(t + 1, ".tmp.");
-	t += 5;
-	for (i = 0; i < 16; i++) {
-		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
-			return false;
-	}
-	return t[16] == 0;
-}
-
 static void remove_leftover(struct rp *rp, struct fk_problem *p, const char *cpath)
 {
 	const char *base;
@@ -824,7 +850,7 @@ static void remove_leftover(struct rp *rp, struct fk_problem *p, const char *cpa
 		set_note(p, FK_ACT_FAILED, "cannot open its directory: %s", strerror(-dfd));
 		return;
 	}
-	if (!is_temp(base) || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) ||
+	if (!afs_is_atomic_leftover(base) || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) ||
 	    !S_ISREG(st.st_mode)) {
 		set_note(p, FK_ACT_FAILED, "not a temporary file of an atomic write");
 		close(dfd);
@@ -862,7 +888,7 @@ static int count_entries(int dfd)
 		const char *s = de->d_name;
 
 		if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, AFS_CONF_NAME) ||
-		    !strcmp(s, AFS_DIRIV_NAME) || afs_is_longtarget(s) || is_temp(s))
+		    !strcmp(s, AFS_DIRIV_NAME) || afs_is_longtarget(s) || afs_is_atomic_leftover(s))
 			continue;
 		if (afs_is_longname_sidecar(s)) {
 			char entry[AFS_LONGNAME_BUF];
@@ -1292,8 +1318,10 @@ static void repair_one(struct rp *rp, struct fk_problem *p)
 	case FK_SIDECAR_MISMATCH:
 	case FK_HEADER_DAMAGED:
 	case FK_SYMLINK_DAMAGED:
-	case FK_LONGTARGET_ORPHAN:
 		quarantine(rp, p, cpath);
+		break;
+	case FK_LONGTARGET_ORPHAN:
+		quarantine_longtarget(rp, p, cpath);
 		break;
 	default:
 		break;
