@@ -262,7 +262,8 @@ static void *worker(void *arg)
 			continue;
 		}
 		if (!cancelled(v)) {
-			fd = openat(v->rootfd, j.cpath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			fd = openat(v->rootfd, j.cpath,
+				    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 			if (fd >= 0)
 				check_xattrs(v, fd, j.cpath, j.path);
 			err = fd < 0 ? -errno : fk_check_file(v, fd, j.path, j.cpath);
@@ -352,8 +353,8 @@ static int pool_add_split(struct pool *pl, struct fk_vol *v, int dirfd, const ch
 	for (uint64_t first = 0; first < fk_file_blocks(f); first += per) {
 		uint64_t left = fk_file_blocks(f) - first;
 
-		pool_put(pl, (struct job){ .file = f, .first = first,
-					   .count = left < per ? left : per });
+		pool_put(pl, (struct job){
+				     .file = f, .first = first, .count = left < per ? left : per });
 	}
 	return 0;
 }
@@ -385,10 +386,10 @@ static char *join(const char *dir, const char *name, bool plain_root)
 }
 
 /* Record a problem; on ENOMEM note it (the run then ends with status 8). */
-#define PROBLEM(w, ...)                                                                    \
-	do {                                                                               \
-		if (!fk_problem_add((w)->v, __VA_ARGS__))                                  \
-			fk_io_error((w)->v, -ENOMEM, "", "recording a problem");          \
+#define PROBLEM(w, ...)                                                          \
+	do {                                                                     \
+		if (!fk_problem_add((w)->v, __VA_ARGS__))                        \
+			fk_io_error((w)->v, -ENOMEM, "", "recording a problem"); \
 	} while (0)
 
 /* A long target's file at the root: present, and decrypts. */
@@ -408,8 +409,7 @@ static void check_longtarget(struct walk *w, const char *enc, const char *cpath,
 	fd = openat(v->rootfd, enc, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ELOOP)
-			PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath,
-				"its target file %s is %s", enc,
+			PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath, "its target file %s is %s", enc,
 				errno == ENOENT ? "missing" : "not a regular file");
 		else
 			fk_io_error(v, -errno, enc, "cannot open a long-target file");
@@ -417,8 +417,8 @@ static void check_longtarget(struct walk *w, const char *enc, const char *cpath,
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath, "its target file %s is not a regular file",
-			enc);
+		PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath,
+			"its target file %s is not a regular file", enc);
 		goto out;
 	}
 	n = pread(fd, buf, AFS_LONGTARGET_DATA_MAX + 1, 0);
@@ -428,8 +428,8 @@ static void check_longtarget(struct walk *w, const char *enc, const char *cpath,
 		goto out;
 	}
 	if (afs_longtarget_open(&v->vk, enc, buf, (size_t)n, plain) < 0)
-		PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath,
-			"its target file %s does not decrypt", enc);
+		PROBLEM(w, FK_SYMLINK_DAMAGED, path, cpath, "its target file %s does not decrypt",
+			enc);
 	explicit_bzero(plain, AFS_TARGET_MAX + 1);
 out:
 	free(buf);
@@ -523,8 +523,7 @@ static int read_sidecar(struct walk *w, int dirfd, const char *disk, const char 
 		return err;
 	fd = openat(dirfd, sc, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
-		PROBLEM(w, FK_LONGNAME_NO_SIDECAR, NULL, cpath,
-			"its sidecar %s is missing", sc);
+		PROBLEM(w, FK_LONGNAME_NO_SIDECAR, NULL, cpath, "its sidecar %s is missing", sc);
 		return 1;
 	}
 	if (fd < 0 && errno != ELOOP)
@@ -887,6 +886,66 @@ static void diriv_problem(struct walk *w, int e, size_t len, size_t below, const
 	PROBLEM(w, kind, path, cpath, "%s %s%s", AFS_DIRIV_NAME, what, rest);
 }
 
+/* The encoded name in the sidecar of the long name @disk, NUL-terminated,
+ * with nothing checked or reported.  Return: 0, or -1. */
+static int quiet_sidecar(int dirfd, const char *disk, char enc[AFS_ENC_NAME_BUF])
+{
+	char sc[AFS_SIDECAR_BUF];
+	ssize_t n;
+	int fd;
+
+	if (afs_longname_sidecar(disk, sc))
+		return -1;
+	fd = openat(dirfd, sc, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, enc, AFS_ENC_NAME_BUF - 1, 0);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	enc[n] = 0;
+	return strlen(enc) == (size_t)n ? 0 : -1;
+}
+
+/*
+ * Whether @iv decrypts none of the names of a directory that has at least
+ * two: then the IV was changed, not each of the names, and that is
+ * one problem (the names are not reported one by one).  Return: 1, 0, or
+ * -ENOMEM.
+ */
+static int iv_names_none(struct walk *w, int dirfd, char **names, size_t n, const uint8_t *iv,
+			 bool root)
+{
+	char plain[AFS_PLAIN_NAME_BUF], again[AFS_ENC_NAME_BUF], enc[AFS_ENC_NAME_BUF];
+	size_t tried = 0;
+	int r = 1;
+
+	for (size_t i = 0; i < n && r == 1; i++) {
+		enum entry_class c = classify(w, names[i], root);
+		const char *name = names[i];
+		int k;
+
+		if (c == EC_LONGNAME) {
+			/* Its sidecar's name, if it reads; read_sidecar() says the rest. */
+			if (quiet_sidecar(dirfd, names[i], enc))
+				continue;
+			name = enc;
+		} else if (c != EC_NAME || !looks_encoded(name)) {
+			continue;
+		}
+		tried++;
+		k = afs_name_decrypt(w->v->names_key, iv, name, plain);
+		if (k == -ENOMEM)
+			r = k;
+		else if (k >= 0 && fk_text_ok(plain) &&
+			 afs_name_encrypt(w->v->names_key, iv, plain, again) >= 0 &&
+			 !strcmp(again, name))
+			r = 0;
+	}
+	explicit_bzero(plain, sizeof(plain));
+	return r == 1 && tried < 2 ? 0 : r;
+}
+
 static int walk_dir(struct walk *w, int dirfd, const char *cpath, const char *path)
 {
 	struct fk_vol *v = w->v;
@@ -907,10 +966,20 @@ static int walk_dir(struct walk *w, int dirfd, const char *cpath, const char *pa
 	if (!w->plain) {
 		int e = read_diriv(dirfd, ivbuf, &len);
 
-		if (!e)
+		if (!e) {
 			iv = ivbuf;
-		else if (e == -ENOENT || e == -EUCLEAN || e == -EBADMSG)
-			diriv_problem(w, e, len, named_entries(w, names, n, !cpath[0]), cpath, path);
+			e = iv_names_none(w, dirfd, names, n, iv, !cpath[0]);
+			if (e == 1) {
+				PROBLEM(w, FK_DIRIV_BAD, path, cpath,
+					"%s decrypts none of the %zu names below: it was changed",
+					AFS_DIRIV_NAME, named_entries(w, names, n, !cpath[0]));
+				iv = NULL;
+			} else if (e < 0) {
+				err = e;
+			}
+		} else if (e == -ENOENT || e == -EUCLEAN || e == -EBADMSG)
+			diriv_problem(w, e, len, named_entries(w, names, n, !cpath[0]), cpath,
+				      path);
 		else
 			fk_io_error(v, e, cpath[0] ? cpath : ".", "cannot read its algfs.diriv");
 	}
