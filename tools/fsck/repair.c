@@ -805,12 +805,27 @@ out:
 	free(entry);
 }
 
+/* Remove @base from @dfd, durably, and say so in @p. */
+static void unlink_noted(struct fk_problem *p, int dfd, const char *base)
+{
+	int err = 0;
+
+	if (unlinkat(dfd, base, 0))
+		err = -errno;
+	if (!err)
+		err = fsync_fd(dfd);
+	if (err)
+		set_note(p, FK_ACT_FAILED, "removing it: %s", strerror(-err));
+	else
+		set_note(p, FK_ACT_REMOVED, "removed");
+}
+
 /* An orphan sidecar: removed, if its entry is still missing. */
 static void remove_sidecar(struct rp *rp, struct fk_problem *p, const char *cpath)
 {
 	char entry[AFS_LONGNAME_BUF];
 	const char *base;
-	int dfd, err = 0;
+	int dfd;
 
 	dfd = parent_open(rp, cpath, &base);
 	if (dfd < 0) {
@@ -827,14 +842,7 @@ static void remove_sidecar(struct rp *rp, struct fk_problem *p, const char *cpat
 		set_note(p, FK_ACT_FAILED, "its entry %s exists now", entry);
 		goto out;
 	}
-	if (unlinkat(dfd, base, 0))
-		err = -errno;
-	if (!err)
-		err = fsync_fd(dfd);
-	if (err)
-		set_note(p, FK_ACT_FAILED, "removing it: %s", strerror(-err));
-	else
-		set_note(p, FK_ACT_REMOVED, "removed");
+	unlink_noted(p, dfd, base);
 out:
 	close(dfd);
 }
@@ -843,7 +851,7 @@ static void remove_leftover(struct rp *rp, struct fk_problem *p, const char *cpa
 {
 	const char *base;
 	struct stat st;
-	int dfd, err = 0;
+	int dfd;
 
 	dfd = parent_open(rp, cpath, &base);
 	if (dfd < 0) {
@@ -856,14 +864,7 @@ static void remove_leftover(struct rp *rp, struct fk_problem *p, const char *cpa
 		close(dfd);
 		return;
 	}
-	if (unlinkat(dfd, base, 0))
-		err = -errno;
-	if (!err)
-		err = fsync_fd(dfd);
-	if (err)
-		set_note(p, FK_ACT_FAILED, "removing it: %s", strerror(-err));
-	else
-		set_note(p, FK_ACT_REMOVED, "removed");
+	unlink_noted(p, dfd, base);
 	close(dfd);
 }
 
@@ -904,10 +905,80 @@ static int count_entries(int dfd)
 	return n;
 }
 
+/* Whether @name is an encoded name (or a long one): what an IV names. */
+static bool is_encoded(const char *name)
+{
+	static const char b64url[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+	return afs_is_longname(name) || (name[0] && strspn(name, b64url) == strlen(name));
+}
+
+/*
+ * A directory whose IV is lost or damaged keeps its entries, but not their
+ * names: move each entry whose name the IV encrypted into the quarantine,
+ * under a made-up name, so that its content (with its own key) and what is
+ * below it (with their own IVs) read again.  The old IV, if any, goes into
+ * the report with the old ciphertext names, for whoever finds the right
+ * one.  Return: how many entries could not be moved (*@moved: how many
+ * were), or -errno.
+ */
+static int quarantine_unnamed(struct rp *rp, int dfd, const char *cpath, int *moved)
+{
+	uint8_t old[AFS_DIRIV_LEN + 1];
+	struct dirent *de;
+	ssize_t len = -1;
+	int fd, left = 0;
+	DIR *d;
+
+	fd = openat(dfd, AFS_DIRIV_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		len = read(fd, old, sizeof(old));
+		close(fd);
+	}
+	fprintf(rp->log, "%s%s: its IV was lost; it held (hex): ", cpath[0] ? "ciphertext " : "",
+		cpath[0] ? cpath : "the root");
+	if (len > 0)
+		hex_out(rp->log, old, (size_t)len);
+	else
+		fprintf(rp->log, "nothing\n");
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		struct fk_problem t = { .p_kind = FK_NAME_UNDECRYPTABLE };
+		char *ecpath;
+
+		if (!is_encoded(de->d_name))
+			continue;
+		if (asprintf(&ecpath, "%s%s%s", cpath, cpath[0] ? "/" : "", de->d_name) < 0) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		t.p_cpath = ecpath;
+		t.p_detail = (char *)"its directory's IV was lost";
+		quarantine(rp, &t, ecpath);
+		if (t.p_action == FK_ACT_QUARANTINED)
+			(*moved)++;
+		else
+			left++;
+		free(t.p_repair_note);
+		free(t.p_quarantine);
+		free(ecpath);
+	}
+	closedir(d);
+	return left;
+}
+
 static void recreate_iv(struct rp *rp, struct fk_problem *p, const char *cpath)
 {
 	uint8_t iv[AFS_DIRIV_LEN];
-	int dfd, n, fd, err;
+	int dfd, n, fd, err, moved = 0;
 
 	if (!rp->v->names_key) {
 		set_note(p, FK_ACT_NONE, "a plaintext-names volume has no IVs");
@@ -919,15 +990,22 @@ static void recreate_iv(struct rp *rp, struct fk_problem *p, const char *cpath)
 		return;
 	}
 	n = count_entries(dfd);
+	/* -p leaves names alone; -y moves the entries out first. */
+	if (n > 0 && rp->v->opts.mode != FK_MODE_PREEN) {
+		n = quarantine_unnamed(rp, dfd, cpath, &moved);
+		if (n >= 0)
+			n = count_entries(dfd);
+	}
 	if (n != 0) {
 		if (n < 0)
 			set_note(p, FK_ACT_FAILED, "cannot list the directory: %s", strerror(-n));
 		else
-			set_note(
-				p, FK_ACT_NONE,
-				"not recreated: the directory holds %d entr%s whose names a new IV "
-				"would not decrypt",
-				n, n == 1 ? "y" : "ies");
+			set_note(p, FK_ACT_NONE,
+				 "the directory holds %d entr%s that a new IV would not name%s", n,
+				 n == 1 ? "y" : "ies",
+				 rp->v->opts.mode != FK_MODE_PREEN ? ""
+				 : n == 1 ? "; -y moves it into the quarantine"
+					  : "; -y moves them into the quarantine");
 		close(dfd);
 		return;
 	}
@@ -950,6 +1028,9 @@ static void recreate_iv(struct rp *rp, struct fk_problem *p, const char *cpath)
 	}
 	if (err)
 		set_note(p, FK_ACT_FAILED, "writing %s: %s", AFS_DIRIV_NAME, strerror(-err));
+	else if (moved)
+		set_note(p, FK_ACT_RECREATED, "recreated %s, after moving its %d entr%s into %s",
+			 AFS_DIRIV_NAME, moved, moved == 1 ? "y" : "ies", rp->qplain);
 	else
 		set_note(p, FK_ACT_RECREATED, "recreated %s", AFS_DIRIV_NAME);
 	close(dfd);

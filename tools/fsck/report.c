@@ -261,6 +261,8 @@ static void print_text_problem(const struct fk_vol *v, const struct fk_problem *
 	else if (p->p_action == FK_ACT_FAILED)
 		fprintf(out, " [repair failed: %s]",
 			p->p_repair_note ? p->p_repair_note : "see above");
+	else if (repairing(v) && !fk_kind_is_notice(p->p_kind) && p->p_repair_note)
+		fprintf(out, " [not repaired: %s]", p->p_repair_note);
 	else if (repairing(v) && !fk_kind_is_notice(p->p_kind))
 		fprintf(out, " [not repaired]");
 	else if (repairing(v) && p->p_repair_note)
