@@ -868,23 +868,37 @@ static void remove_leftover(struct rp *rp, struct fk_problem *p, const char *cpa
 	close(dfd);
 }
 
+/* A stream of the entries of the directory @dfd, which stays open; NULL
+ * with errno set on failure. */
+static DIR *dir_stream(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
 /* Whether a directory holds nothing whose name its IV encrypts: only
  * algfs's own files, orphan sidecars, long targets and leftovers.  Returns
  * the count of other entries, or -errno. */
 static int count_entries(int dfd)
 {
 	struct dirent *de;
-	int fd, n = 0;
+	int n = 0;
 	DIR *d;
 
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d = dir_stream(dfd);
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
 	while ((de = readdir(d))) {
 		const char *s = de->d_name;
 
@@ -942,14 +956,9 @@ static int quarantine_unnamed(struct rp *rp, int dfd, const char *cpath, int *mo
 		hex_out(rp->log, old, (size_t)len);
 	else
 		fprintf(rp->log, "nothing\n");
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d = dir_stream(dfd);
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
 	while ((de = readdir(d))) {
 		struct fk_problem t = { .p_kind = FK_NAME_UNDECRYPTABLE };
 		char *ecpath;
