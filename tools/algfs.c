@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -48,6 +49,7 @@ struct options {
 	double timeout;
 	double idle_s;
 	int no_writeback;
+	int shared;
 	int foreground;
 	int debug;
 	int single;
@@ -87,6 +89,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("timeout=%lf", timeout),
 	OPT("idle=%s", idle),
 	OPT("no_writeback", no_writeback),
+	OPT("shared", shared),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -176,9 +179,12 @@ static void usage(FILE *f)
 		"  -o idle=DURATION     unmount after DURATION without a request (90, 90s,\n"
 		"                       15m, 2h, 1d), once nothing on it is in use\n"
 		"  -o timeout=SECONDS   how long the kernel caches names and attributes\n"
-		"                       (default 1)\n"
+		"                       (default 1; 0.1 with shared)\n"
 		"  -o no_writeback      no kernel writeback cache (each write goes to the\n"
 		"                       daemon at once)\n"
+		"  -o shared            other daemons, here or on other machines, mount the\n"
+		"                       volume too (network storage): no writeback cache,\n"
+		"                       timeout 0.1, locks forwarded to the backing files\n"
 		"  -o OPTION            FUSE mount options (nosuid, nodev, noexec, noatime,\n"
 		"                       ...), and fstab's (defaults, noauto, nofail, user,\n"
 		"                       _netdev, x-systemd.*, ...), which it ignores\n"
@@ -427,7 +433,8 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 {
 	struct afs_mount_opts mopts = {
 		.timeout = o->timeout,
-		.writeback = !o->no_writeback,
+		.writeback = !o->no_writeback && !o->shared,
+		.shared = o->shared,
 		.read_only = o->read_only,
 		.multiuser = o->allow_other && geteuid() == 0,
 		.default_permissions = true,
@@ -511,7 +518,9 @@ static int check_options(struct options *o)
 			usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (o->timeout < 0) {
+	if (isnan(o->timeout)) /* not given: a shared volume changes behind our back */
+		o->timeout = o->shared ? 0.1 : 1.0;
+	else if (o->timeout < 0 || isinf(o->timeout)) {
 		log_err("-o timeout: not a number of seconds");
 		return EXIT_USAGE;
 	}
@@ -525,11 +534,11 @@ static int check_options(struct options *o)
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct options o = { .timeout = 1.0 };
+	struct options o = { .timeout = NAN };
 	struct afs_config cfg;
 	char *fsname = NULL, *mountopts = NULL;
 	const char *prog = strrchr(argv[0], '/');
-	int lock_fd = -1;
+	struct tu_vlock lock = { -1, -1 };
 	int rc;
 
 	prog = prog ? prog + 1 : argv[0];
@@ -560,9 +569,10 @@ int main(int argc, char **argv)
 		rc = tu_config_read(o.cipherdir, &cfg);
 	if (!rc)
 		rc = check_dirs(&o);
-	/* One daemon per volume, held until we exit (the daemon inherits it). */
+	/* One daemon per volume, or shared ones only; held until we exit (the
+	 * daemon inherits it). */
 	if (!rc)
-		rc = tu_volume_lock(o.source, o.source, &lock_fd);
+		rc = tu_volume_lock(o.source, o.source, o.shared, &lock);
 	if (rc || o.fake)
 		goto out;
 	/* What the mount table shows: the volume and our type, fuse.algfs. */
@@ -582,8 +592,7 @@ int main(int argc, char **argv)
 	}
 	rc = serve(&o, &args, &cfg);
 out:
-	if (lock_fd >= 0)
-		close(lock_fd);
+	tu_volume_unlock(&lock);
 	free(fsname);
 	free(mountopts);
 	fuse_opt_free_args(&args);

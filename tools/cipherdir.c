@@ -79,39 +79,118 @@ int tu_find_mount(const char *source, const char *target, char *mnt, size_t size
 	return found;
 }
 
-int tu_volume_lock(const char *dir, const char *source, int *fdp)
+/* Who holds the flock that we could not take: said and refused. */
+static int volume_in_use(const char *dir, const char *source, bool shared, int fd)
 {
 	char other[4096];
+	bool others_shared;
+
+	/* Shared holders let a shared lock in: which kind refused ours? */
+	others_shared = !shared && !flock(fd, LOCK_SH | LOCK_NB);
+	if (tu_find_mount(source, NULL, other, sizeof(other)))
+		other[0] = '\0';
+	if (others_shared)
+		log_err("%s is mounted with -o shared%s%s: mount it with -o shared too, or "
+			"unmount the others first",
+			dir, other[0] ? ", on " : "", other);
+	else if (shared && other[0])
+		log_err("%s is mounted already, on %s, without -o shared: a shared mount needs "
+			"every mount of the volume to be shared; unmount it first",
+			dir, other);
+	else if (other[0])
+		log_err("%s is mounted already, on %s: one volume takes one algfs daemon "
+			"(two would damage it), or several with -o shared; unmount it first",
+			dir, other);
+	else
+		log_err("%s is in use by another algfs process (a mount, or one being set up "
+			"or checked); one volume takes one daemon at a time, or several with "
+			"-o shared",
+			dir);
+	return EXIT_IN_USE;
+}
+
+/*
+ * The part of the lock that other machines see: an open-file-description
+ * lock on the root's algfs.diriv, which a network filesystem with locks
+ * (NFS, CephFS, GlusterFS) holds on its server, where a flock on a
+ * directory stays on this machine.  Read-locked by shared daemons,
+ * write-locked by the others.  Where it cannot be taken (no locks on the
+ * filesystem, a read-only one, no diriv for fsck to replace), the flock
+ * alone guards this machine.
+ */
+static int volume_lock_net(const char *dir, bool shared, int *fdp)
+{
+	struct flock fl = { .l_type = shared ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
+	char path[4096];
 	int fd;
 
 	*fdp = -1;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, AFS_DIRIV_NAME) >= sizeof(path))
+		return EXIT_OK;
+	fd = open(path, (shared ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return EXIT_OK;
+	if (!fcntl(fd, F_OFD_SETLK, &fl)) {
+		*fdp = fd;
+		return EXIT_OK;
+	}
+	if (errno != EAGAIN && errno != EACCES) {
+		close(fd);
+		return EXIT_OK;
+	}
+	close(fd);
+	if (shared)
+		log_err("%s is mounted without -o shared by another machine (it holds the "
+			"lock on %s): a shared mount needs every mount of the volume to be shared",
+			dir, AFS_DIRIV_NAME);
+	else
+		log_err("%s is in use on another machine (it holds the lock on %s): one volume "
+			"takes one algfs daemon, or several with -o shared",
+			dir, AFS_DIRIV_NAME);
+	return EXIT_IN_USE;
+}
+
+int tu_volume_lock(const char *dir, const char *source, bool shared, struct tu_vlock *lock)
+{
+	int fd, rc;
+
+	lock->dir_fd = lock->net_fd = -1;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		log_err("%s: %s", dir, strerror(errno));
 		return EXIT_CIPHERDIR;
 	}
-	if (!flock(fd, LOCK_EX | LOCK_NB)) {
-		*fdp = fd;
-		return EXIT_OK;
-	}
-	if (errno != EWOULDBLOCK) {
-		/* NFS without lock support, for one: go on, and say so. */
+	if (flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+		if (errno == EWOULDBLOCK) {
+			rc = volume_in_use(dir, source, shared, fd);
+			close(fd);
+			return rc;
+		}
+		/* A filesystem without flock: go on, and say so. */
 		log_warn("%s: cannot lock the volume (%s); a second mount of it will not "
-			    "be noticed, and two daemons on one volume damage it",
-			    dir, strerror(errno));
+			 "be noticed, and two daemons on one volume damage it unless both "
+			 "are mounted with -o shared",
+			 dir, strerror(errno));
 		close(fd);
-		return EXIT_OK;
+		fd = -1;
 	}
-	close(fd);
-	if (!tu_find_mount(source, NULL, other, sizeof(other)))
-		log_err("%s is mounted already, on %s: one volume takes one algfs daemon "
-			"(two would damage it); unmount it first",
-			dir, other);
-	else
-		log_err("%s is in use by another algfs process (a mount, or one being set up "
-			"or checked); one volume takes one daemon at a time",
-			dir);
-	return EXIT_IN_USE;
+	rc = volume_lock_net(dir, shared, &lock->net_fd);
+	if (rc) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	lock->dir_fd = fd;
+	return EXIT_OK;
+}
+
+void tu_volume_unlock(struct tu_vlock *lock)
+{
+	if (lock->dir_fd >= 0)
+		close(lock->dir_fd);
+	if (lock->net_fd >= 0)
+		close(lock->net_fd);
+	lock->dir_fd = lock->net_fd = -1;
 }
 
 int tu_config_lock(const char *dir, int *fdp)

@@ -257,7 +257,7 @@ static void settle_mode(struct fsck_args *a)
 
 /* The volume lock, or, with -n on a mounted volume, a warning.
  * Return: an fsck exit status. */
-static int lock_volume(struct fk_vol *v, int *lock_fd)
+static int lock_volume(struct fk_vol *v, struct tu_vlock *lock)
 {
 	char mnt[4096];
 	int rc;
@@ -267,7 +267,7 @@ static int lock_volume(struct fk_vol *v, int *lock_fd)
 		v->opts.mounted = true;
 		return FK_EXIT_OK;
 	}
-	rc = tu_volume_lock(v->cipherdir, v->cipherdir, lock_fd);
+	rc = tu_volume_lock(v->cipherdir, v->cipherdir, false, lock);
 	return rc ? FK_EXIT_OPERATIONAL : FK_EXIT_OK;
 }
 
@@ -338,7 +338,8 @@ int main(int argc, char **argv)
 	struct afs_config cfg;
 	struct fk_vol v;
 	char *dir = NULL;
-	int rc, lock_fd = -1;
+	struct tu_vlock lock = { -1, -1 };
+	int rc;
 
 	memset(&v, 0, sizeof(v));
 	v.rootfd = -1;
@@ -361,7 +362,7 @@ int main(int argc, char **argv)
 	v.cipherdir = dir;
 	if (tu_config_read(dir, &cfg))
 		goto out;
-	if (lock_volume(&v, &lock_fd))
+	if (lock_volume(&v, &lock))
 		goto out;
 	copts.mode = a.crypto;
 	if (tu_crypto_init_opts(&copts, &v.ctx))
@@ -387,8 +388,7 @@ int main(int argc, char **argv)
 out:
 	if (v.rootfd >= 0)
 		close(v.rootfd);
-	if (lock_fd >= 0)
-		close(lock_fd);
+	tu_volume_unlock(&lock);
 	fk_problems_free(&v);
 	ac_key_put(v.names_key);
 	ac_key_put(v.xattr_key);

@@ -134,6 +134,10 @@ static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_DONT_MASK;
 		fs->f_dont_mask = true;
 	}
+	/* Shared, another daemon changes files behind the kernel's back: a
+	 * getattr that finds a new size or mtime drops the cached pages. */
+	if (fs->f_opts.shared && (conn->capable & FUSE_CAP_AUTO_INVAL_DATA))
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	/* O_TRUNC comes as a setattr; splice is not used (the daemon must

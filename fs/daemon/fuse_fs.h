@@ -36,6 +36,10 @@ struct afs_mount_opts {
 	bool read_only;
 	bool multiuser; /* root daemon with allow_other: create as the caller */
 	bool default_permissions;
+	/* Other daemons, on this machine or others, serve the same volume:
+	 * nothing is cached that one of them can change, and fcntl and flock
+	 * locks are forwarded to the backing files. */
+	bool shared;
 };
 
 /* A mounted volume: the userdata of its FUSE session. */

@@ -162,8 +162,10 @@ void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fi->fh = (uint64_t)fd;
-	/* Only this daemon changes the files: what the kernel cached stays. */
-	fi->keep_cache = 1;
+	/* Only this daemon changes the files: what the kernel cached stays.
+	 * Shared, the cache is dropped at each open (as NFS does), and the
+	 * kernel drops it too when a getattr finds another size or mtime. */
+	fi->keep_cache = !fs->f_opts.shared;
 	fi->noflush = 0;
 	if (fuse_reply_open(req, fi))
 		afs_content_put(inode);
