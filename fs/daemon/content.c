@@ -210,9 +210,10 @@ int afs_content_plain_size(struct afs_fs *fs, uint64_t csize, uint64_t *psize)
 /*
  * The size on disk.  While the file is open, only this daemon changes it,
  * under i_rw, so it is kept in i_csize (AFS_CSIZE_UNKNOWN when not known)
- * and a read or write costs no fstat().
+ * and a read or write costs no fstat().  Shared, other daemons change it
+ * too: it is kept only while a change holds the header lock (i_slocked).
  */
-static int csize_of(struct afs_inode *inode, int fd, uint64_t *csize)
+static int csize_of(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t *csize)
 {
 	struct stat st;
 
@@ -224,7 +225,7 @@ static int csize_of(struct afs_inode *inode, int fd, uint64_t *csize)
 		return -errno;
 	}
 	*csize = (uint64_t)st.st_size;
-	if (inode->i_nopen)
+	if (inode->i_nopen && (!fs->f_opts.shared || inode->i_slocked))
 		atomic_store_explicit(&inode->i_csize, *csize, memory_order_relaxed);
 	return 0;
 }
@@ -254,7 +255,7 @@ int afs_content_load(struct afs_fs *fs, struct afs_inode *inode, int fd)
 
 	if (inode->i_have_id)
 		return 0;
-	err = csize_of(inode, fd, &csize);
+	err = csize_of(fs, inode, fd, &csize);
 	if (err || csize == 0)
 		return err;
 	err = pread_full(fd, hdr, sizeof(hdr), 0, &got);
@@ -332,11 +333,12 @@ ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, siz
 	uint64_t csize, psize, bad = 0;
 	struct afs_range r;
 	uint8_t *ct, *pt;
+	bool optimist;
 	size_t got;
 	ssize_t n;
 	int err;
 
-	err = csize_of(inode, fd, &csize);
+	err = csize_of(fs, inode, fd, &csize);
 	if (err)
 		return err;
 	err = plain_size(fs, csize, &psize);
@@ -346,8 +348,11 @@ ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, siz
 		return 0;
 	if (size > psize - off)
 		size = (size_t)(psize - off);
+	/* Shared, without the header lock: another daemon may be writing
+	 * the file, or have given it a new header, since we looked. */
+	optimist = fs->f_opts.shared && !inode->i_slocked;
 	if (!inode->i_have_id)
-		return -EIO; /* a damaged header: afs_content_load() said why */
+		return optimist ? -EAGAIN : -EIO; /* afs_content_load() said why */
 	err = afs_block_range(off, size, fs->f_bs, &r);
 	if (err)
 		return err;
@@ -359,6 +364,8 @@ ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, siz
 	if (err)
 		return err;
 	n = afs_blocks_decrypt(inode->i_key, inode->i_id, r.first, ct, got, fs->f_bs, pt, &bad);
+	if ((n == -EBADMSG || n == -EUCLEAN) && optimist)
+		return -EAGAIN;
 	if (n == -EBADMSG || n == -EUCLEAN) {
 		/* The whole request fails: a short read would let the kernel
 		 * cache zeros for the rest.  It asks again page by page. */
@@ -480,7 +487,7 @@ int afs_content_size(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_
 	int err;
 
 	/* (A torn tail counts as the whole blocks before it and a byte.) */
-	err = csize_of(inode, fd, &csize);
+	err = csize_of(fs, inode, fd, &csize);
 	if (!err)
 		err = plain_size(fs, csize, psize);
 	return err < 0 ? err : 0;
@@ -571,8 +578,76 @@ static int undo(struct afs_inode *inode, int fd, const struct undo *u, uint64_t 
 	return uerr ? -EIO : err;
 }
 
-ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
-			  const uint8_t *buf, size_t size, uint64_t off)
+/*
+ * Shared (-o shared), other daemons change the file too.  Each change holds
+ * an open file description write lock on the bytes of the backing file's
+ * header, [0, AFS_HEADER_LEN), which no program's lock reaches (locks.c puts
+ * those past the header), and reads the size and the header again under
+ * it: the changes of all daemons to one file go one at a time, and none
+ * writes blocks under a header that another has replaced (a file cut to
+ * nothing gets a new file ID with its next write), or rewrites a partial
+ * block from a copy that another has changed since.  Reads take no lock;
+ * one that finds no header, or a block that fails authentication, is done
+ * again under it (afs_op_read()).
+ */
+int afs_content_shared_begin(struct afs_fs *fs, struct afs_inode *inode, int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = AFS_HEADER_LEN };
+	static atomic_bool warned;
+	uint8_t hdr[AFS_HEADER_LEN], id[AFS_FILE_ID_LEN];
+	uint64_t csize;
+	size_t got;
+	int err;
+
+	if (!fs->f_opts.shared)
+		return 0;
+	while (fcntl(fd, F_OFD_SETLKW, &fl)) {
+		if (errno == EINTR)
+			continue;
+		/* No locks there (NFS mounted nolock keeps them on this
+		 * machine, sshfs too, and then this does not fail). */
+		if (!atomic_exchange(&warned, true))
+			log_warn("%s: the backing filesystem cannot lock files (%s): writes of "
+				 "other daemons to a file this one writes may damage it",
+				 fs->f_cipherdir, strerror(errno));
+		break;
+	}
+	inode->i_slocked = true;
+	atomic_store(&inode->i_csize, AFS_CSIZE_UNKNOWN);
+	err = csize_of(fs, inode, fd, &csize);
+	if (err)
+		return err;
+	if (csize == 0) {
+		afs_content_forget(inode); /* the next write gives it a header */
+		return 0;
+	}
+	if (inode->i_have_id) {
+		err = pread_full(fd, hdr, sizeof(hdr), 0, &got);
+		if (err)
+			return err;
+		if (!afs_header_decode(hdr, got, id) && ac_memeq(id, inode->i_id, sizeof(id)))
+			return 0;
+		afs_content_forget(inode);
+	}
+	/* A damaged header is the change's to report (EIO). */
+	err = afs_content_load(fs, inode, fd);
+	return err == -EIO ? 0 : err;
+}
+
+void afs_content_shared_end(struct afs_fs *fs, struct afs_inode *inode, int fd)
+{
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_len = AFS_HEADER_LEN };
+
+	if (!fs->f_opts.shared)
+		return;
+	inode->i_slocked = false;
+	atomic_store(&inode->i_csize, AFS_CSIZE_UNKNOWN);
+	if (fcntl(fd, F_OFD_SETLK, &fl) && errno != ENOLCK && errno != EOPNOTSUPP)
+		log_warn("%s: cannot unlock a file (%s)", fs->f_cipherdir, strerror(errno));
+}
+
+static ssize_t content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
+			     const uint8_t *buf, size_t size, uint64_t off)
 {
 	uint64_t csize, psize, newsize, max, last, oldlast;
 	uint32_t bs = fs->f_bs, have, head_end;
@@ -592,7 +667,7 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 		return err;
 	if (off > max || size > max - off)
 		return -EFBIG;
-	err = csize_of(inode, fd, &csize);
+	err = csize_of(fs, inode, fd, &csize);
 	if (err)
 		return err;
 	err = plain_size(fs, csize, &psize);
@@ -706,7 +781,7 @@ out:
 	return err ? err : (ssize_t)size;
 }
 
-int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t size)
+static int content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t size)
 {
 	uint64_t csize, psize, newc, max, k;
 	struct undo u = { 0 };
@@ -721,7 +796,7 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 	/* The file now ends where the caller says: see afs_content_write(). */
 	inode->i_nospace = 0;
 	inode->i_nospace_logged = false;
-	err = csize_of(inode, fd, &csize);
+	err = csize_of(fs, inode, fd, &csize);
 	if (err)
 		return err;
 	damaged = plain_size(fs, csize, &psize);
@@ -780,8 +855,8 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 	return 0;
 }
 
-int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
-			 uint64_t len)
+static int content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
+			    uint64_t len)
 {
 	uint64_t psize, end = off + len, csize;
 	struct afs_range r;
@@ -789,7 +864,7 @@ int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 
 	if (len == 0 || end < off)
 		return -EINVAL;
-	err = csize_of(inode, fd, &csize);
+	err = csize_of(fs, inode, fd, &csize);
 	if (!err && plain_size(fs, csize, &psize) < 0)
 		err = -EIO;
 	if (err)
@@ -855,7 +930,7 @@ int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 	off_t found;
 	int err;
 
-	err = csize_of(inode, fd, &csize);
+	err = csize_of(fs, inode, fd, &csize);
 	if (err)
 		return err;
 	if (plain_size(fs, csize, &psize) < 0)
@@ -887,4 +962,47 @@ int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 		if (k <= j)
 			k = j + 1;
 	}
+}
+
+ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
+			  const uint8_t *buf, size_t size, uint64_t off, bool append)
+{
+	uint64_t csize, psize;
+	ssize_t n;
+
+	n = afs_content_shared_begin(fs, inode, fd);
+	/* Shared, the kernel's idea of the end may be old: append at the
+	 * end the other daemons left. */
+	if (!n && append && fs->f_opts.shared) {
+		n = csize_of(fs, inode, fd, &csize);
+		if (!n)
+			n = plain_size(fs, csize, &psize) < 0 ? -EIO : 0;
+		if (!n)
+			off = psize;
+	}
+	if (!n)
+		n = content_write(fs, inode, fd, buf, size, off);
+	afs_content_shared_end(fs, inode, fd);
+	return n;
+}
+
+int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t size)
+{
+	int err = afs_content_shared_begin(fs, inode, fd);
+
+	if (!err)
+		err = content_truncate(fs, inode, fd, size);
+	afs_content_shared_end(fs, inode, fd);
+	return err;
+}
+
+int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
+			 uint64_t len)
+{
+	int err = afs_content_shared_begin(fs, inode, fd);
+
+	if (!err)
+		err = content_allocate(fs, inode, fd, off, len);
+	afs_content_shared_end(fs, inode, fd);
+	return err;
 }

@@ -31,7 +31,9 @@ int afs_dir_iv(struct afs_fs *fs, struct afs_inode *dir, int dirfd, uint8_t iv[A
 	int fd, err = 0;
 
 	pthread_mutex_lock(&dir->i_lock);
-	if (!dir->i_iv_loaded) {
+	/* Shared, another daemon may have removed the directory and made
+	 * another of that name and inode number: read it every time. */
+	if (!dir->i_iv_loaded || fs->f_opts.shared) {
 		fd = afs_open_own(dirfd, AFS_DIRIV_NAME);
 		if (fd < 0) {
 			err = fd;

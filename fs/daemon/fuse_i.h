@@ -105,6 +105,8 @@ struct afs_inode {
 	/* While open: the size on disk, or AFS_CSIZE_UNKNOWN (content.c). */
 	_Atomic uint64_t i_csize;
 	bool i_have_id; /* i_id and i_key are valid: the file has a header */
+	/* Shared: a change holds the header lock (content.c), under i_rw. */
+	bool i_slocked;
 	uint8_t i_id[AFS_FILE_ID_LEN];
 	struct ac_key *i_key; /* content key, derived from i_id */
 	/* With the writeback cache the kernel keeps a file's mtime and sends
@@ -350,8 +352,9 @@ int afs_content_size(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_
 /* Whether a write at @off would start past the end of the file. */
 bool afs_content_past_end(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			  uint64_t off); /* shared or exclusive */
+/* With @append (O_APPEND) on a shared volume, at the end, wherever @off is. */
 ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
-			  const uint8_t *buf, size_t size, uint64_t off); /* exclusive */
+			  const uint8_t *buf, size_t size, uint64_t off, bool append); /* exclusive */
 int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			 uint64_t size); /* exclusive */
 int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
@@ -359,6 +362,11 @@ int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
 			 int whence); /* shared */
 void afs_content_forget(struct afs_inode *inode);
+/* Shared (-o shared): take and drop the lock that each change of a file's
+ * content holds, and read its size and header again (content.c); nothing
+ * otherwise.  _end() always follows _begin(), even a failed one. */
+int afs_content_shared_begin(struct afs_fs *fs, struct afs_inode *inode, int fd); /* exclusive */
+void afs_content_shared_end(struct afs_fs *fs, struct afs_inode *inode, int fd); /* exclusive */
 /* After a write to @fd: the mtime the kernel last set, if it keeps it. */
 void afs_content_restore_mtime(struct afs_inode *inode, int fd);
 

@@ -43,7 +43,8 @@ mode_t afs_new_mode(struct afs_fs *fs, fuse_req_t req, struct afs_inode *parent,
 
 	if (!fs->f_dont_mask)
 		return mode; /* the kernel applied the umask */
-	dacl = atomic_load(&parent->i_dacl);
+	/* Shared, another daemon may set or remove it: asked every time. */
+	dacl = fs->f_opts.shared ? -1 : atomic_load(&parent->i_dacl);
 	if (dacl < 0) {
 		afs_proc_path(dirfd, path);
 		dacl = getxattr(path, "system.posix_acl_default", NULL, 0) > 0;
@@ -209,6 +210,7 @@ static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 	}
 	fi->fh = (uint64_t)fd;
 	fi->keep_cache = !fs->f_opts.shared; /* as afs_op_open() */
+	fi->direct_io = fs->f_opts.shared && (fi->flags & O_APPEND);
 	if (fuse_reply_create(req, &e, fi)) {
 		afs_content_put(inode);
 		afs_inode_forget(fs, e.ino, 1);

@@ -98,7 +98,9 @@ int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, const st
 			pthread_rwlock_unlock(&inode->i_rw);
 			return fd;
 		}
-		atomic_store(&inode->i_csize, (uint64_t)st->st_size);
+		/* Shared, other daemons change the size (content.c). */
+		atomic_store(&inode->i_csize,
+			     fs->f_opts.shared ? AFS_CSIZE_UNKNOWN : (uint64_t)st->st_size);
 		inode->i_sparse = (uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size;
 		/* A damaged header (EIO) is reported by reads and writes, not
 		 * by open: the file can still be truncated or removed.  What
@@ -166,6 +168,9 @@ void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * Shared, the cache is dropped at each open (as NFS does), and the
 	 * kernel drops it too when a getattr finds another size or mtime. */
 	fi->keep_cache = !fs->f_opts.shared;
+	/* Shared, appends go where the other daemons left the end, which the
+	 * kernel may not know yet: not through its page cache. */
+	fi->direct_io = fs->f_opts.shared && (fi->flags & O_APPEND);
 	fi->noflush = 0;
 	if (fuse_reply_open(req, fi))
 		afs_content_put(inode);
@@ -186,6 +191,16 @@ void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	pthread_rwlock_rdlock(&inode->i_rw);
 	n = afs_content_read(fs, inode, (int)fi->fh, size, (uint64_t)off, &data);
 	pthread_rwlock_unlock(&inode->i_rw);
+	if (n == -EAGAIN) {
+		/* Shared: another daemon changed the file meanwhile; read it
+		 * again as a change would, under the header lock. */
+		pthread_rwlock_wrlock(&inode->i_rw);
+		n = afs_content_shared_begin(fs, inode, (int)fi->fh);
+		if (!n)
+			n = afs_content_read(fs, inode, (int)fi->fh, size, (uint64_t)off, &data);
+		afs_content_shared_end(fs, inode, (int)fi->fh);
+		pthread_rwlock_unlock(&inode->i_rw);
+	}
 	if (n < 0)
 		afs_reply_err(req, (int)n);
 	else
@@ -404,7 +419,8 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 	if (fs->f_opts.writeback && unique && !afs_content_size(fs, inode, fd, &psize) &&
 	    (uint64_t)off > psize)
 		gap_from = psize;
-	n = afs_content_write(fs, inode, fd, (const uint8_t *)buf, size, (uint64_t)off);
+	n = afs_content_write(fs, inode, fd, (const uint8_t *)buf, size, (uint64_t)off,
+			      fi->flags & O_APPEND);
 	if (n >= 0 && gap_from != UINT64_MAX)
 		gap_note(fs, inode, gap_from, (uint64_t)off, unique);
 	else if ((n == -ENOSPC || n == -EDQUOT) && fs->f_opts.writeback && unique)
