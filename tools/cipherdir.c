@@ -90,8 +90,8 @@ static int volume_in_use(const char *dir, const char *source, bool shared, int f
 	if (tu_find_mount(source, NULL, other, sizeof(other)))
 		other[0] = '\0';
 	if (others_shared)
-		log_err("%s is mounted with -o shared%s%s: mount it with -o shared too, or "
-			"unmount the others first",
+		log_err("%s is mounted with -o shared%s%s: only other shared mounts may use it "
+			"meanwhile; unmount those first",
 			dir, other[0] ? ", on " : "", other);
 	else if (shared && other[0])
 		log_err("%s is mounted already, on %s, without -o shared: a shared mount needs "
