@@ -342,7 +342,7 @@ static int wait_start(struct afs_fs *fs, fuse_req_t req, struct afs_inode *inode
 	err = pthread_attr_init(&attr);
 	if (!err) {
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 64 * 1024);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
 		err = pthread_create(&t, &attr, wait_thread, w);
 		pthread_attr_destroy(&attr);
 	}
