@@ -321,6 +321,7 @@ static int wait_start(struct afs_fs *fs, fuse_req_t req, struct afs_inode *inode
 {
 	struct afs_lkwait *w;
 	pthread_attr_t attr;
+	sigset_t all, old;
 	pthread_t t;
 	int err;
 
@@ -341,10 +342,15 @@ static int wait_start(struct afs_fs *fs, fuse_req_t req, struct afs_inode *inode
 	pthread_mutex_unlock(&fs->f_lk_lock);
 	err = pthread_attr_init(&attr);
 	if (!err) {
+		/* Signals are the control thread's: the thread starts with
+		 * all blocked, and unblocks AFS_LK_SIGNAL only. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
 		err = pthread_create(&t, &attr, wait_thread, w);
 		pthread_attr_destroy(&attr);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	if (!err)
 		return 0;
