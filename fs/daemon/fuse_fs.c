@@ -56,6 +56,8 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 		return err;
 	}
 	pthread_mutex_init(&fs->f_pending_lock, NULL);
+	pthread_mutex_init(&fs->f_lk_lock, NULL);
+	pthread_cond_init(&fs->f_lk_done, NULL);
 	pthread_mutex_init(&fs->f_root.i_lock, NULL);
 	pthread_rwlock_init(&fs->f_root.i_rw, NULL);
 
@@ -96,6 +98,7 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 
 void afs_fs_destroy(struct afs_fs *fs)
 {
+	afs_locks_end(fs); /* (the session's destroy did, if it had one) */
 	afs_inode_table_free(fs);
 	if (fs->f_root.i_fd >= 0)
 		close(fs->f_root.i_fd);
@@ -106,6 +109,8 @@ void afs_fs_destroy(struct afs_fs *fs)
 	pthread_mutex_destroy(&fs->f_wlock);
 	pthread_cond_destroy(&fs->f_wdone);
 	afs_order_destroy(&fs->f_order);
+	pthread_mutex_destroy(&fs->f_lk_lock);
+	pthread_cond_destroy(&fs->f_lk_done);
 	afs_durable_destroy(fs);
 	ac_key_put(fs->f_names);
 	ac_key_put(fs->f_xname);
@@ -138,6 +143,17 @@ static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
 	 * getattr that finds a new size or mtime drops the cached pages. */
 	if (fs->f_opts.shared && (conn->capable & FUSE_CAP_AUTO_INVAL_DATA))
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	/* Shared, fcntl and flock locks go to the backing files, where the
+	 * other daemons see them (locks.c); else the kernel keeps them, as
+	 * it always did (libfuse asks for both, as the ops exist). */
+	if (fs->f_opts.shared && (conn->capable & FUSE_CAP_POSIX_LOCKS))
+		conn->want |= FUSE_CAP_POSIX_LOCKS;
+	else
+		conn->want &= ~FUSE_CAP_POSIX_LOCKS;
+	if (fs->f_opts.shared && (conn->capable & FUSE_CAP_FLOCK_LOCKS))
+		conn->want |= FUSE_CAP_FLOCK_LOCKS;
+	else
+		conn->want &= ~FUSE_CAP_FLOCK_LOCKS;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	/* O_TRUNC comes as a setattr; splice is not used (the daemon must
@@ -146,8 +162,15 @@ static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
 			FUSE_CAP_SPLICE_MOVE);
 }
 
+/* The session ends: no lock request may still be waiting to answer it. */
+static void afs_op_destroy(void *userdata)
+{
+	afs_locks_end(userdata);
+}
+
 const struct fuse_lowlevel_ops afs_fuse_ops = {
 	.init = afs_op_init,
+	.destroy = afs_op_destroy,
 	.lookup = afs_op_lookup,
 	.forget = afs_op_forget,
 	.forget_multi = afs_op_forget_multi,
@@ -180,4 +203,7 @@ const struct fuse_lowlevel_ops afs_fuse_ops = {
 	.create = afs_op_create,
 	.fallocate = afs_op_fallocate,
 	.lseek = afs_op_lseek,
+	.getlk = afs_op_getlk,
+	.setlk = afs_op_setlk,
+	.flock = afs_op_flock,
 };

@@ -13,6 +13,7 @@
  *                 rename, readdir, readlink
  *   ops_file.c    open, read, write, flush, release, fsync, fallocate, lseek
  *   ops_attr.c    getattr, setattr, statfs, extended attributes
+ *   locks.c       fcntl and flock locks, forwarded to the backing files (-o shared)
  *   loop.c        the threads that read requests in turn and serve them
  *
  * Errors inside are -errno; only the FUSE reply functions (afs_reply_err())
@@ -129,6 +130,9 @@ struct afs_inode {
 	 * the writes in flight, so that none leaves a gap below another that
 	 * may still fail (ops_file.c); under afs_fs.f_wlock. */
 	uint64_t i_wflight[AFS_WFLIGHT];
+	/* With -o shared, the descriptors of the backing file that hold the
+	 * locks of each lock owner (locks.c), under i_lock. */
+	struct afs_lkown *i_lkowners;
 };
 
 /* A new algfs.diriv or sidecar not yet synced (durable.c). */
@@ -184,6 +188,12 @@ struct afs_fs {
 	struct afs_inode **f_table;
 	size_t f_table_size; /* buckets, a power of two */
 	size_t f_count;
+	/* Lock requests waiting in threads of their own (locks.c). */
+	pthread_mutex_t f_lk_lock;
+	pthread_cond_t f_lk_done; /* a waiter ended */
+	struct afs_lkwait *f_lk_waiters;
+	unsigned int f_lk_nwait; /* started and not yet ended */
+	bool f_lk_over; /* the session ends: no more waiting */
 };
 
 /* fuse_fs.c (and fuse_fs.h) */
@@ -427,6 +437,18 @@ int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, struct stat *st
 int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, const struct stat *st,
 		    bool truncate);
 void afs_content_put(struct afs_inode *inode);
+
+/* locks.c: -o shared only (otherwise the kernel keeps locks itself). */
+void afs_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock);
+void afs_op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
+		  int sleep);
+void afs_op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op);
+/* A close(2) by @owner (FLUSH): its POSIX locks on the file go. */
+void afs_locks_flush(struct afs_inode *inode, uint64_t owner);
+/* Every lock of @inode goes: its last handle closed, or it is freed. */
+void afs_locks_drop_all(struct afs_inode *inode);
+/* The session ends: waiting lock requests are answered EINTR. */
+void afs_locks_end(struct afs_fs *fs);
 
 void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,

@@ -209,6 +209,7 @@ static void lru_del(struct afs_fs *fs, struct afs_inode *inode)
 
 static void inode_free(struct afs_fs *fs, struct afs_inode *inode)
 {
+	afs_locks_drop_all(inode);
 	lru_del(fs, inode);
 	if (inode->i_fd >= 0)
 		close(inode->i_fd);

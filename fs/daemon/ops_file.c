@@ -148,8 +148,12 @@ void afs_content_put(struct afs_inode *inode)
 		pthread_mutex_unlock(&inode->i_lock);
 	}
 	pthread_rwlock_unlock(&inode->i_rw);
-	if (fd >= 0)
+	if (fd >= 0) {
+		/* The OFD locks taken through its handles, which the kernel
+		 * does not announce, go with the last one (locks.c). */
+		afs_locks_drop_all(inode);
 		close(fd);
+	}
 }
 
 void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -436,16 +440,25 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 
 void afs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
-	(void)fi;
-	/* Every write reached the backing file when it was answered. */
+	struct afs_fs *fs = afs_req_fs(req);
+
+	/* Every write reached the backing file when it was answered.  A
+	 * close(2) drops the process's POSIX locks on the file (locks.c). */
+	if (fs->f_opts.shared)
+		afs_locks_flush(afs_inode_get(fs, ino), fi->lock_owner);
 	fuse_reply_err(req, 0);
 }
 
 void afs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)fi; /* its descriptor is the file's, closed with the last handle */
-	afs_content_put(afs_inode_get(afs_req_fs(req), ino));
+	struct afs_fs *fs = afs_req_fs(req);
+	struct afs_inode *inode = afs_inode_get(fs, ino);
+
+	/* The open file's flock locks go with it (locks.c).  Its descriptor
+	 * is the file's, closed with the last handle. */
+	if (fs->f_opts.shared && fi->flock_release)
+		afs_locks_flush(inode, fi->lock_owner);
+	afs_content_put(inode);
 	fuse_reply_err(req, 0);
 }
 

@@ -2,7 +2,8 @@
 /*
  * fsop - one system call per run, for the filesystem tests: the calls the
  * shell cannot make (renameat2 flags, fallocate modes, SEEK_DATA/HOLE,
- * copy_file_range, mknod of a socket, pwrite at an offset, mmap).
+ * copy_file_range, mknod of a socket, pwrite at an offset, mmap, fcntl
+ * locks).
  *
  * Prints the result on one line ("ok", a number, or the errno's name) so
  * that golden output does not depend on the C library's messages.  Exit
@@ -35,6 +36,8 @@ static const struct {
 	{ ENOSYS, "ENOSYS" },	{ ENOTEMPTY, "ENOTEMPTY" }, { ENODATA, "ENODATA" },
 	{ ENXIO, "ENXIO" },	{ EOPNOTSUPP, "EOPNOTSUPP" }, { ERANGE, "ERANGE" },
 	{ E2BIG, "E2BIG" },	{ EBUSY, "EBUSY" },	    { ELOOP, "ELOOP" },
+	{ EAGAIN, "EAGAIN" },	{ EINTR, "EINTR" },	    { ENOLCK, "ENOLCK" },
+	{ EDEADLK, "EDEADLK" },
 };
 
 static int fail(void)
@@ -84,7 +87,14 @@ static void usage(void)
 		"       fsop mmap-write FILE OFF TEXT      (MAP_SHARED, msync)\n"
 		"       fsop mmap-read FILE OFF LEN\n"
 		"       fsop open FILE FLAGS               (FLAGS: r, w, rw, creat-excl)\n"
-		"       fsop fsync FILE\n");
+		"       fsop fsync FILE\n"
+		"       fsop lock FILE r|w START LEN [ofd] (F_SETLKW; prints ok when it has\n"
+		"                                  the lock, holds it until a line or the end\n"
+		"                                  of stdin, closes FILE, prints closed, and\n"
+		"                                  exits at the end of stdin)\n"
+		"       fsop trylock FILE r|w START LEN [ofd] (F_SETLK)\n"
+		"       fsop getlk FILE r|w START LEN [ofd] (the lock in the way: r|w START LEN\n"
+		"                                  pid PID, or unlocked)\n");
 	exit(2);
 }
 
@@ -279,6 +289,55 @@ static int do_fsync(char **argv)
 	return fsync(fd) ? fail() : ok();
 }
 
+/* fsop lock|trylock|getlk FILE r|w START LEN [ofd]: a whole-file lock is
+ * START 0, LEN 0; with "ofd" an open file description lock. */
+static int do_lock(int argc, char **argv)
+{
+	bool ofd = argc == 7 && !strcmp(argv[6], "ofd");
+	struct flock fl = { .l_whence = SEEK_SET };
+	int fd, cmd;
+	char line[64];
+
+	if (argc == 7 && !ofd)
+		usage();
+	if (!strcmp(argv[3], "r"))
+		fl.l_type = F_RDLCK;
+	else if (!strcmp(argv[3], "w"))
+		fl.l_type = F_WRLCK;
+	else
+		usage();
+	fl.l_start = (off_t)num(argv[4]);
+	fl.l_len = (off_t)num(argv[5]);
+	fd = open(argv[2], fl.l_type == F_WRLCK ? O_RDWR : O_RDONLY);
+	if (fd < 0)
+		return fail();
+	if (!strcmp(argv[1], "getlk")) {
+		if (fcntl(fd, ofd ? F_OFD_GETLK : F_GETLK, &fl))
+			return fail();
+		if (fl.l_type == F_UNLCK)
+			printf("unlocked\n");
+		else
+			printf("%s %lld %lld pid %d\n", fl.l_type == F_WRLCK ? "w" : "r",
+			       (long long)fl.l_start, (long long)fl.l_len, (int)fl.l_pid);
+		return 0;
+	}
+	if (!strcmp(argv[1], "trylock"))
+		cmd = ofd ? F_OFD_SETLK : F_SETLK;
+	else
+		cmd = ofd ? F_OFD_SETLKW : F_SETLKW;
+	if (fcntl(fd, cmd, &fl))
+		return fail();
+	ok();
+	if (cmd == F_SETLK || cmd == F_OFD_SETLK)
+		return 0;
+	(void)!fgets(line, sizeof(line), stdin);
+	close(fd);
+	printf("closed\n");
+	while (fgets(line, sizeof(line), stdin))
+		;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -308,6 +367,9 @@ int main(int argc, char **argv)
 		return do_open(argv);
 	if (!strcmp(op, "fsync") && argc == 3)
 		return do_fsync(argv);
+	if ((!strcmp(op, "lock") || !strcmp(op, "trylock") || !strcmp(op, "getlk")) &&
+	    (argc == 6 || argc == 7))
+		return do_lock(argc, argv);
 	usage();
 	return 2;
 }
