@@ -5,7 +5,7 @@
 # bench/shared-bench.sh [-r REPEATS] [-n FILES] [-s MIB] [--systems LIST]
 #                       [-o OUTFILE] BASEDIR
 #
-# What shared mode (algfs -o shared) costs, with the ciphertext in BASEDIR:
+# What shared mode (algfs -o sharedstorage) costs, with the ciphertext in BASEDIR:
 # an NFS or sshfs mount, or any directory.  For each repeat and system
 # (repeats interleave the systems), on a new volume in BASEDIR:
 #   untar   tar -xf of a generated tree of FILES files (1 to 16 KiB, 20
@@ -122,7 +122,7 @@ mount_sys()
 {
 	case $1 in
 	algfs) "$bin/algfs" "$2" "$mnt" -o "passfile=$work/pass" ;;
-	algfs-shared) "$bin/algfs" "$2" "$mnt" -o "passfile=$work/pass,shared" ;;
+	algfs-shared) "$bin/algfs" "$2" "$mnt" -o "passfile=$work/pass,sharedstorage" ;;
 	gocryptfs) gocryptfs -q -passfile "$work/pass" "$2" "$mnt" ;;
 	gocryptfs-shared) gocryptfs -q -sharedstorage -passfile "$work/pass" "$2" "$mnt" ;;
 	esac

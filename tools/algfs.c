@@ -89,7 +89,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("timeout=%lf", timeout),
 	OPT("idle=%s", idle),
 	OPT("no_writeback", no_writeback),
-	OPT("shared", shared),
+	OPT("sharedstorage", shared),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
@@ -179,10 +179,10 @@ static void usage(FILE *f)
 		"  -o idle=DURATION     unmount after DURATION without a request (90, 90s,\n"
 		"                       15m, 2h, 1d), once nothing on it is in use\n"
 		"  -o timeout=SECONDS   how long the kernel caches names and attributes\n"
-		"                       (default 1; 0.1 with shared)\n"
+		"                       (default 1; 0.1 with sharedstorage)\n"
 		"  -o no_writeback      no kernel writeback cache (each write goes to the\n"
 		"                       daemon at once)\n"
-		"  -o shared            other daemons, here or on other machines, mount the\n"
+		"  -o sharedstorage     other daemons, here or on other machines, mount the\n"
 		"                       volume too (network storage): no writeback cache,\n"
 		"                       timeout 0.1, locks forwarded to the backing files\n"
 		"  -o OPTION            FUSE mount options (nosuid, nodev, noexec, noatime,\n"

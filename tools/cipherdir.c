@@ -90,21 +90,21 @@ static int volume_in_use(const char *dir, const char *source, bool shared, int f
 	if (tu_find_mount(source, NULL, other, sizeof(other)))
 		other[0] = '\0';
 	if (others_shared)
-		log_err("%s is mounted with -o shared%s%s: only other shared mounts may use it "
+		log_err("%s is mounted with -o sharedstorage%s%s: only other shared mounts may use it "
 			"meanwhile; unmount those first",
 			dir, other[0] ? ", on " : "", other);
 	else if (shared && other[0])
-		log_err("%s is mounted already, on %s, without -o shared: a shared mount needs "
+		log_err("%s is mounted already, on %s, without -o sharedstorage: a shared mount needs "
 			"every mount of the volume to be shared; unmount it first",
 			dir, other);
 	else if (other[0])
 		log_err("%s is mounted already, on %s: one volume takes one algfs daemon "
-			"(two would damage it), or several with -o shared; unmount it first",
+			"(two would damage it), or several with -o sharedstorage; unmount it first",
 			dir, other);
 	else
 		log_err("%s is in use by another algfs process (a mount, or one being set up "
 			"or checked); one volume takes one daemon at a time, or several with "
-			"-o shared",
+			"-o sharedstorage",
 			dir);
 	return EXIT_IN_USE;
 }
@@ -140,12 +140,12 @@ static int volume_lock_net(const char *dir, bool shared, int *fdp)
 	}
 	close(fd);
 	if (shared)
-		log_err("%s is mounted without -o shared by another machine (it holds the "
+		log_err("%s is mounted without -o sharedstorage by another machine (it holds the "
 			"lock on %s): a shared mount needs every mount of the volume to be shared",
 			dir, AFS_DIRIV_NAME);
 	else
 		log_err("%s is in use on another machine (it holds the lock on %s): one volume "
-			"takes one algfs daemon, or several with -o shared",
+			"takes one algfs daemon, or several with -o sharedstorage",
 			dir, AFS_DIRIV_NAME);
 	return EXIT_IN_USE;
 }
@@ -169,7 +169,7 @@ int tu_volume_lock(const char *dir, const char *source, bool shared, struct tu_v
 		/* A filesystem without flock: go on, and say so. */
 		log_warn("%s: cannot lock the volume (%s); a second mount of it will not "
 			 "be noticed, and two daemons on one volume damage it unless both "
-			 "are mounted with -o shared",
+			 "are mounted with -o sharedstorage",
 			 dir, strerror(errno));
 		close(fd);
 		fd = -1;

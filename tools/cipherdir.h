@@ -26,7 +26,7 @@ struct tu_vlock {
 /*
  * tu_volume_lock() - take the volume lock of the algfs volume in @dir (whose
  * canonical path is @source): a flock on the directory, shared (@shared:
- * the daemons of -o shared) or exclusive (any other daemon, fsck), and
+ * the daemons of -o sharedstorage) or exclusive (any other daemon, fsck), and
  * the same on the root's algfs.diriv as an open file description lock,
  * which network filesystems hold on their server.  Both go with the last
  * descriptor, so with the process: keep @lock for as long as the volume

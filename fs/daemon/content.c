@@ -579,7 +579,7 @@ static int undo(struct afs_inode *inode, int fd, const struct undo *u, uint64_t 
 }
 
 /*
- * Shared (-o shared), other daemons change the file too.  Each change holds
+ * Shared (-o sharedstorage), other daemons change the file too.  Each change holds
  * an open file description write lock on the bytes of the backing file's
  * header, [0, AFS_HEADER_LEN), which no program's lock reaches (locks.c puts
  * those past the header), and reads the size and the header again under

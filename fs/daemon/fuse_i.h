@@ -13,7 +13,7 @@
  *                 rename, readdir, readlink
  *   ops_file.c    open, read, write, flush, release, fsync, fallocate, lseek
  *   ops_attr.c    getattr, setattr, statfs, extended attributes
- *   locks.c       fcntl and flock locks, forwarded to the backing files (-o shared)
+ *   locks.c       fcntl and flock locks, forwarded to the backing files (-o sharedstorage)
  *   loop.c        the threads that read requests in turn and serve them
  *
  * Errors inside are -errno; only the FUSE reply functions (afs_reply_err())
@@ -130,7 +130,7 @@ struct afs_inode {
 	 * the writes in flight, so that none leaves a gap below another that
 	 * may still fail (ops_file.c); under afs_fs.f_wlock. */
 	uint64_t i_wflight[AFS_WFLIGHT];
-	/* With -o shared, the descriptors of the backing file that hold the
+	/* With -o sharedstorage, the descriptors of the backing file that hold the
 	 * locks of each lock owner (locks.c), under i_lock. */
 	struct afs_lkown *i_lkowners;
 };
@@ -372,7 +372,7 @@ int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
 			 int whence); /* shared */
 void afs_content_forget(struct afs_inode *inode);
-/* Shared (-o shared): take and drop the lock that each change of a file's
+/* Shared (-o sharedstorage): take and drop the lock that each change of a file's
  * content holds, and read its size and header again (content.c); nothing
  * otherwise.  _end() always follows _begin(), even a failed one. */
 int afs_content_shared_begin(struct afs_fs *fs, struct afs_inode *inode, int fd); /* exclusive */
@@ -438,7 +438,7 @@ int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, const st
 		    bool truncate);
 void afs_content_put(struct afs_inode *inode);
 
-/* locks.c: -o shared only (otherwise the kernel keeps locks itself). */
+/* locks.c: -o sharedstorage only (otherwise the kernel keeps locks itself). */
 void afs_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock);
 void afs_op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
 		  int sleep);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * locks.c - fcntl and flock locks of a volume mounted with -o shared,
+ * locks.c - fcntl and flock locks of a volume mounted with -o sharedstorage,
  * forwarded to the backing files, so that a lock taken through one mount
  * is seen through every other mount of the volume, on this machine or,
- * over NFS, on others.  (Without -o shared the kernel keeps locks itself:
+ * over NFS, on others.  (Without -o sharedstorage the kernel keeps locks itself:
  * fuse_fs.c asks for neither kind.)
  *
  * The kernel names the owner of each lock request (fi->lock_owner): for a
