@@ -22,6 +22,21 @@
 #define XATTR_ACL_ACCESS "system.posix_acl_access"
 #define XATTR_ACL_DEFAULT "system.posix_acl_default"
 
+/*
+ * A file whose last name is gone has link count 0, even where the backing
+ * filesystem keeps it under a hidden name while it is open (sshfs:
+ * .fuse_hidden*, with link count 1; NFS: .nfs*).
+ */
+static void nlink_of_dead(struct afs_inode *inode, struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		return;
+	pthread_mutex_lock(&inode->i_lock);
+	if (inode->i_dead)
+		st->st_nlink = 0;
+	pthread_mutex_unlock(&inode->i_lock);
+}
+
 void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct afs_fs *fs = afs_req_fs(req);
@@ -36,6 +51,8 @@ void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	} else {
 		err = afs_inode_stat(fs, inode, &st);
 	}
+	if (!err)
+		nlink_of_dead(inode, &st);
 	if (err)
 		afs_reply_err(req, err);
 	else
@@ -175,8 +192,10 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 	}
 	if (!err && !have_st)
 		err = afs_loc_stat(fs, inode, &l, &st);
-	if (!err)
+	if (!err) {
 		afs_stat_plain(fs, afs_loc_at(&l), afs_loc_name(&l), &st);
+		nlink_of_dead(inode, &st);
+	}
 	afs_loc_put(fs, &l);
 	if (err)
 		afs_reply_err(req, err);

@@ -6,7 +6,7 @@
  * same way on a plain mirror directory, with both trees compared after every
  * one.
  *
- *   fsx [-n OPS] [-S SEED] [-t THREADS] [-F FILES] [-l MAXLEN] [-v] TESTDIR MIRRORDIR
+ *   fsx [-n OPS] [-S SEED] [-t THREADS] [-F FILES] [-l MAXLEN] [-U] [-v] TESTDIR MIRRORDIR
  *
  * THREADS threads (default 1) share OPS operations (default 10000).  Thread
  * k owns the names t<k>-f<j> (j < FILES, default 4) in TESTDIR and in its
@@ -42,8 +42,9 @@
  * only on SEED (printed at the start, default from the clock) and its
  * number; with several threads the interleaving does not repeat.
  *
- * If the filesystem under test answers fallocate with EOPNOTSUPP, or mmap
- * with ENODEV, fsx says so once and leaves that operation out.
+ * If the filesystem under test answers fallocate with EOPNOTSUPP, mmap with
+ * ENODEV, or link with EPERM, ENOSYS or EOPNOTSUPP (no hard links: sshfs
+ * -o disable_hardlink), fsx says so once and leaves that operation out.
  *
  * Self-test: FSX_INJECT_BUG=[KIND:]N in the environment leaves out the
  * mirror's side of thread 0's N-th operation of KIND (write, the default,
@@ -133,6 +134,7 @@ static struct {
 	int nfiles;
 	off_t maxlen;
 	bool verbose;
+	bool hidden_orphans; /* -U */
 	enum op inject; /* self-test */
 	long inject_n; /* 0: none */
 } cfg = {
@@ -143,7 +145,7 @@ static struct {
 };
 
 /* What was found missing on the test filesystem, said once for all threads. */
-static atomic_bool noted_fallocate, noted_mmap, noted_seek;
+static atomic_bool noted_fallocate, noted_mmap, noted_seek, noted_link;
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A file of the thread's: the same file in both trees. */
@@ -158,7 +160,7 @@ struct thread {
 	uint64_t rng;
 	long nops;
 	long opno; /* the current operation, from 1 */
-	bool no_fallocate, no_mmap, no_seek;
+	bool no_fallocate, no_mmap, no_seek, no_link;
 	long inject_seen;
 	bool dir_exists[NDIRS];
 	int slot_obj[NSLOTS]; /* slot d * nfiles + j: t<k>-f<j> in dir d; -1: none */
@@ -319,8 +321,9 @@ static void __attribute__((noreturn)) fail_end(struct thread *th)
 	for (unsigned int i = th->ring_next - n; i != th->ring_next; i++)
 		fprintf(stderr, "    #%-6ld %s\n", th->ring_opno[i % RING], th->ring[i % RING]);
 	fprintf(stderr,
-		"  to repeat: fsx -S %" PRIu64 " -n %ld -t %d -F %d -l %jd TESTDIR MIRRORDIR\n",
-		cfg.seed, cfg.nops, cfg.nthreads, cfg.nfiles, (intmax_t)cfg.maxlen);
+		"  to repeat: fsx -S %" PRIu64 " -n %ld -t %d -F %d -l %jd%s TESTDIR MIRRORDIR\n",
+		cfg.seed, cfg.nops, cfg.nthreads, cfg.nfiles, (intmax_t)cfg.maxlen,
+		cfg.hidden_orphans ? " -U" : "");
 	if (cfg.nthreads > 1)
 		fprintf(stderr, "  (each thread repeats its operations, but not their "
 				"interleaving with the other threads')\n");
@@ -700,6 +703,42 @@ static void drop_link(struct thread *th, int o)
 	}
 	close_obj(th, o);
 	ob->used = false;
+}
+
+/*
+ * -U: close the thread's unlinked open files.  Network filesystems keep such a
+ * file as a hidden name in its directory until it is closed (sshfs:
+ * .fuse_hidden*, NFS: .nfs*), so that the directory cannot be removed or
+ * renamed over meanwhile (ENOTEMPTY).
+ */
+static void close_orphans(struct thread *th)
+{
+	if (!cfg.hidden_orphans)
+		return;
+	for (int o = 0; o < NOBJS; o++) {
+		if (!th->obj[o].used || th->obj[o].nlink > 0)
+			continue;
+		logline(th, "  (closes the unlinked object %d first: -U)", o);
+		close_obj(th, o);
+		th->obj[o].used = false;
+	}
+}
+
+/*
+ * -U: the hidden name of a closed file goes when the backing filesystem
+ * closes it, which may come a little after close() returns (FUSE sends the
+ * release asynchronously).  Whether the @tries-th removal of an empty
+ * directory, which gave @t, is to be tried again, after a pause: for up to
+ * 5 seconds while it fails with ENOTEMPTY.
+ */
+static bool hidden_left(struct thread *th, struct res t, int tries)
+{
+	if (!cfg.hidden_orphans || t.rc == 0 || t.err != ENOTEMPTY || tries >= 50)
+		return false;
+	if (tries == 0)
+		logline(th, "  (ENOTEMPTY: tried again while hidden names go: -U)");
+	usleep(100 * 1000);
+	return true;
 }
 
 static int new_obj(struct thread *th)
@@ -1127,7 +1166,7 @@ static bool op_fallocate(struct thread *th)
 	m = res_of(fallocate(th->obj[o].fd[MIRROR], 0, off, len));
 	if (m.rc < 0 && m.err == EOPNOTSUPP) {
 		/* Mode 0 on the mirror by hand: extend, keep the data. */
-		m.rc = 0;
+		m = (struct res){ 0, 0 };
 		if (off + len > size)
 			m = res_of(ftruncate(th->obj[o].fd[MIRROR], off + len));
 	}
@@ -1474,17 +1513,34 @@ static bool op_link(struct thread *th)
 {
 	int from = pick_used_slot(th), to = pick_slot(th, true), o, fds[2];
 	char a[NAME_LEN * 2], b[NAME_LEN * 2];
+	char tfrom[PATH_LEN], tto[PATH_LEN], mfrom[PATH_LEN], mto[PATH_LEN];
 	struct res t, m;
 	off_t size, off;
 	size_t len;
 
-	if (from < 0 || to < 0)
+	if (from < 0 || to < 0 || th->no_link)
 		return false;
 	o = th->slot_obj[from];
 	slot_rel(th, from, a, sizeof(a));
 	slot_rel(th, to, b, sizeof(b));
 	begin(th, "link %s -> %s", a, b);
-	path2_both(th, "link", link, from, to, false);
+	slot_path(th, TEST, from, tfrom, sizeof(tfrom));
+	slot_path(th, TEST, to, tto, sizeof(tto));
+	slot_path(th, MIRROR, from, mfrom, sizeof(mfrom));
+	slot_path(th, MIRROR, to, mto, sizeof(mto));
+	t = res_of(link(tfrom, tto));
+	if (t.rc < 0 && (t.err == EPERM || t.err == ENOSYS || t.err == EOPNOTSUPP)) {
+		/* No hard links here (POSIX: EPERM; sshfs -o disable_hardlink:
+		 * ENOSYS).  The names must be as they were. */
+		th->no_link = true;
+		if (!atomic_exchange(&noted_link, true))
+			fprintf(stderr, "fsx: link: %s on the test filesystem; left out from "
+					"now on\n", strerror(t.err));
+		check_names(th);
+		return true;
+	}
+	m = res_of(link(mfrom, mto));
+	both_ok(th, "link", t, m);
 	th->slot_obj[to] = o;
 	th->obj[o].nlink++;
 	check_names(th);
@@ -1596,9 +1652,13 @@ static bool op_rmdir(struct thread *th)
 	} else {
 		begin(th, "rmdir %s%s", rel, empty ? "" : " (not empty: must fail)");
 	}
+	if (empty)
+		close_orphans(th);
 	dir_path(th, TEST, d, path[TEST], sizeof(path[TEST]));
 	dir_path(th, MIRROR, d, path[MIRROR], sizeof(path[MIRROR]));
 	t = res_of(rmdir(path[TEST]));
+	for (int i = 0; empty && hidden_left(th, t, i); i++)
+		t = res_of(rmdir(path[TEST]));
 	m = res_of(rmdir(path[MIRROR]));
 	if (empty) {
 		both_ok(th, "rmdir", t, m);
@@ -1627,11 +1687,15 @@ static bool op_renamedir(struct thread *th)
 	      !th->dir_exists[b] ? ""
 	      : ok		 ? " (over an empty directory)"
 				 : " (over a full directory: must fail)");
+	if (ok && th->dir_exists[b])
+		close_orphans(th);
 	for (int s = TEST; s <= MIRROR; s++) {
 		dir_path(th, (enum side)s, a, pa[s], sizeof(pa[s]));
 		dir_path(th, (enum side)s, b, pb[s], sizeof(pb[s]));
 	}
 	t = res_of(rename(pa[TEST], pb[TEST]));
+	for (int i = 0; ok && th->dir_exists[b] && hidden_left(th, t, i); i++)
+		t = res_of(rename(pa[TEST], pb[TEST]));
 	m = res_of(rename(pa[MIRROR], pb[MIRROR]));
 	if (ok) {
 		both_ok(th, "rename", t, m);
@@ -1697,7 +1761,7 @@ static void *thread_main(void *arg)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: fsx [-n OPS] [-S SEED] [-t THREADS] [-F FILES] [-l MAXLEN] [-v]\n"
+		"Usage: fsx [-n OPS] [-S SEED] [-t THREADS] [-F FILES] [-l MAXLEN] [-U] [-v]\n"
 		"           TESTDIR MIRRORDIR\n"
 		"\n"
 		"Random file operations in TESTDIR (on the filesystem under test), each done\n"
@@ -1708,6 +1772,9 @@ static void usage(FILE *f)
 		"  -t THREADS  threads, each with names of its own (default 1, at most %d)\n"
 		"  -F FILES    file names per thread and directory (default 4, at most %d)\n"
 		"  -l MAXLEN   the largest file size, with K or M for KiB or MiB (default 1M)\n"
+		"  -U          close the files unlinked while open before removing a directory\n"
+		"              or renaming over one: the test filesystem keeps them as hidden\n"
+		"              names until closed (sshfs, NFS)\n"
 		"  -v          print every operation on standard error\n"
 		"\n"
 		"Self-test: FSX_INJECT_BUG=[KIND:]N leaves out the mirror's side of thread 0's\n"
@@ -1807,7 +1874,7 @@ int main(int argc, char **argv)
 	uint64_t v;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:S:t:F:l:vh")) != -1) {
+	while ((c = getopt(argc, argv, "n:S:t:F:l:Uvh")) != -1) {
 		switch (c) {
 		case 'n':
 			if (!parse_num(optarg, LONG_MAX, &v))
@@ -1834,6 +1901,9 @@ int main(int argc, char **argv)
 			if (!parse_num(optarg, (uint64_t)1 << 40, &v) || v == 0)
 				goto bad;
 			cfg.maxlen = (off_t)v;
+			break;
+		case 'U':
+			cfg.hidden_orphans = true;
 			break;
 		case 'v':
 			cfg.verbose = true;

@@ -181,6 +181,26 @@ static bool exists(int dirfd, const char *name)
 	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/*
+ * renameat2() with RENAME_NOREPLACE; where the filesystem has no such flag
+ * (sshfs answers EINVAL), a plain rename to the name once it is seen free:
+ * fsck works on a volume that nothing else writes to.  Return: 0 or -errno.
+ */
+static int rename_noreplace(int ofd, const char *old, int nfd, const char *new)
+{
+	struct stat st;
+
+	if (!renameat2(ofd, old, nfd, new, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	if (!fstatat(nfd, new, &st, AT_SYMLINK_NOFOLLOW))
+		return -EEXIST;
+	if (errno != ENOENT)
+		return -errno;
+	return renameat(ofd, old, nfd, new) ? -errno : 0;
+}
+
 static int fsync_fd(int fd)
 {
 	return fsync(fd) ? -errno : 0;
@@ -759,9 +779,10 @@ static void quarantine(struct rp *rp, struct fk_problem *p, const char *cpath)
 	err = free_name(rp, rp->qfd, rp->qiv, base, "", AFS_NAME_MAX, &q);
 	if (!err)
 		err = sidecar_write(rp, rp->qfd, &q);
-	if (!err && renameat2(pfd, cbase, rp->qfd, q.disk, RENAME_NOREPLACE)) {
-		err = -errno;
-		sidecar_undo(rp->qfd, &q);
+	if (!err) {
+		err = rename_noreplace(pfd, cbase, rp->qfd, q.disk);
+		if (err)
+			sidecar_undo(rp->qfd, &q);
 	}
 	if (err) {
 		set_note(p, FK_ACT_FAILED, "moving it into %s: %s", rp->qplain, strerror(-err));
