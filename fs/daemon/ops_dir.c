@@ -453,6 +453,52 @@ static int iv_remove(struct afs_fs *fs, int dirfd, const char *disk, struct save
 	return 0;
 }
 
+/* Whether the directory @dfd holds only files that sshfs keeps for a
+ * release to come (.fuse_hidden*: unlinked while still open). */
+static bool only_hidden(int dfd)
+{
+	struct dirent *de;
+	int fd, n = 0;
+	DIR *d;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (strncmp(de->d_name, ".fuse_hidden", 12)) {
+			n = 0;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	return n > 0;
+}
+
+/*
+ * After iv_remove(), removing or replacing the directory found it not
+ * empty (@err; sshfs says EPERM for any failure of a rename): the
+ * algfs.diriv that iv_remove() read may still be open in the backing
+ * filesystem, if that is a FUSE one, since the kernel sends the release of
+ * a closed file later; sshfs keeps such a file, unlinked, as .fuse_hidden*
+ * until then.  Wait for it, up to a second.  Return: whether to try again.
+ */
+static bool wait_release(const struct saved_iv *s, int err, int *tries)
+{
+	if (!s->removed || (err != -ENOTEMPTY && err != -EEXIST && err != -EPERM) ||
+	    ++*tries > 40 || !only_hidden(s->dfd))
+		return false;
+	usleep(25000);
+	return true;
+}
+
 static void iv_restore(struct saved_iv *s)
 {
 	if (s->removed) {
@@ -477,7 +523,7 @@ static void do_rmdir(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, i
 	struct afs_inode *gone = NULL;
 	struct afs_dname dn;
 	struct stat st;
-	int err;
+	int err, tries = 0;
 
 	err = afs_dname(fs, dir, dirfd, name, &dn);
 	if (err == -EPERM)
@@ -486,8 +532,12 @@ static void do_rmdir(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, i
 		err = iv_remove(fs, dirfd, dn.d_disk, &s);
 	if (!err && fstat(s.dfd, &st) == 0)
 		gone = afs_inode_remove_begin(fs, st.st_dev, st.st_ino);
-	if (!err && unlinkat(dirfd, dn.d_disk, AT_REMOVEDIR)) {
+	while (!err && unlinkat(dirfd, dn.d_disk, AT_REMOVEDIR)) {
 		err = -errno;
+		if (wait_release(&s, err, &tries)) {
+			err = 0;
+			continue;
+		}
 		iv_restore(&s);
 	}
 	afs_inode_remove_end(fs, gone, !err);
@@ -512,7 +562,7 @@ static void do_rename(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 	struct afs_dname on, nn;
 	struct stat ost, nst;
 	bool new_sidecar = false, replaced;
-	int err;
+	int err, tries = 0;
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
 		afs_reply_err(req, EINVAL);
@@ -562,8 +612,13 @@ static void do_rename(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 		last = afs_inode_remove_begin(fs, nst.st_dev, nst.st_ino);
 	if (!err && replaced && !(flags & RENAME_NOREPLACE))
 		afs_target_of_last(fs, ndirfd, nn.d_disk, &nst, target);
-	if (!err && renameat2(dirfd, on.d_disk, ndirfd, nn.d_disk, flags))
+	while (!err && renameat2(dirfd, on.d_disk, ndirfd, nn.d_disk, flags)) {
 		err = -errno;
+		if (wait_release(&s, err, &tries))
+			err = 0;
+		else
+			break;
+	}
 	afs_inode_remove_end(fs, last, !err);
 	if (err) {
 		if (new_sidecar)
