@@ -1127,7 +1127,7 @@ static bool op_fallocate(struct thread *th)
 	m = res_of(fallocate(th->obj[o].fd[MIRROR], 0, off, len));
 	if (m.rc < 0 && m.err == EOPNOTSUPP) {
 		/* Mode 0 on the mirror by hand: extend, keep the data. */
-		m.rc = 0;
+		m = (struct res){ .rc = 0, .err = 0 };
 		if (off + len > size)
 			m = res_of(ftruncate(th->obj[o].fd[MIRROR], off + len));
 	}
