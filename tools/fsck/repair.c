@@ -714,6 +714,24 @@ static void quarantine_longtarget(struct rp *rp, struct fk_problem *p, const cha
 	free(qpath);
 }
 
+/* renameat2() with RENAME_NOREPLACE; where the filesystem has no such flag
+ * (NFS: EINVAL), a look first: the quarantine is fsck.algfs's own, and
+ * nothing else makes names there while it repairs an unmounted volume. */
+static int rename_noreplace(int ofd, const char *old, int nfd, const char *new)
+{
+	struct stat st;
+
+	if (!renameat2(ofd, old, nfd, new, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	if (!fstatat(nfd, new, &st, AT_SYMLINK_NOFOLLOW))
+		return -EEXIST;
+	if (errno != ENOENT)
+		return -errno;
+	return renameat(ofd, old, nfd, new) ? -errno : 0;
+}
+
 /*
  * Move the entry of @p into the run directory under its plaintext name
  * (a new encrypted name under the run directory's IV); its ciphertext is
@@ -759,9 +777,10 @@ static void quarantine(struct rp *rp, struct fk_problem *p, const char *cpath)
 	err = free_name(rp, rp->qfd, rp->qiv, base, "", AFS_NAME_MAX, &q);
 	if (!err)
 		err = sidecar_write(rp, rp->qfd, &q);
-	if (!err && renameat2(pfd, cbase, rp->qfd, q.disk, RENAME_NOREPLACE)) {
-		err = -errno;
-		sidecar_undo(rp->qfd, &q);
+	if (!err) {
+		err = rename_noreplace(pfd, cbase, rp->qfd, q.disk);
+		if (err)
+			sidecar_undo(rp->qfd, &q);
 	}
 	if (err) {
 		set_note(p, FK_ACT_FAILED, "moving it into %s: %s", rp->qplain, strerror(-err));
