@@ -333,6 +333,7 @@ DEPS_BUILD	:= gcc make pkg-config libc6-dev libfuse3-dev libkeyutils-dev \
 DEPS_TEST	:= fuse3 keyutils attr acl diffutils util-linux mount bsdutils groff-base strace xxd e2fsprogs jq \
 		   systemd bash-completion sshfs openssh-server openssh-client rsync \
 		   qemu-system-x86 busybox-static cpio kmod xz-utils zstd \
+		   nfs-kernel-server nfs-common rpcbind \
 		   debian-archive-keyring
 
 deps:

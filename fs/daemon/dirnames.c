@@ -219,6 +219,9 @@ int afs_dname_plain(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const c
 		strcpy(plain, disk);
 		return 0;
 	}
+	/* An NFS client's renamed file, removed at its last close. */
+	if (afs_name_is_nfs_silly(disk))
+		return -ENOENT;
 	/* algfs's own files, and its temporary files (".algfs.conf.tmp.*"),
 	 * which a crash can leave: encoded names never start with a dot. */
 	if (afs_name_is_reserved(disk) || !strncmp(disk, ".algfs.", 7)) {

@@ -330,6 +330,12 @@ static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool n
 	for (;;) {
 		n = xa_get(path, nf, disk, NULL, 0);
 		if (n < 0) {
+			/* A backing filesystem without POSIX ACLs (NFSv4, ramfs)
+			 * has none: ENODATA, which the kernel takes for "no
+			 * ACL".  EOPNOTSUPP would fail its permission check of
+			 * everything that root (or any other non-owner) opens. */
+			if (errno == EOPNOTSUPP && is_acl(name))
+				errno = ENODATA;
 			afs_reply_err(req, errno);
 			return;
 		}

@@ -411,6 +411,13 @@ int afs_longname_sidecar(const char *name, char out[AFS_SIDECAR_BUF]);
  */
 bool afs_name_is_reserved(const char *name);
 
+/*
+ * The name an NFS client (Linux's: ".nfs", then 24 hexadecimal digits) gives
+ * a file that was removed while still open, until its last close removes it:
+ * a ciphertext entry of neither algfs nor the user, hidden and left alone.
+ */
+bool afs_name_is_nfs_silly(const char *name);
+
 /**
  * afs_plain_name_check() - whether a plaintext-names volume may hold @plain
  *

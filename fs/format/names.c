@@ -174,6 +174,18 @@ bool afs_name_is_reserved(const char *name)
 	       !strncmp(name, AFS_LONGNAME_PREFIX, sizeof(AFS_LONGNAME_PREFIX) - 1);
 }
 
+bool afs_name_is_nfs_silly(const char *name)
+{
+	size_t i;
+
+	if (strncmp(name, ".nfs", 4) || strlen(name) != 4 + 24)
+		return false;
+	for (i = 4; name[i]; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return true;
+}
+
 int afs_plain_name_check(const char *plain)
 {
 	int err;

@@ -183,7 +183,7 @@ static bool exists(int dirfd, const char *name)
 
 /*
  * renameat2() with RENAME_NOREPLACE; where the filesystem has no such flag
- * (sshfs answers EINVAL), a plain rename to the name once it is seen free:
+ * (sshfs and NFS answer EINVAL), a plain rename to the name once it is seen free:
  * fsck works on a volume that nothing else writes to.  Return: 0 or -errno.
  */
 static int rename_noreplace(int ofd, const char *old, int nfd, const char *new)

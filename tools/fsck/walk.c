@@ -671,6 +671,10 @@ static enum entry_class classify(struct walk *w, const char *name, bool root)
 		return EC_SIDECAR;
 	if (afs_is_longname(name))
 		return EC_LONGNAME;
+	/* A file an NFS client removed while it was open: its own, until
+	 * the last close. */
+	if (afs_name_is_nfs_silly(name))
+		return EC_SKIP;
 	if (afs_name_is_reserved(name) || name[0] == '.')
 		return EC_STRAY;
 	return EC_NAME;
