@@ -416,45 +416,9 @@ void afs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	IN_DIR(req, parent, do_unlink(req, fs, dir, dirfd, name));
 }
 
-/* algfs.diriv of a directory about to be removed or replaced, kept so that
- * it can be put back if that fails. */
-struct saved_iv {
-	int dfd;
-	bool removed;
-	uint8_t iv[AFS_DIRIV_LEN];
-};
-
-/* Remove the algfs.diriv of the directory @disk in @dirfd, if it holds
- * nothing else: -ENOTEMPTY otherwise. */
-static int iv_remove(struct afs_fs *fs, int dirfd, const char *disk, struct saved_iv *s)
-{
-	ssize_t n;
-	int fd, err;
-
-	s->removed = false;
-	s->dfd = openat(dirfd, disk, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (s->dfd < 0)
-		return -errno;
-	if (fs->f_plain_names)
-		return 0;
-	err = afs_dir_empty_clean(s->dfd);
-	if (err <= 0)
-		return err ? err : -ENOTEMPTY;
-	fd = afs_open_own(s->dfd, AFS_DIRIV_NAME);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd == -EUCLEAN ? -EIO : fd;
-	n = read(fd, s->iv, sizeof(s->iv));
-	close(fd);
-	if (n != sizeof(s->iv))
-		return -EIO;
-	if (unlinkat(s->dfd, AFS_DIRIV_NAME, 0))
-		return -errno;
-	s->removed = true;
-	return 0;
-}
-
-/* Whether the directory @dfd holds only files that sshfs keeps for a
- * release to come (.fuse_hidden*: unlinked while still open). */
+/* Whether the directory @dfd holds only files that the backing filesystem
+ * keeps, unlinked while still open, until their release or last close:
+ * sshfs's .fuse_hidden*, an NFS client's .nfsXXXX. */
 static bool only_hidden(int dfd)
 {
 	struct dirent *de;
@@ -472,7 +436,7 @@ static bool only_hidden(int dfd)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (strncmp(de->d_name, ".fuse_hidden", 12)) {
+		if (strncmp(de->d_name, ".fuse_hidden", 12) && !afs_name_is_nfs_silly(de->d_name)) {
 			n = 0;
 			break;
 		}
@@ -480,6 +444,52 @@ static bool only_hidden(int dfd)
 	}
 	closedir(d);
 	return n > 0;
+}
+
+/* algfs.diriv of a directory about to be removed or replaced, kept so that
+ * it can be put back if that fails. */
+struct saved_iv {
+	int dfd;
+	bool removed;
+	uint8_t iv[AFS_DIRIV_LEN];
+};
+
+/* Remove the algfs.diriv of the directory @disk in @dirfd, if it holds
+ * nothing else: -ENOTEMPTY otherwise. */
+static int iv_remove(struct afs_fs *fs, int dirfd, const char *disk, struct saved_iv *s)
+{
+	ssize_t n;
+	int fd, err, tries;
+
+	s->removed = false;
+	s->dfd = openat(dirfd, disk, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->dfd < 0)
+		return -errno;
+	if (fs->f_plain_names)
+		return 0;
+	/* A file of it that was open when it was removed may still be kept
+	 * by the backing filesystem: the kernel sends the release of the
+	 * daemon's descriptor after the program's close.  Wait for it, up to
+	 * a second. */
+	for (tries = 0;; tries++) {
+		err = afs_dir_empty_clean(s->dfd);
+		if (err || tries == 40 || !only_hidden(s->dfd))
+			break;
+		usleep(25000);
+	}
+	if (err <= 0)
+		return err ? err : -ENOTEMPTY;
+	fd = afs_open_own(s->dfd, AFS_DIRIV_NAME);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd == -EUCLEAN ? -EIO : fd;
+	n = read(fd, s->iv, sizeof(s->iv));
+	close(fd);
+	if (n != sizeof(s->iv))
+		return -EIO;
+	if (unlinkat(s->dfd, AFS_DIRIV_NAME, 0))
+		return -errno;
+	s->removed = true;
+	return 0;
 }
 
 /*
