@@ -967,16 +967,14 @@ int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			  const uint8_t *buf, size_t size, uint64_t off, bool append)
 {
-	uint64_t csize, psize;
+	uint64_t psize;
 	ssize_t n;
 
 	n = afs_content_shared_begin(fs, inode, fd);
 	/* Shared, the kernel's idea of the end may be old: append at the
 	 * end the other daemons left. */
 	if (!n && append && fs->f_opts.shared) {
-		n = csize_of(fs, inode, fd, &csize);
-		if (!n)
-			n = plain_size(fs, csize, &psize) < 0 ? -EIO : 0;
+		n = afs_content_size(fs, inode, fd, &psize);
 		if (!n)
 			off = psize;
 	}

@@ -544,12 +544,13 @@ static void do_rmdir(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, i
 		gone = afs_inode_remove_begin(fs, st.st_dev, st.st_ino);
 	while (!err && unlinkat(dirfd, dn.d_disk, AT_REMOVEDIR)) {
 		err = -errno;
-		if (wait_release(&s, err, &tries)) {
+		if (wait_release(&s, err, &tries))
 			err = 0;
-			continue;
-		}
-		iv_restore(&s);
+		else
+			break;
 	}
+	if (err)
+		iv_restore(&s);
 	afs_inode_remove_end(fs, gone, !err);
 	iv_done(&s);
 	if (!err)
