@@ -87,6 +87,8 @@ static void usage(void)
 		"       fsop mmap-write FILE OFF TEXT      (MAP_SHARED, msync)\n"
 		"       fsop mmap-read FILE OFF LEN\n"
 		"       fsop open FILE FLAGS               (FLAGS: r, w, rw, creat-excl)\n"
+		"       fsop create FILE MODE              (O_CREAT | O_EXCL, MODE in octal,\n"
+		"                                  less the umask)\n"
 		"       fsop fsync FILE\n"
 		"       fsop lock FILE r|w START LEN [ofd] (F_SETLKW; prints ok when it has\n"
 		"                                  the lock, holds it until a line or the end\n"
@@ -280,6 +282,16 @@ static int do_open(char **argv)
 	return open(argv[2], flags, 0644) < 0 ? fail() : ok();
 }
 
+static int do_create(char **argv)
+{
+	char *end;
+	unsigned long mode = strtoul(argv[3], &end, 8);
+
+	if (*argv[3] == 0 || *end || mode > 07777)
+		usage();
+	return open(argv[2], O_WRONLY | O_CREAT | O_EXCL, (mode_t)mode) < 0 ? fail() : ok();
+}
+
 static int do_fsync(char **argv)
 {
 	int fd = open(argv[2], O_RDONLY);
@@ -365,6 +377,8 @@ int main(int argc, char **argv)
 		return do_mmap(argv, false);
 	if (!strcmp(op, "open") && argc == 4)
 		return do_open(argv);
+	if (!strcmp(op, "create") && argc == 4)
+		return do_create(argv);
 	if (!strcmp(op, "fsync") && argc == 3)
 		return do_fsync(argv);
 	if ((!strcmp(op, "lock") || !strcmp(op, "trylock") || !strcmp(op, "getlk")) &&
