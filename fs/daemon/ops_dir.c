@@ -22,7 +22,7 @@
 int afs_chown_new(struct afs_fs *fs, fuse_req_t req, int dirfd, const char *disk)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct stat pst;
+	struct stat pst, st;
 	gid_t gid = ctx->gid;
 
 	if (!fs->f_opts.multiuser || (ctx->uid == 0 && ctx->gid == 0))
@@ -30,7 +30,14 @@ int afs_chown_new(struct afs_fs *fs, fuse_req_t req, int dirfd, const char *disk
 	/* A set-group-ID directory gives its group; the backing one did. */
 	if (fstatat(dirfd, "", &pst, AT_EMPTY_PATH) == 0 && (pst.st_mode & S_ISGID))
 		gid = (gid_t)-1;
-	if (fchownat(dirfd, disk, ctx->uid, gid, AT_SYMLINK_NOFOLLOW))
+	if (fstatat(dirfd, disk, &st, AT_SYMLINK_NOFOLLOW) ||
+	    fchownat(dirfd, disk, ctx->uid, gid, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	/* The chown took a non-directory's set-user-ID and set-group-ID bits,
+	 * which a file made with them keeps (the kernel already took those
+	 * the caller may not set). */
+	if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) &&
+	    fchmodat(dirfd, disk, st.st_mode & 07777, 0))
 		return -errno;
 	return 0;
 }
