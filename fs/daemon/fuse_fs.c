@@ -154,6 +154,11 @@ static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_FLOCK_LOCKS;
 	else
 		conn->want &= ~FUSE_CAP_FLOCK_LOCKS;
+	/* The kernel clears the set-user-ID and set-group-ID bits itself, with
+	 * a chmod, on a write, truncate or chown by a caller without
+	 * CAP_FSETID, which only it knows (a write from the writeback cache
+	 * has no caller). */
+	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	/* O_TRUNC comes as a setattr; splice is not used (the daemon must

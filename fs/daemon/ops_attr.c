@@ -37,6 +37,29 @@ static void nlink_of_dead(struct afs_inode *inode, struct stat *st)
 	pthread_mutex_unlock(&inode->i_lock);
 }
 
+/* Whether the caller of @req is in group @gid, or is root (taken for
+ * CAP_FSETID, which the kernel asks of a caller outside the group). */
+static bool caller_in_group(fuse_req_t req, gid_t gid)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	gid_t few[32], *list = few;
+	bool in = false;
+	int n, i;
+
+	if (ctx->uid == 0 || ctx->gid == gid)
+		return true;
+	n = fuse_req_getgroups(req, 32, few);
+	if (n > 32) {
+		list = malloc((size_t)n * sizeof(*list));
+		n = list ? fuse_req_getgroups(req, n, list) : -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		in = in || list[i] == gid;
+	if (list != few)
+		free(list);
+	return in;
+}
+
 void afs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct afs_fs *fs = afs_req_fs(req);
@@ -136,6 +159,40 @@ static int set_mode(struct afs_inode *inode, const struct afs_loc *l, struct fus
 	return chmod(path, mode) ? -errno : 0;
 }
 
+/*
+ * Whether a write, truncate, chown or chgrp by the caller of @req clears the
+ * set-group-ID bit of a file of @st, that FUSE leaves to this daemon: one
+ * without group execute (once the mark of mandatory locking), of a caller
+ * outside the file's group, which Linux clears since 6.2
+ * (setattr_should_drop_sgid()).  The set-user-ID bit and a set-group-ID bit
+ * with group execute the kernel clears itself, with a chmod.
+ */
+static bool sgid_to_kill(fuse_req_t req, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && (st->st_mode & (S_ISGID | S_IXGRP)) == S_ISGID &&
+	       !caller_in_group(req, st->st_gid);
+}
+
+/* Clear the set-group-ID bit of @inode where sgid_to_kill() says so of its
+ * attributes @was (NULL: as they are now). */
+static int kill_sgid(fuse_req_t req, struct afs_inode *inode, const struct afs_loc *l,
+		     struct fuse_file_info *fi, const struct stat *was)
+{
+	struct stat st;
+	int err = 0;
+
+	if (!S_ISREG(inode->i_type))
+		return 0;
+	pthread_rwlock_wrlock(&inode->i_rw);
+	if (!was && fstatat(afs_loc_at(l), afs_loc_name(l), &st, afs_loc_flags(l) |
+			    AT_SYMLINK_NOFOLLOW))
+		err = -errno;
+	else if (sgid_to_kill(req, was ? was : &st))
+		err = set_mode(inode, l, fi, (was ? was : &st)->st_mode & 07777 & ~S_ISGID);
+	pthread_rwlock_unlock(&inode->i_rw);
+	return err;
+}
+
 void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		    struct fuse_file_info *fi)
 {
@@ -151,6 +208,10 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		afs_reply_err(req, err);
 		return;
 	}
+	/* A setattr of nothing: the kernel asks, at a write or an
+	 * fallocate, to clear what it did not clear itself (sgid_to_kill()). */
+	if (to_set == 0)
+		err = kill_sgid(req, inode, &l, fi, NULL);
 	if (to_set & FUSE_SET_ATTR_MODE) {
 		/* Never between the two chmods with which an open of a
 		 * write-only file gets to read it (ops_file.c). */
@@ -166,12 +227,21 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		uid_t uid = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
 		gid_t gid = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
 
+		/* Whether the set-group-ID bit goes is asked of the group it
+		 * had (the backing chown, by root, kept it). */
+		bool was = S_ISREG(inode->i_type) && afs_loc_stat(fs, inode, &l, &st) == 0;
+
 		if (fchownat(afs_loc_at(&l), afs_loc_name(&l), uid, gid,
 			     afs_loc_flags(&l) | AT_SYMLINK_NOFOLLOW))
 			err = -errno;
+		if (!err && was)
+			err = kill_sgid(req, inode, &l, fi, &st);
 	}
-	if (!err && (to_set & FUSE_SET_ATTR_SIZE))
+	if (!err && (to_set & FUSE_SET_ATTR_SIZE)) {
 		err = set_size(fs, inode, fi, attr->st_size);
+		if (!err)
+			err = kill_sgid(req, inode, &l, fi, NULL);
+	}
 	if (!err && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
 			       FUSE_SET_ATTR_MTIME_NOW))) {
 		/* The mtime the kernel keeps (see i_mtime_pinned) is read back
@@ -250,6 +320,24 @@ static bool is_user(const char *name)
 	return !strncmp(name, AFS_XATTR_PREFIX, sizeof(AFS_XATTR_PREFIX) - 1);
 }
 
+/*
+ * An access ACL was set on @path: the set-group-ID bit goes where the
+ * caller is not in the file's group, as every Linux filesystem does it
+ * (posix_acl_update_mode()).  The backing file's was set by this daemon,
+ * which is root, and kept it.  (The kernel would say so with
+ * FUSE_SETXATTR_ACL_KILL_SGID, which libfuse does not pass on.)
+ */
+static int acl_kill_sgid(fuse_req_t req, const char *path, bool nf)
+{
+	struct stat st;
+
+	if ((nf ? lstat(path, &st) : stat(path, &st)) || S_ISLNK(st.st_mode))
+		return 0; /* the ACL is set; the mode stays as it is */
+	if (!(st.st_mode & S_ISGID) || caller_in_group(req, st.st_gid))
+		return 0;
+	return chmod(path, st.st_mode & 07777 & ~S_ISGID) ? -errno : 0;
+}
+
 static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool nf, const char *name, const char *value, size_t size, int flags)
 {
 	struct afs_fs *fs = afs_req_fs(req);
@@ -259,9 +347,20 @@ static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool n
 	int err, n;
 
 	if (is_acl(name)) {
-		if (!strcmp(name, XATTR_ACL_DEFAULT))
+		if (!strcmp(name, XATTR_ACL_DEFAULT)) {
 			atomic_store(&inode->i_dacl, -1); /* asked again at the next create */
-		afs_reply_err(req, xa_set(path, nf, name, value, size, flags) ? errno : 0);
+			afs_reply_err(req, xa_set(path, nf, name, value, size, flags) ? errno : 0);
+			return;
+		}
+		/* Under i_rw, as a chmod (set_mode()). */
+		if (S_ISREG(inode->i_type))
+			pthread_rwlock_wrlock(&inode->i_rw);
+		err = xa_set(path, nf, name, value, size, flags) ? -errno : 0;
+		if (!err)
+			err = acl_kill_sgid(req, path, nf);
+		if (S_ISREG(inode->i_type))
+			pthread_rwlock_unlock(&inode->i_rw);
+		afs_reply_err(req, -err);
 		return;
 	}
 	if (!is_user(name)) {
