@@ -181,8 +181,8 @@ static int kill_sgid(fuse_req_t req, struct afs_inode *inode, const struct afs_l
 	struct stat st;
 	int err = 0;
 
-	if (!S_ISREG(inode->i_type))
-		return 0;
+	if (!S_ISREG(inode->i_type) || fuse_req_ctx(req)->uid == 0)
+		return 0; /* (caller_in_group() of every group) */
 	pthread_rwlock_wrlock(&inode->i_rw);
 	if (!was && fstatat(afs_loc_at(l), afs_loc_name(l), &st, afs_loc_flags(l) |
 			    AT_SYMLINK_NOFOLLOW))
