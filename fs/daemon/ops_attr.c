@@ -163,8 +163,8 @@ static int set_mode(struct afs_inode *inode, const struct afs_loc *l, struct fus
  * Whether a write, truncate, chown or chgrp by the caller of @req clears the
  * set-group-ID bit of a file of @st, that FUSE leaves to this daemon: one
  * without group execute (once the mark of mandatory locking), of a caller
- * outside the file's group, which Linux clears since 6.2
- * (setattr_should_drop_sgid()).  The set-user-ID bit and a set-group-ID bit
+ * outside the file's group, which Linux clears since 6.2 and its 6.1 stable
+ * kernels (setattr_should_drop_sgid()).  The set-user-ID bit and a set-group-ID bit
  * with group execute the kernel clears itself, with a chmod.
  */
 static bool sgid_to_kill(fuse_req_t req, const struct stat *st)
