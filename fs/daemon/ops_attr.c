@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -273,8 +274,14 @@ static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool n
 		return;
 	}
 	n = afs_xattr_name_encrypt(fs->f_xname, name, disk);
-	if (n < 0) {
-		afs_reply_err(req, n);
+	if (n < 0 || n > XATTR_NAME_MAX) {
+		/* A name longer than 181 bytes has an on-disk name too long to
+		 * store: ERANGE, as the kernel gives for names over 255. */
+		afs_reply_err(req, n < 0 ? n : ERANGE);
+		return;
+	}
+	if (size + afs_meta_overhead(fs->f_vk.format) > XATTR_SIZE_MAX) {
+		afs_reply_err(req, E2BIG); /* as the kernel for over 65536 */
 		return;
 	}
 	enc = malloc(size + AFS_META_OVERHEAD_MAX);
@@ -322,8 +329,9 @@ static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool n
 			return;
 		}
 		n = afs_xattr_name_encrypt(fs->f_xname, name, disk);
-		if (n < 0) {
-			afs_reply_err(req, (int)n);
+		if (n < 0 || n > XATTR_NAME_MAX) {
+			/* too long to have been set: there is none */
+			afs_reply_err(req, n < 0 ? (int)n : ENODATA);
 			return;
 		}
 	}
@@ -453,8 +461,8 @@ static void do_removexattr(fuse_req_t req, fuse_ino_t ino, const char *path, boo
 		return;
 	}
 	n = afs_xattr_name_encrypt(fs->f_xname, name, disk);
-	if (n < 0)
-		afs_reply_err(req, n);
+	if (n < 0 || n > XATTR_NAME_MAX)
+		afs_reply_err(req, n < 0 ? n : ENODATA);
 	else
 		afs_reply_err(req, xa_remove(path, nf, disk) ? errno : 0);
 }
