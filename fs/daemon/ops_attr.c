@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -204,6 +205,27 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		fuse_reply_attr(req, &st, fs->f_opts.timeout);
 }
 
+/*
+ * The plaintext blocks of @frsize bytes that @n backing blocks hold as one
+ * file of whole @bs-byte content blocks (FORMAT.md, "Space"): the most
+ * blocks k with 18 + k * (bs + 28) <= n * frsize, as k * bs bytes.  Whole
+ * blocks, because fallocate reserves whole blocks on disk.
+ */
+static fsblkcnt_t plain_blocks(fsblkcnt_t n, unsigned long frsize, uint32_t bs)
+{
+	const uint64_t cbs = (uint64_t)bs + AFS_BLOCK_OVERHEAD;
+	uint64_t a;
+
+	if (!frsize || !bs)
+		return n;
+	if (n > UINT64_MAX / frsize)
+		return n / cbs * bs + n % cbs * bs / cbs; /* 2^64 bytes: only the ratio matters */
+	a = (uint64_t)n * frsize;
+	if (a < AFS_HEADER_LEN)
+		return 0;
+	return (a - AFS_HEADER_LEN) / cbs * bs / frsize;
+}
+
 void afs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct afs_fs *fs = afs_req_fs(req);
@@ -214,6 +236,10 @@ void afs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 		afs_reply_err(req, errno);
 		return;
 	}
+	/* Space in plaintext bytes; inodes as they are: one per file. */
+	sv.f_blocks = plain_blocks(sv.f_blocks, sv.f_frsize, fs->f_bs);
+	sv.f_bfree = plain_blocks(sv.f_bfree, sv.f_frsize, fs->f_bs);
+	sv.f_bavail = plain_blocks(sv.f_bavail, sv.f_frsize, fs->f_bs);
 	/* Long names make every plaintext name up to 255 bytes fit. */
 	sv.f_namemax = AFS_NAME_MAX;
 	fuse_reply_statfs(req, &sv);
