@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -273,6 +275,27 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		fuse_reply_attr(req, &st, fs->f_opts.timeout);
 }
 
+/*
+ * The plaintext blocks of @frsize bytes that @n backing blocks hold as one
+ * file of whole @bs-byte content blocks (FORMAT.md, "Space"): the most
+ * blocks k with 18 + k * (bs + 28) <= n * frsize, as k * bs bytes.  Whole
+ * blocks, because fallocate reserves whole blocks on disk.
+ */
+static fsblkcnt_t plain_blocks(fsblkcnt_t n, unsigned long frsize, uint32_t bs)
+{
+	const uint64_t cbs = (uint64_t)bs + AFS_BLOCK_OVERHEAD;
+	uint64_t a;
+
+	if (!frsize || !bs)
+		return n;
+	if (n > UINT64_MAX / frsize)
+		return n / cbs * bs + n % cbs * bs / cbs; /* 2^64 bytes: only the ratio matters */
+	a = (uint64_t)n * frsize;
+	if (a < AFS_HEADER_LEN)
+		return 0;
+	return (a - AFS_HEADER_LEN) / cbs * bs / frsize;
+}
+
 void afs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct afs_fs *fs = afs_req_fs(req);
@@ -283,6 +306,10 @@ void afs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 		afs_reply_err(req, errno);
 		return;
 	}
+	/* Space in plaintext bytes; inodes as they are: one per file. */
+	sv.f_blocks = plain_blocks(sv.f_blocks, sv.f_frsize, fs->f_bs);
+	sv.f_bfree = plain_blocks(sv.f_bfree, sv.f_frsize, fs->f_bs);
+	sv.f_bavail = plain_blocks(sv.f_bavail, sv.f_frsize, fs->f_bs);
 	/* Long names make every plaintext name up to 255 bytes fit. */
 	sv.f_namemax = AFS_NAME_MAX;
 	fuse_reply_statfs(req, &sv);
@@ -372,8 +399,14 @@ static void do_setxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool n
 		return;
 	}
 	n = afs_xattr_name_encrypt(fs->f_xname, name, disk);
-	if (n < 0) {
-		afs_reply_err(req, n);
+	if (n < 0 || n > XATTR_NAME_MAX) {
+		/* A name longer than 181 bytes has an on-disk name too long to
+		 * store: ERANGE, as the kernel gives for names over 255. */
+		afs_reply_err(req, n < 0 ? n : ERANGE);
+		return;
+	}
+	if (size + afs_meta_overhead(fs->f_vk.format) > XATTR_SIZE_MAX) {
+		afs_reply_err(req, E2BIG); /* as the kernel for over 65536 */
 		return;
 	}
 	enc = malloc(size + AFS_META_OVERHEAD_MAX);
@@ -421,8 +454,9 @@ static void do_getxattr(fuse_req_t req, fuse_ino_t ino, const char *path, bool n
 			return;
 		}
 		n = afs_xattr_name_encrypt(fs->f_xname, name, disk);
-		if (n < 0) {
-			afs_reply_err(req, (int)n);
+		if (n < 0 || n > XATTR_NAME_MAX) {
+			/* too long to have been set: there is none */
+			afs_reply_err(req, n < 0 ? (int)n : ENODATA);
 			return;
 		}
 	}
@@ -552,8 +586,8 @@ static void do_removexattr(fuse_req_t req, fuse_ino_t ino, const char *path, boo
 		return;
 	}
 	n = afs_xattr_name_encrypt(fs->f_xname, name, disk);
-	if (n < 0)
-		afs_reply_err(req, n);
+	if (n < 0 || n > XATTR_NAME_MAX)
+		afs_reply_err(req, n < 0 ? n : ENODATA);
 	else
 		afs_reply_err(req, xa_remove(path, nf, disk) ? errno : 0);
 }

@@ -377,6 +377,18 @@ int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], 
 int afs_name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *enc,
 		     char out[AFS_PLAIN_NAME_BUF]);
 
+/*
+ * afs_name_encrypt_any(), afs_name_decrypt_any() - the same for an extended
+ * attribute's name after "user.": any 1 to AFS_NAME_MAX bytes other than
+ * NUL, '/' included, "." and ".." too.  A name that afs_name_encrypt()
+ * takes is encoded the same by both; decryption refuses only what
+ * afs_name_encrypt_any() cannot have written.
+ */
+int afs_name_encrypt_any(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN],
+			 const char *plain, char out[AFS_ENC_NAME_BUF]);
+int afs_name_decrypt_any(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN],
+			 const char *enc, char out[AFS_PLAIN_NAME_BUF]);
+
 /* Whether an encoded name must be stored as a long name. */
 bool afs_name_needs_longname(const char *enc);
 
@@ -550,7 +562,13 @@ int afs_longtarget_open(const struct afs_volkey *vk, const char *name, const uin
 /*
  * Extended attributes: only "user." names are encrypted.  The name after
  * "user." is encrypted like a file name with the xattr-name key and a zero
- * IV or tweak (deterministic, so getxattr can find it); the value as above.
+ * IV or tweak (deterministic, so getxattr can find it), except that it may
+ * hold any byte but NUL and be "." or ".." (afs_name_encrypt_any()); the
+ * value as above.  The on-disk name is at most XATTR_NAME_MAX (255) bytes
+ * only for plaintext names of up to 181 bytes ("user." and 11 blocks in 235
+ * base64url characters: 240 bytes; 12 blocks would be 261), and the
+ * value at most XATTR_SIZE_MAX (65536) bytes only for plaintext values of
+ * up to 65536 - afs_meta_overhead().
  * Other namespaces (security., trusted., system. with POSIX ACLs) are for
  * the kernel to read and are passed through.
  */

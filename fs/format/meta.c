@@ -218,7 +218,7 @@ int afs_xattr_name_encrypt(struct ac_key *key, const char *name, char out[AFS_XA
 	if (strncmp(name, AFS_XATTR_PREFIX, plen) != 0)
 		return -EOPNOTSUPP;
 	memcpy(out, AFS_XATTR_PREFIX, plen);
-	n = afs_name_encrypt(key, zero_iv, name + plen, out + plen);
+	n = afs_name_encrypt_any(key, zero_iv, name + plen, out + plen);
 	return n < 0 ? n : (int)plen + n;
 }
 
@@ -230,7 +230,7 @@ int afs_xattr_name_decrypt(struct ac_key *key, const char *disk_name, char *out)
 	if (strncmp(disk_name, AFS_XATTR_PREFIX, plen) != 0)
 		return -EUCLEAN;
 	memcpy(out, AFS_XATTR_PREFIX, plen);
-	n = afs_name_decrypt(key, zero_iv, disk_name + plen, out + plen);
+	n = afs_name_decrypt_any(key, zero_iv, disk_name + plen, out + plen);
 	return n < 0 ? n : (int)plen + n;
 }
 

@@ -46,20 +46,30 @@ static int name_cipher(struct ac_key *key, bool enc, const uint8_t iv[AFS_DIRIV_
 	return enc ? ac_cts_encrypt(key, iv, in, len, out) : ac_cts_decrypt(key, iv, in, len, out);
 }
 
-/* Whether @name (@len bytes, no NUL among them) may be a directory entry. */
-static int name_check(const char *name, size_t len)
+/*
+ * Whether @name (@len bytes, no NUL among them) may be a directory entry,
+ * or with @any, an extended attribute's name after "user.": any bytes.
+ */
+static int name_check_any(const char *name, size_t len, bool any)
 {
-	if (!len || (len == 1 && name[0] == '.') || (len == 2 && !memcmp(name, "..", 2)))
+	if (!len)
+		return -EINVAL;
+	if (!any && ((len == 1 && name[0] == '.') || (len == 2 && !memcmp(name, "..", 2))))
 		return -EINVAL;
 	if (len > AFS_NAME_MAX)
 		return -ENAMETOOLONG;
-	if (memchr(name, '/', len))
+	if (!any && memchr(name, '/', len))
 		return -EINVAL;
 	return 0;
 }
 
-int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *plain,
-		     char out[AFS_ENC_NAME_BUF])
+static int name_check(const char *name, size_t len)
+{
+	return name_check_any(name, len, false);
+}
+
+static int name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN],
+			const char *plain, char out[AFS_ENC_NAME_BUF], bool any)
 {
 	uint8_t buf[AFS_NAME_PADDED_MAX] = { 0 };
 	uint8_t ct[AFS_NAME_PADDED_MAX];
@@ -67,7 +77,7 @@ int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], 
 	int err;
 
 	len = strnlen(plain, AFS_NAME_MAX + 1);
-	err = name_check(plain, len);
+	err = name_check_any(plain, len, any);
 	if (err)
 		return err;
 	padded = (len + AFS_NAME_PAD - 1) / AFS_NAME_PAD * AFS_NAME_PAD;
@@ -79,8 +89,20 @@ int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], 
 	return (int)afs_b64url_encode(ct, padded, out);
 }
 
-int afs_name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *enc,
-		     char out[AFS_PLAIN_NAME_BUF])
+int afs_name_encrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *plain,
+		     char out[AFS_ENC_NAME_BUF])
+{
+	return name_encrypt(names_key, iv, plain, out, false);
+}
+
+int afs_name_encrypt_any(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN],
+			 const char *plain, char out[AFS_ENC_NAME_BUF])
+{
+	return name_encrypt(names_key, iv, plain, out, true);
+}
+
+static int name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN],
+			const char *enc, char out[AFS_PLAIN_NAME_BUF], bool any)
 {
 	uint8_t ct[AFS_NAME_PADDED_MAX], pt[AFS_NAME_PADDED_MAX];
 	size_t enclen, len;
@@ -106,7 +128,8 @@ int afs_name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], 
 	 * refused, as are NUL inside the name and a 256-byte name.
 	 */
 	err = -EUCLEAN;
-	if ((size_t)n - len >= AFS_NAME_PAD || memchr(pt, '\0', len) || name_check((char *)pt, len))
+	if ((size_t)n - len >= AFS_NAME_PAD || memchr(pt, '\0', len) ||
+	    name_check_any((char *)pt, len, any))
 		goto out_wipe;
 	memcpy(out, pt, len);
 	out[len] = '\0';
@@ -114,6 +137,18 @@ int afs_name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], 
 out_wipe:
 	explicit_bzero(pt, sizeof(pt));
 	return err;
+}
+
+int afs_name_decrypt(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN], const char *enc,
+		     char out[AFS_PLAIN_NAME_BUF])
+{
+	return name_decrypt(names_key, iv, enc, out, false);
+}
+
+int afs_name_decrypt_any(struct ac_key *names_key, const uint8_t iv[AFS_DIRIV_LEN],
+			 const char *enc, char out[AFS_PLAIN_NAME_BUF])
+{
+	return name_decrypt(names_key, iv, enc, out, true);
 }
 
 bool afs_name_needs_longname(const char *enc)

@@ -1159,6 +1159,41 @@ static void test_names(struct ac_key *key, const struct name_vec *name_vecs, siz
 	memset(raw, 'x', 256);
 	craft_name(key, iv, raw, 256, enc);
 	check_ret("decrypt a 256-byte name", afs_name_decrypt(key, iv, enc, plain), -EUCLEAN);
+
+	/* Extended attribute names: any bytes but NUL; a file name's as before. */
+	good = true;
+	for (i = 0; i < nvecs; i++)
+		good = good && afs_name_encrypt_any(key, iv, name_vecs[i].plain, enc) >= 0 &&
+		       !strcmp(enc, name_vecs[i].enc);
+	check("any-byte names: the vectors encrypt as file names", good);
+	{
+		static const char *const odd[] = { "a/b", "/", ".", "..", "\n\x01\x7f\x80\xff" };
+
+		for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+			snprintf(what, sizeof(what), "any-byte name %zu: round trip", i + 1);
+			n = afs_name_encrypt_any(key, iv, odd[i], enc);
+			n2 = n > 0 ? afs_name_decrypt_any(key, iv, enc, plain) : n;
+			check_str(what, n2, plain, odd[i]);
+			snprintf(what, sizeof(what), "any-byte name %zu: not a file name", i + 1);
+			check_ret(what, afs_name_decrypt(key, iv, enc, plain),
+				  i < 4 ? -EUCLEAN : (long long)strlen(odd[i]));
+		}
+	}
+	check_ret("any-byte name \"\"", afs_name_encrypt_any(key, iv, "", enc), -EINVAL);
+	memset(name, 'x', 256);
+	name[256] = '\0';
+	check_ret("any-byte name of 256 bytes", afs_name_encrypt_any(key, iv, name, enc),
+		  -ENAMETOOLONG);
+	memset(raw, 0, sizeof(raw));
+	memcpy(raw, "a\0b", 3);
+	craft_name(key, iv, raw, 16, enc);
+	check_ret("any-byte name: decrypt \"a\\0b\"", afs_name_decrypt_any(key, iv, enc, plain),
+		  -EUCLEAN);
+	memset(raw, 0, sizeof(raw));
+	raw[0] = 'a';
+	craft_name(key, iv, raw, 32, enc);
+	check_ret("any-byte name: decrypt \"a\" padded to 32 bytes",
+		  afs_name_decrypt_any(key, iv, enc, plain), -EUCLEAN);
 }
 
 /* A long name vector's on-disk and sidecar names. */

@@ -197,8 +197,13 @@ static void check_xattrs(struct fk_vol *v, int fd, const char *cpath, const char
 
 		if (strncmp(name, AFS_XATTR_PREFIX, strlen(AFS_XATTR_PREFIX)))
 			continue;
+		/*
+		 * Any bytes are a valid name (not only UTF-8 text, as for file
+		 * names): the value's tag, over the on-disk name too, is what
+		 * shows a damaged name that still decrypts.
+		 */
 		n = afs_xattr_name_decrypt(v->xattr_key, name, plain);
-		if (n < 0 || !fk_text_ok(plain)) {
+		if (n < 0) {
 			xattr_problem(v, cpath, path, name, "name ", name);
 			continue;
 		}
@@ -217,7 +222,9 @@ static void check_xattrs(struct fk_vol *v, int fd, const char *cpath, const char
 		}
 		n = afs_xattr_value_decrypt(&v->vk, name, val, (size_t)vlen, pt);
 		explicit_bzero(pt, (size_t)vlen + 1);
-		if (n < 0)
+		if (n < 0 && !fk_text_ok(plain))
+			xattr_problem(v, cpath, path, name, "name ", name);
+		else if (n < 0)
 			xattr_problem(v, cpath, path, name, "value of ", plain);
 		explicit_bzero(plain, sizeof(plain));
 	}
