@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuse_i.h"
@@ -707,7 +709,7 @@ int afs_inode_table_init(struct afs_fs *fs)
 int afs_open_own(int dirfd, const char *name)
 {
 	struct stat st;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = afs_openat_noatime(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -718,4 +720,106 @@ int afs_open_own(int dirfd, const char *name)
 		return S_ISREG(st.st_mode) ? -err : -EUCLEAN;
 	}
 	return fd;
+}
+
+int afs_openat_noatime(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, flags);
+	return fd;
+}
+
+static bool ts_le(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+#define AFS_RELATIME_AGE (24 * 60 * 60) /* as the kernel's relatime_need_update() */
+
+bool afs_atime_due(const struct afs_fs *fs, const struct stat *st, bool dir)
+{
+	if (fs->f_opts.atime == AFS_ATIME_NONE || (dir && fs->f_opts.nodiratime))
+		return false;
+	if (fs->f_opts.atime == AFS_ATIME_STRICT)
+		return true;
+	return ts_le(&st->st_atim, &st->st_mtim) || ts_le(&st->st_atim, &st->st_ctim) ||
+	       time(NULL) - st->st_atim.tv_sec >= AFS_RELATIME_AGE;
+}
+
+/*
+ * Move the atime of @fd (stat @before) to now.  Where the backing
+ * filesystem does it on a read of its own (its mount options agree: it is
+ * relatime too, or strictatime), that read does it, and the ctime stays, as
+ * on a filesystem of its own; else futimens(), which moves the ctime too.
+ */
+static void atime_bump(int fd, bool dir, const struct stat *before)
+{
+	const struct timespec tv[2] = { { .tv_nsec = UTIME_NOW }, { .tv_nsec = UTIME_OMIT } };
+	struct stat st;
+	char buf[512];
+
+	if (dir) {
+		int nfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (nfd >= 0) {
+			if (syscall(SYS_getdents64, nfd, buf, sizeof(buf)) < 0)
+				log_dbg("reading a directory to move its atime: %s",
+					strerror(errno));
+			close(nfd);
+		}
+	} else {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl >= 0 && (!(fl & O_NOATIME) || !fcntl(fd, F_SETFL, fl & ~O_NOATIME))) {
+			if (pread(fd, buf, 1, 0) < 0)
+				log_dbg("reading a file to move its atime: %s", strerror(errno));
+			if (fl & O_NOATIME)
+				fcntl(fd, F_SETFL, fl);
+		}
+	}
+	if (fstat(fd, &st) == 0 && (st.st_atim.tv_sec != before->st_atim.tv_sec ||
+				    st.st_atim.tv_nsec != before->st_atim.tv_nsec))
+		return;
+	if (futimens(fd, tv))
+		log_dbg("cannot move an atime: %s", strerror(errno));
+}
+
+/* Relatime, and an atime seen after the mtime and ctime less than a day ago. */
+static bool atime_recent(const struct afs_fs *fs, struct afs_inode *inode)
+{
+	return fs->f_opts.atime == AFS_ATIME_RELATIME && !fs->f_opts.shared &&
+	       time(NULL) < atomic_load_explicit(&inode->i_atime_until, memory_order_relaxed);
+}
+
+bool afs_atime_due_inode(const struct afs_fs *fs, struct afs_inode *inode, int fd)
+{
+	struct stat st;
+
+	if (fs->f_opts.atime == AFS_ATIME_NONE || atime_recent(fs, inode))
+		return false;
+	return fstat(fd, &st) == 0 && afs_atime_due(fs, &st, false);
+}
+
+void afs_atime_read(struct afs_fs *fs, struct afs_inode *inode, int fd, bool dir)
+{
+	struct stat st;
+
+	if (fs->f_opts.atime == AFS_ATIME_NONE || (dir && fs->f_opts.nodiratime))
+		return;
+	if (!dir && atime_recent(fs, inode))
+		return;
+	if (fstat(fd, &st))
+		return;
+	if (afs_atime_due(fs, &st, dir)) {
+		atime_bump(fd, dir, &st);
+		if (fstat(fd, &st))
+			return;
+	}
+	/* Relatime: nothing is due until the atime is a day old, or until a
+	 * change through this daemon (afs_atime_recheck()). */
+	if (!dir && fs->f_opts.atime == AFS_ATIME_RELATIME && !afs_atime_due(fs, &st, dir))
+		atomic_store_explicit(&inode->i_atime_until, st.st_atim.tv_sec + AFS_RELATIME_AGE,
+				      memory_order_relaxed);
 }

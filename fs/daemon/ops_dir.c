@@ -425,7 +425,7 @@ static bool only_hidden(int dfd)
 	int fd, n = 0;
 	DIR *d;
 
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = afs_openat_noatime(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	d = fdopendir(fd);
@@ -714,7 +714,7 @@ void afs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	fd = afs_dir_fd(fs, inode);
 	if (fd >= 0) {
-		int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int dfd = afs_openat_noatime(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		afs_dir_fd_put(fs, inode);
 		fd = dfd >= 0 ? dfd : -errno;
@@ -838,6 +838,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		d->dh_entry = NULL;
 		d->dh_off = next;
 	}
+	/* A listing moves the atime (once, from its start), before the reply
+	 * that lets the kernel ask for it. */
+	if (off == 0 && !(err && rem == size))
+		afs_atime_read(fs, dir, dirfd(d->dh_dir), true);
 	/* An error after some entries: return those; the next call reports it. */
 	if (err && rem == size)
 		afs_reply_err(req, err);
