@@ -325,8 +325,8 @@ int afs_open_own(int dirfd, const char *name);
  * calls for it under the mount's atime options (struct afs_mount_opts).
  */
 /* openat() with O_NOATIME, or without where the daemon may not (EPERM:
- * neither the owner nor CAP_FOWNER). */
-int afs_openat_noatime(int dirfd, const char *name, int flags);
+ * neither the owner nor CAP_FOWNER).  With O_CREAT, the mode follows. */
+int afs_openat_noatime(int dirfd, const char *name, int flags, ...);
 /* Whether a read of @st (a directory with @dir) would move its atime now. */
 bool afs_atime_due(const struct afs_fs *fs, const struct stat *st, bool dir);
 /* Whether a read of the regular file @inode (open, @fd) would move its

@@ -16,6 +16,7 @@
  * LRU lock; the LRU lock takes an i_lock only with trylock.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -722,12 +723,21 @@ int afs_open_own(int dirfd, const char *name)
 	return fd;
 }
 
-int afs_openat_noatime(int dirfd, const char *name, int flags)
+int afs_openat_noatime(int dirfd, const char *name, int flags, ...)
 {
-	int fd = openat(dirfd, name, flags | O_NOATIME);
+	mode_t mode = 0;
+	int fd;
 
+	if (flags & O_CREAT) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	fd = openat(dirfd, name, flags | O_NOATIME, mode);
 	if (fd < 0 && errno == EPERM)
-		fd = openat(dirfd, name, flags);
+		fd = openat(dirfd, name, flags, mode);
 	return fd;
 }
 

@@ -180,10 +180,10 @@ static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 	 * process may have made it since). */
 	flags = O_CREAT | O_NOFOLLOW | O_CLOEXEC | (fs->f_opts.read_only ? O_RDONLY : O_RDWR);
 	m = afs_new_mode(fs, req, dir, dirfd, mode);
-	fd = openat(dirfd, dn.d_disk, flags | O_EXCL, m);
+	fd = afs_openat_noatime(dirfd, dn.d_disk, flags | O_EXCL, m);
 	if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
 		created = false;
-		fd = openat(dirfd, dn.d_disk, flags, m);
+		fd = afs_openat_noatime(dirfd, dn.d_disk, flags, m);
 	}
 	if (fd < 0) {
 		err = -errno;
@@ -207,6 +207,16 @@ static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 		afs_inode_forget(fs, e.ino, 1);
 		err = fd;
 		goto fail;
+	}
+	if (created && fs->f_opts.writeback) {
+		/* The kernel keeps the mtime it is given here, and sends
+		 * another only when a write of its own changes it, which one
+		 * in the same clock tick does not: so the writes that follow
+		 * keep the backing file's (see i_mtime_pinned). */
+		pthread_rwlock_wrlock(&inode->i_rw);
+		inode->i_mtime = e.attr.st_mtim;
+		inode->i_mtime_pinned = true;
+		pthread_rwlock_unlock(&inode->i_rw);
 	}
 	fi->fh = (uint64_t)fd;
 	fi->keep_cache = !fs->f_opts.shared; /* as afs_op_open() */
