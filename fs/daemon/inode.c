@@ -748,9 +748,17 @@ static bool ts_le(const struct timespec *a, const struct timespec *b)
 
 #define AFS_RELATIME_AGE (24 * 60 * 60) /* as the kernel's relatime_need_update() */
 
+/* No atime moves: noatime, nodiratime for a directory, or a read-only
+ * mount (as the kernel's atime_needs_update() says for any). */
+static bool atime_never(const struct afs_fs *fs, bool dir)
+{
+	return fs->f_opts.atime == AFS_ATIME_NONE || (dir && fs->f_opts.nodiratime) ||
+	       fs->f_opts.read_only;
+}
+
 bool afs_atime_due(const struct afs_fs *fs, const struct stat *st, bool dir)
 {
-	if (fs->f_opts.atime == AFS_ATIME_NONE || (dir && fs->f_opts.nodiratime))
+	if (atime_never(fs, dir))
 		return false;
 	if (fs->f_opts.atime == AFS_ATIME_STRICT)
 		return true;
@@ -807,7 +815,7 @@ bool afs_atime_due_inode(const struct afs_fs *fs, struct afs_inode *inode, int f
 {
 	struct stat st;
 
-	if (fs->f_opts.atime == AFS_ATIME_NONE || atime_recent(fs, inode))
+	if (atime_never(fs, false) || atime_recent(fs, inode))
 		return false;
 	return fstat(fd, &st) == 0 && afs_atime_due(fs, &st, false);
 }
@@ -816,7 +824,7 @@ void afs_atime_read(struct afs_fs *fs, struct afs_inode *inode, int fd, bool dir
 {
 	struct stat st;
 
-	if (fs->f_opts.atime == AFS_ATIME_NONE || (dir && fs->f_opts.nodiratime))
+	if (atime_never(fs, dir))
 		return;
 	if (!dir && atime_recent(fs, inode))
 		return;
