@@ -116,8 +116,10 @@ struct afs_inode {
 	bool i_mtime_pinned;
 	struct timespec i_mtime;
 	/* Relatime: until when (CLOCK_REALTIME seconds) a read moves no
-	 * atime, as one was seen after the mtime and ctime; 0: check. */
+	 * atime, as one was seen after the mtime and ctime; 0: check.  Only
+	 * while afs_fs.f_ctime_gen is still i_atime_gen. */
 	_Atomic int64_t i_atime_until;
+	atomic_uint i_atime_gen;
 	/* Bad blocks already logged, so that each is logged once. */
 	uint64_t i_bad[8];
 	unsigned int i_nbad;
@@ -159,6 +161,9 @@ struct afs_fs {
 	struct afs_mount_opts f_opts;
 	const char *f_cipherdir;
 	bool f_dont_mask; /* the kernel leaves the caller's umask to us */
+	/* Goes up at each link, unlink and rename, which move the ctime of
+	 * a file they do not name by its inode (i_atime_until). */
+	atomic_uint f_ctime_gen;
 	/* Set by every request that names an inode; the daemon's idle timer
 	 * (algfs -o idle=) clears it to see whether the volume is in use. */
 	atomic_bool f_active;
@@ -337,6 +342,11 @@ bool afs_atime_due_inode(const struct afs_fs *fs, struct afs_inode *inode, int f
  * Cheap when nothing is due (at most a stat; for files under relatime,
  * nothing at all until the inode's i_atime_until). */
 void afs_atime_read(struct afs_fs *fs, struct afs_inode *inode, int fd, bool dir);
+/* A link, unlink or rename moved the ctime of some file: check again. */
+static inline void afs_atime_recheck_all(struct afs_fs *fs)
+{
+	atomic_fetch_add_explicit(&fs->f_ctime_gen, 1, memory_order_relaxed);
+}
 /* @inode's mtime, ctime or atime may have changed: check again. */
 static inline void afs_atime_recheck(struct afs_inode *inode)
 {

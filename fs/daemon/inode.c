@@ -808,7 +808,9 @@ static void atime_bump(int fd, bool dir, const struct stat *before)
 static bool atime_recent(const struct afs_fs *fs, struct afs_inode *inode)
 {
 	return fs->f_opts.atime == AFS_ATIME_RELATIME && !fs->f_opts.shared &&
-	       time(NULL) < atomic_load_explicit(&inode->i_atime_until, memory_order_relaxed);
+	       time(NULL) < atomic_load_explicit(&inode->i_atime_until, memory_order_relaxed) &&
+	       atomic_load_explicit(&inode->i_atime_gen, memory_order_relaxed) ==
+		       atomic_load_explicit(&fs->f_ctime_gen, memory_order_relaxed);
 }
 
 bool afs_atime_due_inode(const struct afs_fs *fs, struct afs_inode *inode, int fd)
@@ -822,6 +824,7 @@ bool afs_atime_due_inode(const struct afs_fs *fs, struct afs_inode *inode, int f
 
 void afs_atime_read(struct afs_fs *fs, struct afs_inode *inode, int fd, bool dir)
 {
+	unsigned int gen = atomic_load_explicit(&fs->f_ctime_gen, memory_order_relaxed);
 	struct stat st;
 
 	if (atime_never(fs, dir))
@@ -837,7 +840,9 @@ void afs_atime_read(struct afs_fs *fs, struct afs_inode *inode, int fd, bool dir
 	}
 	/* Relatime: nothing is due until the atime is a day old, or until a
 	 * change through this daemon (afs_atime_recheck()). */
-	if (!dir && fs->f_opts.atime == AFS_ATIME_RELATIME && !afs_atime_due(fs, &st, dir))
+	if (!dir && fs->f_opts.atime == AFS_ATIME_RELATIME && !afs_atime_due(fs, &st, dir)) {
+		atomic_store_explicit(&inode->i_atime_gen, gen, memory_order_relaxed);
 		atomic_store_explicit(&inode->i_atime_until, st.st_atim.tv_sec + AFS_RELATIME_AGE,
 				      memory_order_relaxed);
+	}
 }

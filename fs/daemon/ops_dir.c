@@ -418,11 +418,13 @@ void afs_op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const
 
 void afs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name)
 {
+	afs_atime_recheck_all(afs_req_fs(req));
 	IN_DIR(req, parent, do_link(req, fs, afs_inode_get(fs, ino), dir, dirfd, name));
 }
 
 void afs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	afs_atime_recheck_all(afs_req_fs(req));
 	IN_DIR(req, parent, do_unlink(req, fs, dir, dirfd, name));
 }
 
@@ -663,6 +665,7 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 	struct afs_inode *dir = afs_inode_get(fs, parent), *ndir = afs_inode_get(fs, newparent);
 	int dirfd = afs_dir_fd(fs, dir), ndirfd = dirfd < 0 ? dirfd : afs_dir_fd(fs, ndir);
 
+	afs_atime_recheck_all(fs);
 	if (dirfd < 0 || ndirfd < 0)
 		afs_reply_err(req, dirfd < 0 ? dirfd : ndirfd);
 	else
