@@ -756,14 +756,17 @@ static bool atime_never(const struct afs_fs *fs, bool dir)
 	       fs->f_opts.read_only;
 }
 
+static bool relatime_due(const struct stat *st)
+{
+	return ts_le(&st->st_atim, &st->st_mtim) || ts_le(&st->st_atim, &st->st_ctim) ||
+	       time(NULL) - st->st_atim.tv_sec >= AFS_RELATIME_AGE;
+}
+
 bool afs_atime_due(const struct afs_fs *fs, const struct stat *st, bool dir)
 {
 	if (atime_never(fs, dir))
 		return false;
-	if (fs->f_opts.atime == AFS_ATIME_STRICT)
-		return true;
-	return ts_le(&st->st_atim, &st->st_mtim) || ts_le(&st->st_atim, &st->st_ctim) ||
-	       time(NULL) - st->st_atim.tv_sec >= AFS_RELATIME_AGE;
+	return fs->f_opts.atime == AFS_ATIME_STRICT || relatime_due(st);
 }
 
 /*
@@ -772,9 +775,16 @@ bool afs_atime_due(const struct afs_fs *fs, const struct stat *st, bool dir)
  * relatime too, or strictatime), that read does it, and the ctime stays, as
  * on a filesystem of its own; else futimens(), which moves the ctime too.
  */
-static void atime_bump(int fd, bool dir, const struct stat *before)
+static void atime_set(int fd)
 {
 	const struct timespec tv[2] = { { .tv_nsec = UTIME_NOW }, { .tv_nsec = UTIME_OMIT } };
+
+	if (futimens(fd, tv))
+		log_dbg("cannot move an atime: %s", strerror(errno));
+}
+
+static void atime_bump(int fd, bool dir, const struct stat *before)
+{
 	struct stat st;
 	char buf[512];
 
@@ -800,8 +810,7 @@ static void atime_bump(int fd, bool dir, const struct stat *before)
 	if (fstat(fd, &st) == 0 && (st.st_atim.tv_sec != before->st_atim.tv_sec ||
 				    st.st_atim.tv_nsec != before->st_atim.tv_nsec))
 		return;
-	if (futimens(fd, tv))
-		log_dbg("cannot move an atime: %s", strerror(errno));
+	atime_set(fd);
 }
 
 /* Relatime, and an atime seen after the mtime and ctime less than a day ago. */
@@ -819,6 +828,8 @@ bool afs_atime_due_inode(const struct afs_fs *fs, struct afs_inode *inode, int f
 
 	if (atime_never(fs, false) || atime_recent(fs, inode))
 		return false;
+	if (fs->f_opts.atime == AFS_ATIME_STRICT)
+		return true;
 	return fstat(fd, &st) == 0 && afs_atime_due(fs, &st, false);
 }
 
@@ -831,6 +842,12 @@ void afs_atime_read(struct afs_fs *fs, struct afs_inode *inode, int fd, bool dir
 		return;
 	if (!dir && atime_recent(fs, inode))
 		return;
+	if (fs->f_opts.atime == AFS_ATIME_STRICT) {
+		/* On every read: a read of a backing file on a relatime mount
+		 * would mostly not move it.  One call, which moves the ctime. */
+		atime_set(fd);
+		return;
+	}
 	if (fstat(fd, &st))
 		return;
 	if (afs_atime_due(fs, &st, dir)) {
