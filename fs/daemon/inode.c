@@ -16,8 +16,8 @@
  * LRU lock; the LRU lock takes an i_lock only with trylock.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -769,12 +769,7 @@ bool afs_atime_due(const struct afs_fs *fs, const struct stat *st, bool dir)
 	return fs->f_opts.atime == AFS_ATIME_STRICT || relatime_due(st);
 }
 
-/*
- * Move the atime of @fd (stat @before) to now.  Where the backing
- * filesystem does it on a read of its own (its mount options agree: it is
- * relatime too, or strictatime), that read does it, and the ctime stays, as
- * on a filesystem of its own; else futimens(), which moves the ctime too.
- */
+/* Set the atime of @fd to now (the backing ctime moves too). */
 static void atime_set(int fd)
 {
 	const struct timespec tv[2] = { { .tv_nsec = UTIME_NOW }, { .tv_nsec = UTIME_OMIT } };
@@ -783,6 +778,12 @@ static void atime_set(int fd)
 		log_dbg("cannot move an atime: %s", strerror(errno));
 }
 
+/*
+ * Move the atime of @fd (stat @before) to now.  Where the backing
+ * filesystem does it on a read of its own (its mount options agree: it is
+ * relatime too, or strictatime), that read does it, and the ctime stays, as
+ * on a filesystem of its own; else futimens(), which moves the ctime too.
+ */
 static void atime_bump(int fd, bool dir, const struct stat *before)
 {
 	struct stat st;
