@@ -50,6 +50,8 @@ struct options {
 	double idle_s;
 	int no_writeback;
 	int shared;
+	int atime; /* enum afs_atime */
+	int nodiratime;
 	int foreground;
 	int debug;
 	int single;
@@ -99,6 +101,18 @@ static const struct fuse_opt opt_spec[] = {
 	FUSE_OPT_KEY("-V", KEY_VERSION),
 	FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
+	/* Access times: the daemon moves them (the kernel leaves a FUSE
+	 * file's atime to it); "noatime" also goes to the kernel, for the
+	 * mount table (libfuse passes on no other of these). */
+	{ "atime", offsetof(struct options, atime), AFS_ATIME_STRICT },
+	{ "strictatime", offsetof(struct options, atime), AFS_ATIME_STRICT },
+	{ "norelatime", offsetof(struct options, atime), AFS_ATIME_STRICT },
+	{ "relatime", offsetof(struct options, atime), AFS_ATIME_RELATIME },
+	{ "nostrictatime", offsetof(struct options, atime), AFS_ATIME_RELATIME },
+	{ "noatime", offsetof(struct options, atime), AFS_ATIME_NONE },
+	FUSE_OPT_KEY("noatime", FUSE_OPT_KEY_KEEP),
+	{ "diratime", offsetof(struct options, nodiratime), 0 },
+	{ "nodiratime", offsetof(struct options, nodiratime), 1 },
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("rw", KEY_RW),
 	/* The mount table must name the volume: algfs sets these itself. */
@@ -121,7 +135,6 @@ static const struct fuse_opt opt_spec[] = {
 	DISCARD("group"),
 	DISCARD("nofail"),
 	DISCARD("_netdev"),
-	DISCARD("relatime"),
 	FUSE_OPT_END,
 };
 
@@ -130,7 +143,7 @@ static const struct fuse_opt opt_spec[] = {
 static const char *const fuse_mount_opts[] = {
 	"allow_root", "auto_unmount", "default_permissions",
 	"suid", "nosuid", "dev", "nodev", "exec", "noexec",
-	"async", "sync", "dirsync", "noatime",
+	"async", "sync", "dirsync",
 	"max_read=", "blksize=", "context=", "fscontext=", "defcontext=", "rootcontext=",
 };
 
@@ -185,7 +198,13 @@ static void usage(FILE *f)
 		"  -o sharedstorage     other daemons, here or on other machines, mount the\n"
 		"                       volume too (network storage): no writeback cache,\n"
 		"                       timeout 0.1, locks forwarded to the backing files\n"
-		"  -o OPTION            FUSE mount options (nosuid, nodev, noexec, noatime,\n"
+		"  -o relatime          a read moves a file's access time when that is not\n"
+		"                       after its mtime and ctime, or is a day old (the\n"
+		"                       default)\n"
+		"  -o strictatime       every read moves it (also: atime)\n"
+		"  -o noatime           no read moves it\n"
+		"  -o nodiratime        no listing moves a directory's\n"
+		"  -o OPTION            FUSE mount options (nosuid, nodev, noexec,\n"
 		"                       ...), and fstab's (defaults, noauto, nofail, user,\n"
 		"                       _netdev, x-systemd.*, ...), which it ignores\n"
 		"  -f                   stay in the foreground, log to standard error\n"
@@ -434,6 +453,8 @@ static int serve(struct options *o, struct fuse_args *args, const struct afs_con
 	struct afs_mount_opts mopts = {
 		.timeout = o->timeout,
 		.writeback = !o->no_writeback && !o->shared,
+		.atime = (enum afs_atime)o->atime,
+		.nodiratime = o->nodiratime,
 		.shared = o->shared,
 		.read_only = o->read_only,
 		.multiuser = o->allow_other && geteuid() == 0,

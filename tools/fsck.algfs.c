@@ -379,7 +379,7 @@ int main(int argc, char **argv)
 	rc = FK_EXIT_OPERATIONAL;
 	if (derive_keys(&v))
 		goto out;
-	v.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	v.rootfd = fk_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (v.rootfd < 0) {
 		log_err("%s: %s", dir, strerror(errno));
 		goto out;

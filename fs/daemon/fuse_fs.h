@@ -29,6 +29,15 @@
 #include "crypto.h"
 #include "format.h"
 
+/* When a plaintext read or directory listing moves the access time, as the
+ * mount options atime (strictatime), relatime (the default) and noatime
+ * say for other filesystems. */
+enum afs_atime {
+	AFS_ATIME_RELATIME = 0, /* when not after the mtime and ctime, or a day old */
+	AFS_ATIME_STRICT, /* on every read */
+	AFS_ATIME_NONE, /* never */
+};
+
 /* The mount options of the daemon that fs/daemon/ acts on. */
 struct afs_mount_opts {
 	double timeout; /* entry and attribute cache, seconds */
@@ -40,6 +49,8 @@ struct afs_mount_opts {
 	 * nothing is cached that one of them can change, and fcntl and flock
 	 * locks are forwarded to the backing files. */
 	bool shared;
+	enum afs_atime atime;
+	bool nodiratime; /* directories' access times never move */
 };
 
 /* A mounted volume: the userdata of its FUSE session. */

@@ -115,6 +115,11 @@ struct afs_inode {
 	 * one it sent is put back after each write. */
 	bool i_mtime_pinned;
 	struct timespec i_mtime;
+	/* Relatime: until when (CLOCK_REALTIME seconds) a read moves no
+	 * atime, as one was seen after the mtime and ctime; 0: check.  Only
+	 * while afs_fs.f_ctime_gen is still i_atime_gen. */
+	_Atomic int64_t i_atime_until;
+	atomic_uint i_atime_gen;
 	/* Bad blocks already logged, so that each is logged once. */
 	uint64_t i_bad[8];
 	unsigned int i_nbad;
@@ -156,6 +161,9 @@ struct afs_fs {
 	struct afs_mount_opts f_opts;
 	const char *f_cipherdir;
 	bool f_dont_mask; /* the kernel leaves the caller's umask to us */
+	/* Goes up at each link, unlink and rename, which move the ctime of
+	 * a file they do not name by its inode (i_atime_until). */
+	atomic_uint f_ctime_gen;
 	/* Set by every request that names an inode; the daemon's idle timer
 	 * (algfs -o idle=) clears it to see whether the volume is in use. */
 	atomic_bool f_active;
@@ -314,6 +322,36 @@ void afs_backing_path(int fd, char *out, size_t len);
  * file), or -errno.
  */
 int afs_open_own(int dirfd, const char *name);
+
+/*
+ * Access times.  The kernel leaves a FUSE file's atime to the daemon, which
+ * reports the backing file's: so the daemon reads its backing files with
+ * O_NOATIME, and moves the atime itself when a plaintext read or listing
+ * calls for it under the mount's atime options (struct afs_mount_opts).
+ */
+/* openat() with O_NOATIME, or without where the daemon may not (EPERM:
+ * neither the owner nor CAP_FOWNER).  With O_CREAT, the mode follows. */
+int afs_openat_noatime(int dirfd, const char *name, int flags, ...);
+/* Whether a read of @st (a directory with @dir) would move its atime now. */
+bool afs_atime_due(const struct afs_fs *fs, const struct stat *st, bool dir);
+/* Whether a read of the regular file @inode (open, @fd) would move its
+ * atime now: as afs_atime_due(), without a stat where i_atime_until says. */
+bool afs_atime_due_inode(const struct afs_fs *fs, struct afs_inode *inode, int fd);
+/* A plaintext read of @inode's backing file @fd (a regular file's i_ofd,
+ * or a directory listed) happened: move the atime as the options say.
+ * Cheap when nothing is due (at most a stat; for files under relatime,
+ * nothing at all until the inode's i_atime_until). */
+void afs_atime_read(struct afs_fs *fs, struct afs_inode *inode, int fd, bool dir);
+/* A link, unlink or rename moved the ctime of some file: check again. */
+static inline void afs_atime_recheck_all(struct afs_fs *fs)
+{
+	atomic_fetch_add_explicit(&fs->f_ctime_gen, 1, memory_order_relaxed);
+}
+/* @inode's mtime, ctime or atime may have changed: check again. */
+static inline void afs_atime_recheck(struct afs_inode *inode)
+{
+	atomic_store_explicit(&inode->i_atime_until, 0, memory_order_relaxed);
+}
 
 /* dirnames.c */
 /* A name in a ciphertext directory. */

@@ -17,10 +17,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuse_i.h"
@@ -707,7 +710,7 @@ int afs_inode_table_init(struct afs_fs *fs)
 int afs_open_own(int dirfd, const char *name)
 {
 	struct stat st;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = afs_openat_noatime(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -718,4 +721,146 @@ int afs_open_own(int dirfd, const char *name)
 		return S_ISREG(st.st_mode) ? -err : -EUCLEAN;
 	}
 	return fd;
+}
+
+int afs_openat_noatime(int dirfd, const char *name, int flags, ...)
+{
+	mode_t mode = 0;
+	int fd;
+
+	if (flags & O_CREAT) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	fd = openat(dirfd, name, flags | O_NOATIME, mode);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, flags, mode);
+	return fd;
+}
+
+static bool ts_le(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+#define AFS_RELATIME_AGE (24 * 60 * 60) /* as the kernel's relatime_need_update() */
+
+/* No atime moves: noatime, nodiratime for a directory, or a read-only
+ * mount (as the kernel's atime_needs_update() says for any). */
+static bool atime_never(const struct afs_fs *fs, bool dir)
+{
+	return fs->f_opts.atime == AFS_ATIME_NONE || (dir && fs->f_opts.nodiratime) ||
+	       fs->f_opts.read_only;
+}
+
+static bool relatime_due(const struct stat *st)
+{
+	return ts_le(&st->st_atim, &st->st_mtim) || ts_le(&st->st_atim, &st->st_ctim) ||
+	       time(NULL) - st->st_atim.tv_sec >= AFS_RELATIME_AGE;
+}
+
+bool afs_atime_due(const struct afs_fs *fs, const struct stat *st, bool dir)
+{
+	if (atime_never(fs, dir))
+		return false;
+	return fs->f_opts.atime == AFS_ATIME_STRICT || relatime_due(st);
+}
+
+/* Set the atime of @fd to now (the backing ctime moves too). */
+static void atime_set(int fd)
+{
+	const struct timespec tv[2] = { { .tv_nsec = UTIME_NOW }, { .tv_nsec = UTIME_OMIT } };
+
+	if (futimens(fd, tv))
+		log_dbg("cannot move an atime: %s", strerror(errno));
+}
+
+/*
+ * Move the atime of @fd (stat @before) to now.  Where the backing
+ * filesystem does it on a read of its own (its mount options agree: it is
+ * relatime too, or strictatime), that read does it, and the ctime stays, as
+ * on a filesystem of its own; else futimens(), which moves the ctime too.
+ */
+static void atime_bump(int fd, bool dir, const struct stat *before)
+{
+	struct stat st;
+	char buf[512];
+
+	if (dir) {
+		int nfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (nfd >= 0) {
+			if (syscall(SYS_getdents64, nfd, buf, sizeof(buf)) < 0)
+				log_dbg("reading a directory to move its atime: %s",
+					strerror(errno));
+			close(nfd);
+		}
+	} else {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl >= 0 && (!(fl & O_NOATIME) || !fcntl(fd, F_SETFL, fl & ~O_NOATIME))) {
+			if (pread(fd, buf, 1, 0) < 0)
+				log_dbg("reading a file to move its atime: %s", strerror(errno));
+			if (fl & O_NOATIME)
+				fcntl(fd, F_SETFL, fl);
+		}
+	}
+	if (fstat(fd, &st) == 0 && (st.st_atim.tv_sec != before->st_atim.tv_sec ||
+				    st.st_atim.tv_nsec != before->st_atim.tv_nsec))
+		return;
+	atime_set(fd);
+}
+
+/* Relatime, and an atime seen after the mtime and ctime less than a day ago. */
+static bool atime_recent(const struct afs_fs *fs, struct afs_inode *inode)
+{
+	return fs->f_opts.atime == AFS_ATIME_RELATIME && !fs->f_opts.shared &&
+	       time(NULL) < atomic_load_explicit(&inode->i_atime_until, memory_order_relaxed) &&
+	       atomic_load_explicit(&inode->i_atime_gen, memory_order_relaxed) ==
+		       atomic_load_explicit(&fs->f_ctime_gen, memory_order_relaxed);
+}
+
+bool afs_atime_due_inode(const struct afs_fs *fs, struct afs_inode *inode, int fd)
+{
+	struct stat st;
+
+	if (atime_never(fs, false) || atime_recent(fs, inode))
+		return false;
+	if (fs->f_opts.atime == AFS_ATIME_STRICT)
+		return true;
+	return fstat(fd, &st) == 0 && afs_atime_due(fs, &st, false);
+}
+
+void afs_atime_read(struct afs_fs *fs, struct afs_inode *inode, int fd, bool dir)
+{
+	unsigned int gen = atomic_load_explicit(&fs->f_ctime_gen, memory_order_relaxed);
+	struct stat st;
+
+	if (atime_never(fs, dir))
+		return;
+	if (!dir && atime_recent(fs, inode))
+		return;
+	if (fs->f_opts.atime == AFS_ATIME_STRICT) {
+		/* On every read: a read of a backing file on a relatime mount
+		 * would mostly not move it.  One call, which moves the ctime. */
+		atime_set(fd);
+		return;
+	}
+	if (fstat(fd, &st))
+		return;
+	if (afs_atime_due(fs, &st, dir)) {
+		atime_bump(fd, dir, &st);
+		if (fstat(fd, &st))
+			return;
+	}
+	/* Relatime: nothing is due until the atime is a day old, or until a
+	 * change through this daemon (afs_atime_recheck()). */
+	if (!dir && fs->f_opts.atime == AFS_ATIME_RELATIME && !afs_atime_due(fs, &st, dir)) {
+		atomic_store_explicit(&inode->i_atime_gen, gen, memory_order_relaxed);
+		atomic_store_explicit(&inode->i_atime_until, st.st_atim.tv_sec + AFS_RELATIME_AGE,
+				      memory_order_relaxed);
+	}
 }

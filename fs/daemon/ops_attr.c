@@ -264,6 +264,7 @@ void afs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 	}
 	if (!err && !have_st)
 		err = afs_loc_stat(fs, inode, &l, &st);
+	afs_atime_recheck(inode); /* any of the times may have moved */
 	if (!err) {
 		afs_stat_plain(fs, afs_loc_at(&l), afs_loc_name(&l), &st);
 		nlink_of_dead(inode, &st);
@@ -613,6 +614,7 @@ static void do_removexattr(fuse_req_t req, fuse_ino_t ino, const char *path, boo
 void afs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		     size_t size, int flags)
 {
+	afs_atime_recheck(afs_inode_get(afs_req_fs(req), ino)); /* the ctime moves */
 	WITH_PATH(req, ino, do_setxattr(req, ino, path, nf, name, value, size, flags));
 }
 
@@ -628,5 +630,6 @@ void afs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 void afs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
+	afs_atime_recheck(afs_inode_get(afs_req_fs(req), ino)); /* the ctime moves */
 	WITH_PATH(req, ino, do_removexattr(req, ino, path, nf, name));
 }

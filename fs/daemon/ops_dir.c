@@ -187,10 +187,10 @@ static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 	 * process may have made it since). */
 	flags = O_CREAT | O_NOFOLLOW | O_CLOEXEC | (fs->f_opts.read_only ? O_RDONLY : O_RDWR);
 	m = afs_new_mode(fs, req, dir, dirfd, mode);
-	fd = openat(dirfd, dn.d_disk, flags | O_EXCL, m);
+	fd = afs_openat_noatime(dirfd, dn.d_disk, flags | O_EXCL, m);
 	if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
 		created = false;
-		fd = openat(dirfd, dn.d_disk, flags, m);
+		fd = afs_openat_noatime(dirfd, dn.d_disk, flags, m);
 	}
 	if (fd < 0) {
 		err = -errno;
@@ -214,6 +214,16 @@ static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 		afs_inode_forget(fs, e.ino, 1);
 		err = fd;
 		goto fail;
+	}
+	if (created && fs->f_opts.writeback) {
+		/* The kernel keeps the mtime it is given here, and sends
+		 * another only when a write of its own changes it, which one
+		 * in the same clock tick does not: so the writes that follow
+		 * keep the backing file's (see i_mtime_pinned). */
+		pthread_rwlock_wrlock(&inode->i_rw);
+		inode->i_mtime = e.attr.st_mtim;
+		inode->i_mtime_pinned = true;
+		pthread_rwlock_unlock(&inode->i_rw);
 	}
 	fi->fh = (uint64_t)fd;
 	fi->keep_cache = !fs->f_opts.shared; /* as afs_op_open() */
@@ -415,11 +425,13 @@ void afs_op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const
 
 void afs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name)
 {
+	afs_atime_recheck_all(afs_req_fs(req));
 	IN_DIR(req, parent, do_link(req, fs, afs_inode_get(fs, ino), dir, dirfd, name));
 }
 
 void afs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	afs_atime_recheck_all(afs_req_fs(req));
 	IN_DIR(req, parent, do_unlink(req, fs, dir, dirfd, name));
 }
 
@@ -432,7 +444,7 @@ static bool only_hidden(int dfd)
 	int fd, n = 0;
 	DIR *d;
 
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = afs_openat_noatime(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	d = fdopendir(fd);
@@ -660,6 +672,7 @@ void afs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 	struct afs_inode *dir = afs_inode_get(fs, parent), *ndir = afs_inode_get(fs, newparent);
 	int dirfd = afs_dir_fd(fs, dir), ndirfd = dirfd < 0 ? dirfd : afs_dir_fd(fs, ndir);
 
+	afs_atime_recheck_all(fs);
 	if (dirfd < 0 || ndirfd < 0)
 		afs_reply_err(req, dirfd < 0 ? dirfd : ndirfd);
 	else
@@ -721,7 +734,7 @@ void afs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	fd = afs_dir_fd(fs, inode);
 	if (fd >= 0) {
-		int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int dfd = afs_openat_noatime(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		afs_dir_fd_put(fs, inode);
 		fd = dfd >= 0 ? dfd : -errno;
@@ -845,6 +858,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		d->dh_entry = NULL;
 		d->dh_off = next;
 	}
+	/* A listing moves the atime (once, from its start), before the reply
+	 * that lets the kernel ask for it. */
+	if (off == 0 && !(err && rem == size))
+		afs_atime_read(fs, dir, dirfd(d->dh_dir), true);
 	/* An error after some entries: return those; the next call reports it. */
 	if (err && rem == size)
 		afs_reply_err(req, err);

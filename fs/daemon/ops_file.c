@@ -33,7 +33,7 @@ static int open_write_only(const char *path, int flags)
 		return -EACCES;
 	if (chmod(path, (st.st_mode & 07777) | S_IRUSR))
 		return -errno;
-	fd = open(path, flags);
+	fd = afs_openat_noatime(AT_FDCWD, path, flags);
 	err = fd < 0 ? -errno : fd;
 	chmod(path, st.st_mode & 07777);
 	return err;
@@ -54,9 +54,9 @@ int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, struct stat *st
 		return err;
 	if (l.l_fd >= 0) { /* an O_PATH descriptor: reopened through /proc */
 		afs_loc_path(&l, path);
-		fd = open(path, flags & ~O_NOFOLLOW);
+		fd = afs_openat_noatime(AT_FDCWD, path, flags & ~O_NOFOLLOW);
 	} else {
-		fd = openat(l.l_dirfd, l.l_name, flags);
+		fd = afs_openat_noatime(l.l_dirfd, l.l_name, flags);
 	}
 	if (fd < 0 && errno == EACCES && !fs->f_opts.read_only) {
 		afs_loc_path(&l, path);
@@ -172,6 +172,11 @@ void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * Shared, the cache is dropped at each open (as NFS does), and the
 	 * kernel drops it too when a getattr finds another size or mtime. */
 	fi->keep_cache = !fs->f_opts.shared;
+	/* Reads served from the kernel's cache do not reach the daemon: when
+	 * a read would move the atime, the first read of this open does. */
+	if (fi->keep_cache && (fi->flags & O_ACCMODE) != O_WRONLY &&
+	    afs_atime_due_inode(fs, inode, fd))
+		fi->keep_cache = 0;
 	/* Shared, appends go where the other daemons left the end, which the
 	 * kernel may not know yet: not through its page cache. */
 	fi->direct_io = fs->f_opts.shared && (fi->flags & O_APPEND);
@@ -205,10 +210,13 @@ void afs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		afs_content_shared_end(fs, inode, (int)fi->fh);
 		pthread_rwlock_unlock(&inode->i_rw);
 	}
-	if (n < 0)
+	if (n < 0) {
 		afs_reply_err(req, (int)n);
-	else
-		fuse_reply_buf(req, (const char *)data, (size_t)n);
+		return;
+	}
+	/* Before the reply, after which the kernel may ask for the atime. */
+	afs_atime_read(fs, inode, (int)fi->fh, false);
+	fuse_reply_buf(req, (const char *)data, (size_t)n);
 }
 
 /*
@@ -430,6 +438,7 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 	else if ((n == -ENOSPC || n == -EDQUOT) && fs->f_opts.writeback && unique)
 		n = overtaken(fs, inode, fd, (uint64_t)off, size, unique, (int)n);
 	afs_content_restore_mtime(inode, fd);
+	afs_atime_recheck(inode);
 	pthread_rwlock_unlock(&inode->i_rw);
 	wflight_leave(fs, inode, slot);
 	if (n < 0)
@@ -480,6 +489,7 @@ void afs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t
 	struct afs_inode *inode = afs_inode_get(fs, ino);
 	int err;
 
+	afs_atime_recheck(inode); /* the ctime and mtime move */
 	/* Only plain allocation: keeping the size would put bytes beyond the
 	 * end on disk, and punching or zeroing ranges is not done (yet). */
 	if (mode) {

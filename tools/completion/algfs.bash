@@ -285,7 +285,7 @@ _mkfs_algfs()
 
 # The -o options of algfs --help.
 _algfs_mount_opts="passfile= keyfile= extpass= keydesc= crypto= afalg_io= crypto_threads= ro rw
-	allow_other idle= timeout= no_writeback sharedstorage"
+	allow_other idle= timeout= no_writeback sharedstorage relatime strictatime noatime nodiratime"
 
 # _algfs_mount_arg PREFIX VALUE: the last of the comma-separated options in
 # VALUE, the argument of -o.

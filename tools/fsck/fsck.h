@@ -9,6 +9,8 @@
 #ifndef ALGFS_FSCK_H
 #define ALGFS_FSCK_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -197,5 +199,17 @@ int fk_file_finish(struct fk_vol *v, struct fk_file *f);
 int fk_repair_all(struct fk_vol *v);
 /* Whether @kind's repair is safe enough for -p. */
 bool fk_repair_is_safe(enum fk_kind kind);
+
+/* openat() for reading what the check reads, with O_NOATIME (the backing
+ * atimes are the files' and directories' own), or without it where it is
+ * not allowed (EPERM: not the owner, no CAP_FOWNER). */
+static inline int fk_openat(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, flags);
+	return fd;
+}
 
 #endif /* ALGFS_FSCK_H */

@@ -269,8 +269,8 @@ static void *worker(void *arg)
 			continue;
 		}
 		if (!cancelled(v)) {
-			fd = openat(v->rootfd, j.cpath,
-				    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			fd = fk_openat(v->rootfd, j.cpath,
+				       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 			if (fd >= 0)
 				check_xattrs(v, fd, j.cpath, j.path);
 			err = fd < 0 ? -errno : fk_check_file(v, fd, j.path, j.cpath);
@@ -584,7 +584,7 @@ static int walk_entry(struct walk *w, int dirfd, const char *name, const char *c
 	}
 	switch (st.st_mode & S_IFMT) {
 	case S_IFDIR:
-		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = fk_openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			fk_io_error(v, -errno, cpath, "cannot open the directory");
 			return 0;
@@ -753,7 +753,7 @@ static int quarantine_targets(struct walk *w, int dirfd, const char *name, unsig
 
 	if (w->v->cfg->format < 2 || depth > 64)
 		return 0;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = fk_openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	names = list_dir(fd, &n);
@@ -1039,8 +1039,8 @@ static uint64_t tree_bytes(int dirfd, uint32_t bs, unsigned int depth)
 				if (!afs_plain_size((uint64_t)st.st_size, bs, &psize))
 					sum += psize;
 			} else if (S_ISDIR(st.st_mode)) {
-				int fd = openat(dirfd, names[i],
-						O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				int fd = fk_openat(dirfd, names[i],
+						   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 				if (fd >= 0) {
 					sum += tree_bytes(fd, bs, depth + 1);
