@@ -437,6 +437,7 @@ int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, struct stat *st
 int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, const struct stat *st,
 		    bool truncate);
 void afs_content_put(struct afs_inode *inode);
+void afs_open_cache(const struct afs_fs *fs, struct fuse_file_info *fi);
 
 /* locks.c: -o sharedstorage only (otherwise the kernel keeps locks itself). */
 void afs_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock);
