@@ -36,7 +36,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAXSIZE (8u << 20)
+#define MAXSIZE (4u << 20)
 #define ALIGN 4096
 
 static const char *path, *other;
@@ -290,24 +290,24 @@ static bool case_large(void)
 	aio_context_t ctx = 0;
 	bool ok;
 
-	begin("O_DIRECT writes of several MiB", 3 * bs + 100);
-	do_write(fdd, 1000, (5u << 20) / 2 + 77);
+	begin("O_DIRECT writes of over 1 MiB", 3 * bs + 100);
+	do_write(fdd, 1000, (1u << 20) + 5077);
 	ok = check_all(fdb, "buffered read after an extending O_DIRECT write");
 	if (ok) {
 		do_write(fdb, 3 * bs, 5000);
-		do_write(fdd, (off_t)(bs - 1), (3u << 20) + 11);
+		do_write(fdd, (off_t)(bs - 1), (1u << 20) + 11);
 		ok = check_all(fdb, "buffered read after an O_DIRECT write") &&
 		     check_all(fdd, "O_DIRECT read");
 	}
 	if (ok) {
 		if (syscall(SYS_io_setup, 4, &ctx))
 			die("io_setup");
-		fill((2u << 20) + 3);
-		if (aio(ctx, fdd, IOCB_CMD_PWRITE, 7, (2u << 20) + 3) != (2 << 20) + 3) {
+		fill((1u << 20) + 3);
+		if (aio(ctx, fdd, IOCB_CMD_PWRITE, 7, (1u << 20) + 3) != (1 << 20) + 3) {
 			printf("%s: short AIO write\n", cur);
 			exit(2);
 		}
-		model_write(7, (2u << 20) + 3);
+		model_write(7, (1u << 20) + 3);
 		syscall(SYS_io_destroy, ctx);
 		ok = check_all(fdb, "buffered read after an AIO O_DIRECT write");
 	}
