@@ -156,6 +156,8 @@ struct afs_fs {
 	struct afs_mount_opts f_opts;
 	const char *f_cipherdir;
 	bool f_dont_mask; /* the kernel leaves the caller's umask to us */
+	/* Shared: O_DIRECT handles bypass the page cache (afs_open_cache()) */
+	bool f_direct_uncached;
 	/* Set by every request that names an inode; the daemon's idle timer
 	 * (algfs -o idle=) clears it to see whether the volume is in use. */
 	atomic_bool f_active;

@@ -163,12 +163,13 @@ void afs_content_put(struct afs_inode *inode)
  * when a getattr finds another size or mtime.
  *
  * Shared, appends go where the other daemons left the end, and O_DIRECT
- * reads and writes go where the program asked, both of which the kernel
- * may not know yet (it cuts a read of its page-cache path at the size it
- * last saw, for the attribute timeout): so such a handle does not go
- * through the page cache at all (FOPEN_DIRECT_IO), as O_DIRECT on NFS.
- * The kernel writes back and drops the cached pages of the range first
- * (since 6.6; before, a getattr that finds the new mtime drops them).
+ * reads go where the program asked, both of which the kernel may not know
+ * yet (it cuts a read of its page-cache path at the size it last saw, for
+ * the attribute timeout): so such a handle does not go through the page
+ * cache at all (FOPEN_DIRECT_IO), as O_DIRECT on NFS.  For O_DIRECT only
+ * where the kernel then writes back and drops the other handles' cached
+ * pages of the range, mapped ones too, before each write (Linux 6.6);
+ * before, they would keep older data until a getattr finds the new mtime.
  * Otherwise O_DIRECT takes the kernel's own direct path, which writes back
  * and drops the pages of the range around each read and write: the daemon
  * reads and writes whole blocks either way, so no alignment is needed.
@@ -176,7 +177,8 @@ void afs_content_put(struct afs_inode *inode)
 void afs_open_cache(const struct afs_fs *fs, struct fuse_file_info *fi)
 {
 	fi->keep_cache = !fs->f_opts.shared;
-	fi->direct_io = fs->f_opts.shared && (fi->flags & (O_APPEND | O_DIRECT));
+	fi->direct_io = fs->f_opts.shared && ((fi->flags & O_APPEND) ||
+					      (fs->f_direct_uncached && (fi->flags & O_DIRECT)));
 }
 
 void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
