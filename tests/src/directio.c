@@ -3,7 +3,7 @@
  * directio - direct I/O mixed with buffered I/O on one file, each read
  * checked against what was written.
  *
- *	directio [-b BLOCKSIZE] [-n OPS] [-S SEED] [-m OTHER] FILE
+ *	directio [-b BLOCKSIZE] [-n OPS] [-S SEED] [-m OTHER [-w MS]] FILE
  *
  * FILE is opened three times: buffered, with O_DIRECT, and once more
  * buffered to turn O_DIRECT on and off with fcntl(F_SETFL).  Each case
@@ -14,7 +14,8 @@
  * Buffers for O_DIRECT are 4096-aligned; offsets and lengths are not.
  * With -m, OTHER is the same file through another mount of the volume
  * (-o sharedstorage): O_DIRECT writes through each are read back at once
- * with O_DIRECT through the other.
+ * with O_DIRECT through the other; with -w, MS milliseconds later (after
+ * the attribute timeout, for kernels before 6.6: see algfs(8)).
  *
  * Prints one line per case: "NAME: ok", or the first difference.  Exit
  * status: 0 all cases held, 1 one did not, 2 usage or a call failed.
@@ -40,6 +41,7 @@
 #define ALIGN 4096
 
 static const char *path, *other;
+static unsigned int other_wait_ms;
 static size_t bs = 4096;
 static uint8_t *model, *buf;
 static size_t msize;
@@ -108,7 +110,8 @@ static bool compare(const char *how, const uint8_t *got, ssize_t n, off_t off, s
 	}
 	for (i = 0; i < want; i++) {
 		if (got[i] != model[off + i]) {
-			printf("%s: %s at %jd: byte %jd is 0x%02x, was written 0x%02x (older data)\n",
+			printf("%s: %s at %jd: byte %jd is 0x%02x, was written 0x%02x (older "
+			       "data)\n",
 			       cur, how, (intmax_t)off, (intmax_t)(off + i), got[i],
 			       model[off + i]);
 			return false;
@@ -270,8 +273,8 @@ static bool case_mmap(void)
 	ok = compare("read through the mapping", map, (ssize_t)len, 0, len);
 	if (ok) {
 		do_write(fdd, (off_t)(bs - 10), 20);
-		ok = compare("read through the mapping after O_DIRECT write", map,
-			     (ssize_t)len, 0, len);
+		ok = compare("read through the mapping after O_DIRECT write", map, (ssize_t)len, 0,
+			     len);
 	}
 	if (ok) {
 		fill(30);
@@ -335,8 +338,7 @@ static bool case_append(void)
 	do_write(fda, (off_t)msize, 200);
 	ok = ok && check_all(fdb, "buffered read after an append") &&
 	     check_all(fdd, "O_DIRECT read after an append") &&
-	     compare("read through the mapping after an append", map, (ssize_t)msize, 0,
-		     msize);
+	     compare("read through the mapping after an append", map, (ssize_t)msize, 0, msize);
 	if (ok) {
 		do_write(fdb, (off_t)(bs + 150), 100);
 		do_write(fda, (off_t)msize, 50);
@@ -442,8 +444,7 @@ static bool case_uring(void)
 	if (ok) {
 		do_write(fdb, 99, 500);
 		n = uring(&ring, fdd, false, 0, msize + 100);
-		ok = compare("io_uring O_DIRECT read after buffered write", buf, n, 0,
-			     msize + 100);
+		ok = compare("io_uring O_DIRECT read after buffered write", buf, n, 0, msize + 100);
 	}
 	io_uring_queue_exit(&ring);
 	return ok;
@@ -452,44 +453,63 @@ static bool case_uring(void)
 /* O_DIRECT through two mounts of one volume: what one writes, the other
  * reads at once, whatever size its kernel last saw (no fstat: attributes
  * are cached for the attribute timeout). */
+/* pread through the other mount's @fd, -w MS after the write. */
+static bool check_other(int fd, const char *how, off_t off, size_t len)
+{
+	if (other_wait_ms)
+		usleep(other_wait_ms * 1000);
+	return check(fd, how, off, len);
+}
+
 static bool case_other(void)
 {
+	static char name[80];
 	size_t end;
 	bool ok;
 	int fdo;
 
-	begin("O_DIRECT through another mount", 3 * bs + 100);
+	if (other_wait_ms)
+		snprintf(name, sizeof(name), "O_DIRECT through another mount, %u ms later",
+			 other_wait_ms);
+	else
+		snprintf(name, sizeof(name), "O_DIRECT through another mount");
+	begin(name, 3 * bs + 100);
 	fdo = open(other, O_RDWR | O_DIRECT);
 	if (fdo < 0)
 		die("open O_DIRECT on the other mount");
-	ok = check(fdo, "O_DIRECT read there", 0, msize + 100);
+	ok = check_other(fdo, "O_DIRECT read there", 0, msize + 100);
 	if (ok) {
 		do_write(fdd, (off_t)(bs - 7), 100);
-		ok = check(fdo, "O_DIRECT read there after an O_DIRECT write here", 0, msize + 100);
+		ok = check_other(fdo, "O_DIRECT read there after an O_DIRECT write here", 0,
+				 msize + 100);
 	}
 	/* (also from the old end on, which the kernel that did not write
 	 * may think is the end) */
 	if (ok) {
 		end = msize;
 		do_write(fdd, (off_t)msize + 10, bs + 1);
-		ok = check(fdo, "O_DIRECT read there after an O_DIRECT write past the end here",
-			   (off_t)end, msize + 100) &&
-		     check(fdo, "O_DIRECT read there after an O_DIRECT write past the end here",
-			   0, msize + 100);
+		ok = check_other(fdo,
+				 "O_DIRECT read there after an O_DIRECT write past the end here",
+				 (off_t)end, msize + 100) &&
+		     check_other(fdo,
+				 "O_DIRECT read there after an O_DIRECT write past the end here", 0,
+				 msize + 100);
 	}
 	if (ok) {
 		end = msize;
 		do_write(fdo, (off_t)msize, 2 * bs + 3);
-		ok = check(fdd, "O_DIRECT read here after an O_DIRECT write past the end there",
-			   (off_t)end, msize + 100) &&
-		     check(fdd, "O_DIRECT read here after an O_DIRECT write past the end there",
-			   0, msize + 100);
+		ok = check_other(fdd,
+				 "O_DIRECT read here after an O_DIRECT write past the end there",
+				 (off_t)end, msize + 100) &&
+		     check_other(fdd,
+				 "O_DIRECT read here after an O_DIRECT write past the end there", 0,
+				 msize + 100);
 	}
 	if (ok) {
 		if (ftruncate(fdo, (off_t)(bs + 1)))
 			die("ftruncate");
 		model_truncate(bs + 1);
-		ok = check(fdd, "O_DIRECT read here after truncating there", 0, msize + 100);
+		ok = check_other(fdd, "O_DIRECT read here after truncating there", 0, msize + 100);
 	}
 	close(fdo);
 	return ok;
@@ -510,8 +530,10 @@ static bool case_random(unsigned int ops, unsigned int seed)
 	srandom(seed);
 	for (i = 0; i < ops; i++) {
 		int r = (int)(random() % 100), which = (int)(random() % 3);
-		const char *how = which == 0 ? "buffered" : which == 1 ? "O_DIRECT" :
-				  mdirect ? "fcntl O_DIRECT" : "fcntl buffered";
+		const char *how = which == 0   ? "buffered"
+				  : which == 1 ? "O_DIRECT"
+				  : mdirect    ? "fcntl O_DIRECT"
+					       : "fcntl buffered";
 
 		fd = which == 0 ? fdb : which == 1 ? fdd : fdm;
 		off = (off_t)((size_t)random() % span);
@@ -544,7 +566,7 @@ int main(int argc, char **argv)
 	unsigned int ops = 300, seed = 1;
 	int c;
 
-	while ((c = getopt(argc, argv, "b:m:n:S:")) != -1) {
+	while ((c = getopt(argc, argv, "b:m:n:S:w:")) != -1) {
 		switch (c) {
 		case 'b':
 			bs = strtoul(optarg, NULL, 0);
@@ -557,6 +579,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			seed = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'w':
+			other_wait_ms = (unsigned int)strtoul(optarg, NULL, 0);
 			break;
 		default:
 			goto usage;
@@ -596,6 +621,7 @@ int main(int argc, char **argv)
 	end(case_random(ops, seed));
 	return failed ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: directio [-b BLOCKSIZE] [-n OPS] [-S SEED] [-m OTHER] FILE\n");
+	fprintf(stderr,
+		"usage: directio [-b BLOCKSIZE] [-n OPS] [-S SEED] [-m OTHER [-w MS]] FILE\n");
 	return 2;
 }
