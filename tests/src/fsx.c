@@ -46,8 +46,9 @@
  * number; with several threads the interleaving does not repeat.
  *
  * If the filesystem under test answers fallocate with EOPNOTSUPP, mmap with
- * ENODEV, an O_DIRECT open with EINVAL, or link with EPERM, ENOSYS or EOPNOTSUPP (no hard links: sshfs
- * -o disable_hardlink), fsx says so once and leaves that operation out.
+ * ENODEV, an O_DIRECT open with EINVAL, or link with EPERM, ENOSYS or
+ * EOPNOTSUPP (no hard links: sshfs -o disable_hardlink), fsx says so once and
+ * leaves that operation out.
  *
  * Self-test: FSX_INJECT_BUG=[KIND:]N in the environment leaves out the
  * mirror's side of thread 0's N-th operation of KIND (write, the default,
@@ -1297,7 +1298,8 @@ static bool direct_refused(struct thread *th)
 {
 	th->no_direct = true;
 	if (!atomic_exchange(&noted_direct, true))
-		fprintf(stderr, "fsx: O_DIRECT: EINVAL on the test filesystem; left out from now on\n");
+		fprintf(stderr, "fsx: O_DIRECT: EINVAL on the test filesystem; left out from "
+				"now on\n");
 	return true;
 }
 
@@ -1325,7 +1327,8 @@ static bool op_direct(struct thread *th)
 	if (write) {
 		pick_write(th, size, &off, &len);
 	} else {
-		off = one_in(th, 4) ? near_boundary(th, 65536) : (off_t)below(th, (uint64_t)size + 1);
+		off = one_in(th, 4) ? near_boundary(th, 65536) :
+				      (off_t)below(th, (uint64_t)size + 1);
 		len = 1 + below(th, MAX_IO);
 	}
 	slot = slots[below(th, (uint64_t)obj_slots(th, o, slots))];
