@@ -94,7 +94,7 @@ TOOLS_SHARED	:= $(patsubst %,$(BUILDDIR)/tools/%.o,cipherdir kdfcost options pro
 		   recovery secret unlock)
 
 # Programs the test suite uses; they are not installed.
-TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread
+TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread directio
 # Test programs over crypto/'s API: tests/src/crypto-*.c; over fs/format/'s:
 # tests/src/format-*.c; over fs/daemon/'s: tests/src/daemon-*.c.
 CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
@@ -205,6 +205,9 @@ $(BUILDDIR)/powercut: $(BUILDDIR)/tests/powercut.o
 
 $(BUILDDIR)/holdread: $(BUILDDIR)/tests/holdread.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILDDIR)/directio: $(BUILDDIR)/tests/directio.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -luring
 
 -include $(wildcard $(BUILDDIR)/tests/*.d $(BUILDDIR)/crypto/*.d $(BUILDDIR)/bench/*.d \
 	$(BUILDDIR)/fs/format/*.d $(BUILDDIR)/fs/daemon/*.d $(BUILDDIR)/tools/*.d \

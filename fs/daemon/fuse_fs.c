@@ -143,6 +143,17 @@ static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
 	 * getattr that finds a new size or mtime drops the cached pages. */
 	if (fs->f_opts.shared && (conn->capable & FUSE_CAP_AUTO_INVAL_DATA))
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	/* Shared, O_DIRECT handles bypass the page cache where the kernel
+	 * drops the other handles' cached pages (and mappings) of the range
+	 * before a write through such a handle: since Linux 6.6, FUSE 7.39. */
+	fs->f_direct_uncached = fs->f_opts.shared && conn->proto_minor >= 39;
+#ifdef FUSE_CAP_DIRECT_IO_ALLOW_MMAP
+	/* Shared, O_APPEND and O_DIRECT handles bypass the page cache
+	 * (afs_open_cache()); a shared mapping of one is then refused with
+	 * ENODEV unless the kernel keeps it coherent (Linux 6.6, libfuse 3.16). */
+	if (fs->f_opts.shared && (conn->capable & FUSE_CAP_DIRECT_IO_ALLOW_MMAP))
+		conn->want |= FUSE_CAP_DIRECT_IO_ALLOW_MMAP;
+#endif
 	/* Shared, fcntl and flock locks go to the backing files, where the
 	 * other daemons see them (locks.c); else the kernel keeps them, as
 	 * it always did (libfuse asks for both, as the ops exist). */

@@ -164,6 +164,8 @@ struct afs_fs {
 	/* Goes up at each link, unlink and rename, which move the ctime of
 	 * a file they do not name by its inode (i_atime_until). */
 	atomic_uint f_ctime_gen;
+	/* Shared: O_DIRECT handles bypass the page cache (afs_open_cache()) */
+	bool f_direct_uncached;
 	/* Set by every request that names an inode; the daemon's idle timer
 	 * (algfs -o idle=) clears it to see whether the volume is in use. */
 	atomic_bool f_active;
@@ -475,6 +477,7 @@ int afs_open_content(struct afs_fs *fs, struct afs_inode *inode, struct stat *st
 int afs_content_get(struct afs_fs *fs, struct afs_inode *inode, int fd, const struct stat *st,
 		    bool truncate);
 void afs_content_put(struct afs_inode *inode);
+void afs_open_cache(const struct afs_fs *fs, struct fuse_file_info *fi);
 
 /* locks.c: -o sharedstorage only (otherwise the kernel keeps locks itself). */
 void afs_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock);

@@ -226,8 +226,7 @@ static void do_create(fuse_req_t req, struct afs_fs *fs, struct afs_inode *dir, 
 		pthread_rwlock_unlock(&inode->i_rw);
 	}
 	fi->fh = (uint64_t)fd;
-	fi->keep_cache = !fs->f_opts.shared; /* as afs_op_open() */
-	fi->direct_io = fs->f_opts.shared && (fi->flags & O_APPEND);
+	afs_open_cache(fs, fi);
 	if (fuse_reply_create(req, &e, fi)) {
 		afs_content_put(inode);
 		afs_inode_forget(fs, e.ino, 1);

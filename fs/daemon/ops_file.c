@@ -156,6 +156,31 @@ void afs_content_put(struct afs_inode *inode)
 	}
 }
 
+/*
+ * How the kernel caches what a new handle reads and writes.  Only this
+ * daemon changes the files: what the kernel cached stays.  Shared, the
+ * cache is dropped at each open (as NFS does), and the kernel drops it too
+ * when a getattr finds another size or mtime.
+ *
+ * Shared, appends go where the other daemons left the end, and O_DIRECT
+ * reads go where the program asked, both of which the kernel may not know
+ * yet (it cuts a read of its page-cache path at the size it last saw, for
+ * the attribute timeout): so such a handle does not go through the page
+ * cache at all (FOPEN_DIRECT_IO), as O_DIRECT on NFS.  For O_DIRECT only
+ * where the kernel then writes back and drops the other handles' cached
+ * pages of the range, mapped ones too, before each write (Linux 6.6);
+ * before, they would keep older data until a getattr finds the new mtime.
+ * Otherwise O_DIRECT takes the kernel's own direct path, which writes back
+ * and drops the pages of the range around each read and write: the daemon
+ * reads and writes whole blocks either way, so no alignment is needed.
+ */
+void afs_open_cache(const struct afs_fs *fs, struct fuse_file_info *fi)
+{
+	fi->keep_cache = !fs->f_opts.shared;
+	fi->direct_io = fs->f_opts.shared && ((fi->flags & O_APPEND) ||
+					      (fs->f_direct_uncached && (fi->flags & O_DIRECT)));
+}
+
 void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct afs_fs *fs = afs_req_fs(req);
@@ -168,18 +193,12 @@ void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fi->fh = (uint64_t)fd;
-	/* Only this daemon changes the files: what the kernel cached stays.
-	 * Shared, the cache is dropped at each open (as NFS does), and the
-	 * kernel drops it too when a getattr finds another size or mtime. */
-	fi->keep_cache = !fs->f_opts.shared;
+	afs_open_cache(fs, fi);
 	/* Reads served from the kernel's cache do not reach the daemon: when
 	 * a read would move the atime, the first read of this open does. */
 	if (fi->keep_cache && (fi->flags & O_ACCMODE) != O_WRONLY &&
 	    afs_atime_due_inode(fs, inode, fd))
 		fi->keep_cache = 0;
-	/* Shared, appends go where the other daemons left the end, which the
-	 * kernel may not know yet: not through its page cache. */
-	fi->direct_io = fs->f_opts.shared && (fi->flags & O_APPEND);
 	fi->noflush = 0;
 	if (fuse_reply_open(req, fi))
 		afs_content_put(inode);

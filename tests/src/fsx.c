@@ -6,7 +6,7 @@
  * same way on a plain mirror directory, with both trees compared after every
  * one.
  *
- *   fsx [-n OPS] [-S SEED] [-t THREADS] [-F FILES] [-l MAXLEN] [-U] [-v] TESTDIR MIRRORDIR
+ *   fsx [-n OPS] [-S SEED] [-t THREADS] [-F FILES] [-l MAXLEN] [-U] [-D] [-v] TESTDIR MIRRORDIR
  *
  * THREADS threads (default 1) share OPS operations (default 10000).  Thread
  * k owns the names t<k>-f<j> (j < FILES, default 4) in TESTDIR and in its
@@ -22,8 +22,11 @@
  * ftruncate up and down, fallocate mode 0, appends through O_APPEND, fsync,
  * fdatasync and a directory fsync, dropping the page cache of a file
  * (POSIX_FADV_DONTNEED), mmap reads compared with the mirror, lseek
- * SEEK_DATA/SEEK_HOLE (checked only for what POSIX guarantees), close and
- * reopen (sometimes with O_TRUNC), create, rename (within and across
+ * SEEK_DATA/SEEK_HOLE (checked only for what POSIX guarantees), direct I/O
+ * (a pwrite or pread through a second descriptor opened O_DIRECT, or through
+ * the file's own with O_DIRECT set by fcntl for the call, mixed with the
+ * buffered ones; -D leaves it out), close and reopen (sometimes with
+ * O_TRUNC), create, rename (within and across
  * directories, over another file, onto another link of the same file),
  * link (then a write through the new name, read back through the old),
  * unlink (sometimes of an open file, which then lives on unnamed), mkdir,
@@ -43,8 +46,9 @@
  * number; with several threads the interleaving does not repeat.
  *
  * If the filesystem under test answers fallocate with EOPNOTSUPP, mmap with
- * ENODEV, or link with EPERM, ENOSYS or EOPNOTSUPP (no hard links: sshfs
- * -o disable_hardlink), fsx says so once and leaves that operation out.
+ * ENODEV, an O_DIRECT open with EINVAL, or link with EPERM, ENOSYS or
+ * EOPNOTSUPP (no hard links: sshfs -o disable_hardlink), fsx says so once and
+ * leaves that operation out.
  *
  * Self-test: FSX_INJECT_BUG=[KIND:]N in the environment leaves out the
  * mirror's side of thread 0's N-th operation of KIND (write, the default,
@@ -112,6 +116,7 @@ enum op {
 	OP_MKDIR,
 	OP_RMDIR,
 	OP_RENAMEDIR,
+	OP_DIRECT,
 	OP_COUNT,
 };
 
@@ -136,6 +141,7 @@ static struct {
 	bool verbose;
 	bool hidden_orphans; /* -U */
 	bool nfs; /* -N */
+	bool no_direct; /* -D */
 	enum op inject; /* self-test */
 	long inject_n; /* 0: none */
 } cfg = {
@@ -146,7 +152,7 @@ static struct {
 };
 
 /* What was found missing on the test filesystem, said once for all threads. */
-static atomic_bool noted_fallocate, noted_mmap, noted_seek, noted_link;
+static atomic_bool noted_fallocate, noted_mmap, noted_seek, noted_link, noted_direct;
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A file of the thread's: the same file in both trees. */
@@ -161,7 +167,7 @@ struct thread {
 	uint64_t rng;
 	long nops;
 	long opno; /* the current operation, from 1 */
-	bool no_fallocate, no_mmap, no_seek, no_link;
+	bool no_fallocate, no_mmap, no_seek, no_link, no_direct;
 	long inject_seen;
 	bool dir_exists[NDIRS];
 	int slot_obj[NSLOTS]; /* slot d * nfiles + j: t<k>-f<j> in dir d; -1: none */
@@ -1287,6 +1293,91 @@ static bool op_mmap(struct thread *th)
 	return true;
 }
 
+/* O_DIRECT is refused (EINVAL): say so once, leave it out from now on. */
+static bool direct_refused(struct thread *th)
+{
+	th->no_direct = true;
+	if (!atomic_exchange(&noted_direct, true))
+		fprintf(stderr, "fsx: O_DIRECT: EINVAL on the test filesystem; left out from "
+				"now on\n");
+	return true;
+}
+
+/*
+ * Direct I/O mixed with the buffered descriptors: a pwrite or a pread of a
+ * file on the test side through a second descriptor opened O_DIRECT, or
+ * through the file's own with O_DIRECT set by fcntl for the call, at any
+ * offset and length (FUSE asks for no alignment; the buffers are aligned);
+ * plain I/O on the mirror.  Then compare_obj() reads it all back through
+ * the buffered descriptor: the page cache must hold what was written.
+ */
+static bool op_direct(struct thread *th)
+{
+	int o = pick_obj(th, true), slots[NSLOTS], slot, fd, fl = -1;
+	bool write = one_in(th, 2), own = one_in(th, 3);
+	char name[NAME_LEN * 2], path[PATH_LEN];
+	struct res t, m;
+	off_t size, off;
+	size_t len, n;
+
+	if (o < 0 || th->no_direct || cfg.no_direct)
+		return false;
+	ensure_open(th, o);
+	size = obj_size(th, o);
+	if (write) {
+		pick_write(th, size, &off, &len);
+	} else {
+		off = one_in(th, 4) ? near_boundary(th, 65536) :
+				      (off_t)below(th, (uint64_t)size + 1);
+		len = 1 + below(th, MAX_IO);
+	}
+	slot = slots[below(th, (uint64_t)obj_slots(th, o, slots))];
+	slot_rel(th, slot, name, sizeof(name));
+	begin(th, "O_DIRECT %s %s off 0x%jx len 0x%zx (size 0x%jx)%s", write ? "write" : "read",
+	      name, (intmax_t)off, len, (intmax_t)size, own ? ", fcntl on its descriptor" : "");
+	if (own) {
+		fd = th->obj[o].fd[TEST];
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0)
+			fail(th, "fcntl F_GETFL: %s", errname(errno));
+		if (fcntl(fd, F_SETFL, fl | O_DIRECT)) {
+			if (errno == EINVAL)
+				return direct_refused(th);
+			fail(th, "fcntl F_SETFL O_DIRECT: %s", errname(errno));
+		}
+	} else {
+		slot_path(th, TEST, slot, path, sizeof(path));
+		fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+		if (fd < 0 && errno == EINVAL)
+			return direct_refused(th);
+		if (fd < 0)
+			fail(th, "open O_DIRECT on the test filesystem: %s", errname(errno));
+	}
+	if (write) {
+		fill_random(th, th->wbuf, len);
+		t = res_of(pwrite(fd, th->wbuf, len, off));
+		m = res_of(pwrite(th->obj[o].fd[MIRROR], th->wbuf, len, off));
+		both_ok(th, "pwrite", t, m);
+		if ((size_t)t.rc != len)
+			fail(th, "pwrite of %zu bytes wrote %ld", len, t.rc);
+	} else {
+		t = res_of(pread(fd, th->buf[TEST], len, off));
+		m = res_of(pread(th->obj[o].fd[MIRROR], th->buf[MIRROR], len, off));
+		same_res(th, "pread", t, m);
+		n = t.rc < 0 ? 0 : (size_t)t.rc;
+		if (memcmp(th->buf[TEST], th->buf[MIRROR], n)) {
+			fail_begin(th, "pread returned different bytes");
+			dump_around(off, th->buf[TEST], n, th->buf[MIRROR], n,
+				    first_diff(th->buf[TEST], th->buf[MIRROR], n));
+			fail_end(th);
+		}
+	}
+	if (own ? fcntl(fd, F_SETFL, fl) : close(fd))
+		fail(th, "%s: %s", own ? "fcntl F_SETFL" : "close", errname(errno));
+	compare_obj(th, o);
+	return true;
+}
+
 static bool all_zero(const uint8_t *p, size_t n)
 {
 	while (n--)
@@ -1743,6 +1834,7 @@ static const struct op_desc op_info[OP_COUNT] = {
 	[OP_MKDIR] = { "mkdir", 2, op_mkdir }, /* a subdirectory */
 	[OP_RMDIR] = { "rmdir", 2, op_rmdir }, /* or rm -r */
 	[OP_RENAMEDIR] = { "renamedir", 2, op_renamedir }, /* a subdirectory */
+	[OP_DIRECT] = { "direct", 6, op_direct }, /* pwrite, pread with O_DIRECT */
 };
 
 /* ---- threads and main -------------------------------------------------- */
@@ -1774,7 +1866,7 @@ static void *thread_main(void *arg)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: fsx [-n OPS] [-S SEED] [-t THREADS] [-F FILES] [-l MAXLEN] [-U] [-N] [-v]\n"
+		"Usage: fsx [-n OPS] [-S SEED] [-t THREADS] [-F FILES] [-l MAXLEN] [-U] [-N] [-D] [-v]\n"
 		"           TESTDIR MIRRORDIR\n"
 		"\n"
 		"Random file operations in TESTDIR (on the filesystem under test), each done\n"
@@ -1793,6 +1885,7 @@ static void usage(FILE *f)
 		"              renamed .nfsXXXX, with its link, until the last close; so\n"
 		"              link counts are not compared and no directory is removed or\n"
 		"              replaced (it may not be empty yet)\n"
+		"  -D          no direct I/O (O_DIRECT) mixed with the buffered I/O\n"
 		"  -v          print every operation on standard error\n"
 		"\n"
 		"Self-test: FSX_INJECT_BUG=[KIND:]N leaves out the mirror's side of thread 0's\n"
@@ -1892,7 +1985,7 @@ int main(int argc, char **argv)
 	uint64_t v;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:S:t:F:l:UNvh")) != -1) {
+	while ((c = getopt(argc, argv, "n:S:t:F:l:UNDvh")) != -1) {
 		switch (c) {
 		case 'n':
 			if (!parse_num(optarg, LONG_MAX, &v))
@@ -1925,6 +2018,9 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			cfg.nfs = true;
+			break;
+		case 'D':
+			cfg.no_direct = true;
 			break;
 		case 'v':
 			cfg.verbose = true;
@@ -1978,9 +2074,10 @@ int main(int argc, char **argv)
 			th->slot_obj[s] = -1;
 		for (int o = 0; o < NOBJS; o++)
 			th->obj[o].fd[TEST] = th->obj[o].fd[MIRROR] = -1;
-		th->wbuf = malloc(MAX_IO);
-		th->buf[TEST] = malloc(MAX_IO);
-		th->buf[MIRROR] = malloc(MAX_IO);
+		/* (aligned, for O_DIRECT) */
+		th->wbuf = aligned_alloc(4096, MAX_IO);
+		th->buf[TEST] = aligned_alloc(4096, MAX_IO);
+		th->buf[MIRROR] = aligned_alloc(4096, MAX_IO);
 		if (!th->wbuf || !th->buf[TEST] || !th->buf[MIRROR]) {
 			fprintf(stderr, "fsx: out of memory\n");
 			return EXIT_DIFF;
