@@ -81,6 +81,7 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	fs->f_root.i_ino = st.st_ino;
 	fs->f_root.i_type = S_IFDIR;
 	fs->f_root.i_nlookup = 2; /* never forgotten */
+	afs_inode_export_init(fs);
 	/* Without the top directory's IV nothing in the volume can be found:
 	 * refuse the mount rather than fail every request (said above). */
 	if (!fs->f_plain_names) {
@@ -154,6 +155,9 @@ static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_FLOCK_LOCKS;
 	else
 		conn->want &= ~FUSE_CAP_FLOCK_LOCKS;
+	/* Handles the kernel can decode from the node ID alone (inode.c). */
+	if (fs->f_fh_layout != AFS_FH_NONE && (conn->capable & FUSE_CAP_EXPORT_SUPPORT))
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	/* O_TRUNC comes as a setattr; splice is not used (the daemon must
