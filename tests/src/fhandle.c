@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fhandle - file handles for the filesystem tests: what the shell cannot do.
+ *
+ *   fhandle save PATH FILE    name_to_handle_at(PATH) into FILE
+ *   fhandle open MOUNT FILE   open_by_handle_at() of the handle in FILE,
+ *                             through a descriptor of MOUNT, read only:
+ *                             a regular file's bytes go to stdout, a
+ *                             directory's names (sorted, one a line, "."
+ *                             and ".." left out)
+ *
+ * Prints "ok" after save; a failure prints the errno's name (ESTALE, ...) so
+ * that golden output does not depend on the C library's messages.  Exit
+ * status: 0 done, 1 the call failed, 2 usage.  open_by_handle_at() needs
+ * CAP_DAC_READ_SEARCH.
+ *
+ * Copyright (c) 2026 The algfs authors
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *ename(int e)
+{
+	switch (e) {
+	case ESTALE: return "ESTALE";
+	case ENOENT: return "ENOENT";
+	case EPERM: return "EPERM";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EOVERFLOW: return "EOVERFLOW";
+	case EIO: return "EIO";
+	case EACCES: return "EACCES";
+	case EINVAL: return "EINVAL";
+	case ELOOP: return "ELOOP";
+	default: return "EOTHER";
+	}
+}
+
+static int fail(const char *what, int e)
+{
+	printf("%s\n", ename(e));
+	fprintf(stderr, "fhandle: %s: %s\n", what, strerror(e));
+	return 1;
+}
+
+union handle {
+	struct file_handle fh;
+	unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+};
+
+static int save(const char *path, const char *file)
+{
+	union handle h;
+	FILE *f;
+	int mnt;
+
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mnt, 0))
+		return fail("name_to_handle_at", errno);
+	f = fopen(file, "w");
+	if (!f || fwrite(&h, sizeof(h.fh) + h.fh.handle_bytes, 1, f) != 1 || fclose(f))
+		return fail(file, errno);
+	printf("ok\n");
+	return 0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list(int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (!d)
+		return fail("fdopendir", errno);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		names = realloc(names, (n + 1) * sizeof(*names));
+		if (!names || !(names[n++] = strdup(de->d_name)))
+			return fail("readdir", ENOMEM);
+	}
+	qsort(names, n, sizeof(*names), cmp);
+	for (i = 0; i < n; i++) {
+		printf("%s\n", names[i]);
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+	return 0;
+}
+
+static int open_handle(const char *mount, const char *file)
+{
+	union handle h;
+	struct stat st;
+	char buf[65536];
+	ssize_t n;
+	FILE *f = fopen(file, "r");
+	int mfd, fd;
+
+	if (!f || fread(&h.fh, sizeof(h.fh), 1, f) != 1 || h.fh.handle_bytes > MAX_HANDLE_SZ ||
+	    fread(h.fh.f_handle, 1, h.fh.handle_bytes, f) != h.fh.handle_bytes)
+		return fail(file, errno ? errno : EINVAL);
+	fclose(f);
+	mfd = open(mount, O_RDONLY | O_DIRECTORY);
+	if (mfd < 0)
+		return fail(mount, errno);
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY);
+	if (fd < 0)
+		return fail("open_by_handle_at", errno);
+	close(mfd);
+	if (fstat(fd, &st))
+		return fail("fstat", errno);
+	if (S_ISDIR(st.st_mode))
+		return list(fd);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+			return fail("write", errno);
+	}
+	if (n < 0)
+		return fail("read", errno);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "save"))
+		return save(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "open"))
+		return open_handle(argv[2], argv[3]);
+	fprintf(stderr, "usage: fhandle save PATH FILE | fhandle open MOUNT FILE\n");
+	return 2;
+}
