@@ -3,6 +3,11 @@
  * fhandle - file handles for the filesystem tests: what the shell cannot do.
  *
  *   fhandle save PATH FILE    name_to_handle_at(PATH) into FILE
+ *   fhandle fuse PATH FILE    the handle a FUSE mount whose node IDs are
+ *                             (generation << 32 | inode number) gives the
+ *                             backing file PATH (on ext4 or tmpfs), into
+ *                             FILE: a forged handle, for the daemon's
+ *                             checks of what it opens by handle
  *   fhandle open MOUNT FILE   open_by_handle_at() of the handle in FILE,
  *                             through a descriptor of MOUNT, read only:
  *                             a regular file's bytes go to stdout, a
@@ -19,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +70,42 @@ static int save(const char *path, const char *file)
 		return fail("name_to_handle_at", errno);
 	f = fopen(file, "w");
 	if (!f || fwrite(&h, sizeof(h.fh) + h.fh.handle_bytes, 1, f) != 1 || fclose(f))
+		return fail(file, errno);
+	printf("ok\n");
+	return 0;
+}
+
+/* fs/fuse/inode.c fuse_encode_fh(): node ID high, low, generation. */
+static int fuse(const char *path, const char *file)
+{
+	union handle h, out;
+	uint32_t w[3] = { 0, 0, 0 }, ino, gen;
+	uint64_t nid;
+	FILE *f;
+	int mnt;
+
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mnt, 0))
+		return fail("name_to_handle_at", errno);
+	if (h.fh.handle_bytes > sizeof(w))
+		return fail("not an ext4 or tmpfs handle", EINVAL);
+	memcpy(w, h.fh.f_handle, h.fh.handle_bytes);
+	if (h.fh.handle_bytes == 8) { /* ext4: ino, gen */
+		ino = w[0];
+		gen = w[1];
+	} else { /* tmpfs: gen, ino */
+		ino = w[1];
+		gen = w[0];
+	}
+	nid = (uint64_t)gen << 32 | ino;
+	out.fh.handle_type = 0x81;
+	out.fh.handle_bytes = 12;
+	w[0] = (uint32_t)(nid >> 32);
+	w[1] = (uint32_t)nid;
+	w[2] = gen;
+	memcpy(out.fh.f_handle, w, 12);
+	f = fopen(file, "w");
+	if (!f || fwrite(&out, sizeof(out.fh) + 12, 1, f) != 1 || fclose(f))
 		return fail(file, errno);
 	printf("ok\n");
 	return 0;
@@ -138,8 +180,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "save"))
 		return save(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "fuse"))
+		return fuse(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "open"))
 		return open_handle(argv[2], argv[3]);
-	fprintf(stderr, "usage: fhandle save PATH FILE | fhandle open MOUNT FILE\n");
+	fprintf(stderr, "usage: fhandle save|fuse PATH FILE | fhandle open MOUNT FILE\n");
 	return 2;
 }
