@@ -40,6 +40,7 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	memset(fs, 0, sizeof(*fs));
 	fs->f_root.i_fd = -1;
 	fs->f_root.i_ofd = -1;
+	fs->f_mount_fd = -1;
 	fs->f_ctx = ctx;
 	fs->f_vk = afs_volkey_of(cfg, ac_key_get(mk));
 	fs->f_bs = cfg->block_size;
