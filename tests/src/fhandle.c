@@ -13,6 +13,10 @@
  *                             a regular file's bytes go to stdout, a
  *                             directory's names (sorted, one a line, "."
  *                             and ".." left out)
+ *   fhandle write MOUNT FILE NAME
+ *                             through the handle in FILE: of a directory,
+ *                             create NAME in it; of a file, append to it
+ *                             (O_APPEND); either way write "NAME\n"
  *
  * Prints "ok" after save; a failure prints the errno's name (ESTALE, ...) so
  * that golden output does not depend on the C library's messages.  Exit
@@ -142,26 +146,67 @@ static int list(int fd)
 	return 0;
 }
 
-static int open_handle(const char *mount, const char *file)
+/* The handle in @file opened through @mount with @flags, or -1 (printed). */
+static int by_handle(const char *mount, const char *file, int flags)
 {
 	union handle h;
-	struct stat st;
-	char buf[65536];
-	ssize_t n;
 	FILE *f = fopen(file, "r");
 	int mfd, fd;
 
 	if (!f || fread(&h.fh, sizeof(h.fh), 1, f) != 1 || h.fh.handle_bytes > MAX_HANDLE_SZ ||
-	    fread(h.fh.f_handle, 1, h.fh.handle_bytes, f) != h.fh.handle_bytes)
-		return fail(file, errno ? errno : EINVAL);
+	    fread(h.fh.f_handle, 1, h.fh.handle_bytes, f) != h.fh.handle_bytes) {
+		fail(file, errno ? errno : EINVAL);
+		return -1;
+	}
 	fclose(f);
 	mfd = open(mount, O_RDONLY | O_DIRECTORY);
-	if (mfd < 0)
-		return fail(mount, errno);
-	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY);
+	if (mfd < 0) {
+		fail(mount, errno);
+		return -1;
+	}
+	fd = open_by_handle_at(mfd, &h.fh, flags);
 	if (fd < 0)
-		return fail("open_by_handle_at", errno);
+		fail("open_by_handle_at", errno);
 	close(mfd);
+	return fd;
+}
+
+static int write_handle(const char *mount, const char *file, const char *name)
+{
+	int fd = by_handle(mount, file, O_RDONLY), wfd;
+	char line[300];
+	struct stat st;
+
+	if (fd < 0)
+		return 1;
+	if (fstat(fd, &st))
+		return fail("fstat", errno);
+	if (S_ISDIR(st.st_mode)) {
+		wfd = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	} else {
+		close(fd);
+		wfd = by_handle(mount, file, O_WRONLY | O_APPEND);
+		if (wfd < 0)
+			return 1;
+	}
+	if (wfd < 0)
+		return fail("openat", errno);
+	snprintf(line, sizeof(line), "%s\n", name);
+	if (write(wfd, line, strlen(line)) != (ssize_t)strlen(line) || close(wfd))
+		return fail("write", errno);
+	printf("ok\n");
+	return 0;
+}
+
+static int open_handle(const char *mount, const char *file)
+{
+	struct stat st;
+	char buf[65536];
+	ssize_t n;
+	int fd = by_handle(mount, file, O_RDONLY);
+
+	if (fd < 0)
+		return 1;
 	if (fstat(fd, &st))
 		return fail("fstat", errno);
 	if (S_ISDIR(st.st_mode))
@@ -182,8 +227,11 @@ int main(int argc, char **argv)
 		return save(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "fuse"))
 		return fuse(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "write"))
+		return write_handle(argv[2], argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "open"))
 		return open_handle(argv[2], argv[3]);
-	fprintf(stderr, "usage: fhandle save|fuse PATH FILE | fhandle open MOUNT FILE\n");
+	fprintf(stderr, "usage: fhandle save|fuse PATH FILE | fhandle open MOUNT FILE | "
+		"fhandle write MOUNT FILE NAME\n");
 	return 2;
 }
