@@ -242,7 +242,7 @@ fuse_ino_t afs_inode_nodeid(struct afs_fs *fs, const struct afs_inode *inode);
  * outlive a remount (set up at mount; the FUSE init asks for export
  * support then), and LOOKUP of "." and ".." in node @ino, which is how the
  * kernel decodes one (entry in @e; 0 or -errno). */
-enum { AFS_FH_NONE, AFS_FH_INO32_GEN, AFS_FH_SHMEM };
+enum { AFS_FH_NONE, AFS_FH_INO32_GEN, AFS_FH_XFS64, AFS_FH_SHMEM };
 void afs_inode_export_init(struct afs_fs *fs);
 int afs_inode_lookup_dot(struct afs_fs *fs, fuse_ino_t ino, bool dotdot,
 			 struct fuse_entry_param *e);

@@ -65,8 +65,8 @@ void afs_backing_path(int fd, char *out, size_t len)
  * directory.  So the node ID must name the backing file by itself, across
  * a remount, and never name another file once that one is gone.
  *
- * On ext2/3/4, xfs (32-bit inode numbers) and tmpfs, the backing file's own
- * handle holds just its inode number and generation, so the node ID is
+ * On ext2/3/4, xfs and tmpfs, the backing file's own handle holds just its
+ * inode number and generation, so the node ID is
  * (generation << 32 | inode number): the daemon rebuilds the backing handle
  * from it and opens it with open_by_handle_at() (CAP_DAC_READ_SEARCH); a
  * removed file whose number was reused has another generation, so its
@@ -157,6 +157,7 @@ static uint64_t nid_of_handle(const struct afs_fs *fs, const struct file_handle 
 {
 	uint32_t w[3] = { 0, 0, 0 };
 	uint64_t got, nid;
+	uint64_t ino64;
 
 	if (fs->f_fh_layout == AFS_FH_NONE || fh->handle_type != fs->f_fh_type ||
 	    fh->handle_bytes != fs->f_fh_bytes || fh->handle_bytes > sizeof(w))
@@ -165,6 +166,10 @@ static uint64_t nid_of_handle(const struct afs_fs *fs, const struct file_handle 
 	if (fs->f_fh_layout == AFS_FH_INO32_GEN) { /* fs/exportfs: ino, gen */
 		got = w[0];
 		*gen = w[1];
+	} else if (fs->f_fh_layout == AFS_FH_XFS64) { /* fs/xfs/xfs_export.c: ino64, gen */
+		memcpy(&ino64, w, sizeof(ino64));
+		got = ino64;
+		*gen = w[2];
 	} else { /* mm/shmem.c: gen, ino low, ino high */
 		got = w[1] | (uint64_t)w[2] << 32;
 		*gen = w[0];
@@ -179,10 +184,14 @@ static uint64_t nid_of_handle(const struct afs_fs *fs, const struct file_handle 
 static void handle_of_nid(const struct afs_fs *fs, uint64_t nid, union afs_fh *h)
 {
 	uint32_t w[3] = { 0, 0, 0 };
+	uint64_t ino64 = (uint32_t)nid;
 
 	if (fs->f_fh_layout == AFS_FH_INO32_GEN) {
 		w[0] = (uint32_t)nid;
 		w[1] = (uint32_t)(nid >> 32);
+	} else if (fs->f_fh_layout == AFS_FH_XFS64) {
+		memcpy(w, &ino64, sizeof(ino64));
+		w[2] = (uint32_t)(nid >> 32);
 	} else {
 		w[0] = (uint32_t)(nid >> 32);
 		w[1] = (uint32_t)nid;
@@ -1071,10 +1080,24 @@ void afs_inode_export_init(struct afs_fs *fs)
 		return;
 	switch ((unsigned long)sfs.f_type) {
 	case 0xef53: /* ext2, ext3, ext4 */
-	case 0x58465342: /* xfs */
 		fs->f_fh_layout = AFS_FH_INO32_GEN;
 		fs->f_fh_type = 1; /* FILEID_INO32_GEN */
 		fs->f_fh_bytes = 8;
+		break;
+	case 0x58465342: /* xfs: 64-bit handles unless mounted with small inode numbers */
+		fs->f_fh_layout = AFS_FH_XFS64;
+		fs->f_fh_type = 0x81; /* FILEID_INO32_GEN | XFS_FILEID_TYPE_64FLAG */
+		fs->f_fh_bytes = 12;
+		fd = open(fs->f_cipherdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		h.fh.handle_bytes = MAX_HANDLE_SZ;
+		if (fd >= 0 && !name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) &&
+		    h.fh.handle_type == 1 && h.fh.handle_bytes == 8) {
+			fs->f_fh_layout = AFS_FH_INO32_GEN;
+			fs->f_fh_type = 1;
+			fs->f_fh_bytes = 8;
+		}
+		if (fd >= 0)
+			close(fd);
 		break;
 	case 0x01021994: /* tmpfs */
 		fs->f_fh_layout = AFS_FH_SHMEM;

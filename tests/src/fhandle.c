@@ -5,7 +5,7 @@
  *   fhandle save PATH FILE    name_to_handle_at(PATH) into FILE
  *   fhandle fuse PATH FILE    the handle a FUSE mount whose node IDs are
  *                             (generation << 32 | inode number) gives the
- *                             backing file PATH (on ext4 or tmpfs), into
+ *                             backing file PATH (ext4, xfs, tmpfs), into
  *                             FILE: a forged handle, for the daemon's
  *                             checks of what it opens by handle
  *   fhandle open MOUNT FILE   open_by_handle_at() of the handle in FILE,
@@ -94,9 +94,12 @@ static int fuse(const char *path, const char *file)
 	if (h.fh.handle_bytes > sizeof(w))
 		return fail("not an ext4 or tmpfs handle", EINVAL);
 	memcpy(w, h.fh.f_handle, h.fh.handle_bytes);
-	if (h.fh.handle_bytes == 8) { /* ext4: ino, gen */
+	if (h.fh.handle_bytes == 8) { /* ext4, xfs small: ino, gen */
 		ino = w[0];
 		gen = w[1];
+	} else if (h.fh.handle_type == 0x81) { /* xfs: ino (64 bits), gen */
+		ino = w[0]; /* little-endian */
+		gen = w[2];
 	} else { /* tmpfs: gen, ino */
 		ino = w[1];
 		gen = w[0];
