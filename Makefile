@@ -94,7 +94,7 @@ TOOLS_SHARED	:= $(patsubst %,$(BUILDDIR)/tools/%.o,cipherdir kdfcost options pro
 		   recovery secret unlock)
 
 # Programs the test suite uses; they are not installed.
-TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread directio
+TEST_PROGRAMS	:= afalg-probe hellofs fsx fsop powercut holdread directio fhandle
 # Test programs over crypto/'s API: tests/src/crypto-*.c; over fs/format/'s:
 # tests/src/format-*.c; over fs/daemon/'s: tests/src/daemon-*.c.
 CRYPTO_TESTS	:= $(patsubst tests/src/%.c,%,$(wildcard tests/src/crypto-*.c))
@@ -198,6 +198,9 @@ $(BUILDDIR)/fsx: $(BUILDDIR)/tests/fsx.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
 
 $(BUILDDIR)/fsop: $(BUILDDIR)/tests/fsop.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILDDIR)/fhandle: $(BUILDDIR)/tests/fhandle.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILDDIR)/powercut: $(BUILDDIR)/tests/powercut.o

@@ -40,6 +40,7 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	memset(fs, 0, sizeof(*fs));
 	fs->f_root.i_fd = -1;
 	fs->f_root.i_ofd = -1;
+	fs->f_mount_fd = -1;
 	fs->f_ctx = ctx;
 	fs->f_vk = afs_volkey_of(cfg, ac_key_get(mk));
 	fs->f_bs = cfg->block_size;
@@ -81,6 +82,7 @@ int afs_fs_init(struct afs_fs *fs, const char *cipherdir, struct ac_ctx *ctx, st
 	fs->f_root.i_ino = st.st_ino;
 	fs->f_root.i_type = S_IFDIR;
 	fs->f_root.i_nlookup = 2; /* never forgotten */
+	afs_inode_export_init(fs);
 	/* Without the top directory's IV nothing in the volume can be found:
 	 * refuse the mount rather than fail every request (said above). */
 	if (!fs->f_plain_names) {
@@ -170,6 +172,9 @@ static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
 	 * CAP_FSETID, which only it knows (a write from the writeback cache
 	 * has no caller). */
 	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
+	/* Handles the kernel can decode from the node ID alone (inode.c). */
+	if (fs->f_fh_layout != AFS_FH_NONE && (conn->capable & FUSE_CAP_EXPORT_SUPPORT))
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	/* O_TRUNC comes as a setattr; splice is not used (the daemon must

@@ -50,6 +50,11 @@
 
 struct afs_inode {
 	struct afs_inode *i_next; /* hash chain, under afs_fs.f_table_lock */
+	/* The kernel's node ID and generation (inode.c), and the chain of
+	 * afs_fs.f_nids, same lock; fixed for the record's life. */
+	struct afs_inode *i_nid_next;
+	uint64_t i_nid;
+	uint32_t i_gen;
 	dev_t i_dev;
 	ino_t i_ino;
 	mode_t i_type; /* S_IFMT bits */
@@ -196,7 +201,20 @@ struct afs_fs {
 	unsigned int f_pending_count;
 	bool f_pending_overflow;
 	struct afs_inode **f_table;
+	struct afs_inode **f_nids; /* by node ID, as many buckets */
 	size_t f_table_size; /* buckets, a power of two */
+	/* File handles (inode.c): the backing filesystem's handle layout
+	 * (AFS_FH_*), type and size; a descriptor of the top directory that
+	 * open_by_handle_at() takes (not O_PATH); the next fallback node ID
+	 * and the generation base of those. */
+	int f_fh_layout;
+	int f_fh_type;
+	unsigned int f_fh_bytes;
+	int f_mount_fd;
+	uint64_t f_nid_next;
+	uint32_t f_nid_gen;
+	/* What a node ID the daemon does not know names: nothing (ESTALE). */
+	struct afs_inode f_stale;
 	size_t f_count;
 	/* Lock requests waiting in threads of their own (locks.c). */
 	pthread_mutex_t f_lk_lock;
@@ -230,6 +248,14 @@ void afs_durable_destroy(struct afs_fs *fs);
 /* The inode of the kernel's @ino; marks the volume active. */
 struct afs_inode *afs_inode_get(struct afs_fs *fs, fuse_ino_t ino);
 fuse_ino_t afs_inode_nodeid(struct afs_fs *fs, const struct afs_inode *inode);
+/* File handles: whether the backing filesystem lets the kernel's handles
+ * outlive a remount (set up at mount; the FUSE init asks for export
+ * support then), and LOOKUP of "." and ".." in node @ino, which is how the
+ * kernel decodes one (entry in @e; 0 or -errno). */
+enum { AFS_FH_NONE, AFS_FH_INO32_GEN, AFS_FH_XFS64, AFS_FH_SHMEM };
+void afs_inode_export_init(struct afs_fs *fs);
+int afs_inode_lookup_dot(struct afs_fs *fs, fuse_ino_t ino, bool dotdot,
+			 struct fuse_entry_param *e);
 
 /*
  * Where an inode's backing file is, for one operation: its own descriptor

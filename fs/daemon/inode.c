@@ -3,10 +3,13 @@
  * inode.c - the inode table: one struct afs_inode per backing (dev, ino)
  * that the kernel holds a lookup reference to, and how each is reached.
  *
- * The node ID the kernel sees is the struct's address, as in libfuse's
- * passthrough_ll.c; the root is FUSE_ROOT_ID.  The table lock guards the
- * hash chains, the lookup counts and the parent links: it is never held on
- * the read or write path, nor across a system call other than close().
+ * The node ID the kernel sees is derived from the backing file, so that it
+ * is the same after a remount and the kernel's file handles (NFS export,
+ * open_by_handle_at()) outlive the mount; see "File handles" below.  The
+ * root is FUSE_ROOT_ID.  A second hash table finds the inode of a node ID.
+ * The table lock guards the hash chains, the lookup counts and the parent
+ * links: it is never held on the read or write path (but for finding the
+ * inode of a node ID), nor across a system call other than close().
  *
  * Descriptors stay bounded whatever the size of the tree: a file is reached
  * by its parent's descriptor and its name (one fstatat() to look it up or
@@ -21,8 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,22 +61,191 @@ void afs_backing_path(int fd, char *out, size_t len)
 		snprintf(out, len, "(fd %d)", fd);
 }
 
+/*
+ * File handles.  The kernel's handle of a FUSE file is its node ID (64 bits)
+ * and generation (32 bits); to open one whose inode it no longer caches it
+ * sends LOOKUP(node ID, "."), and LOOKUP(node ID, "..") for the parent of a
+ * directory.  So the node ID must name the backing file by itself, across
+ * a remount, and never name another file once that one is gone.
+ *
+ * On ext2/3/4, xfs and tmpfs, the backing file's own handle holds just its
+ * inode number and generation, so the node ID is
+ * (generation << 32 | inode number): the daemon rebuilds the backing handle
+ * from it and opens it with open_by_handle_at() (CAP_DAC_READ_SEARCH); a
+ * removed file whose number was reused has another generation, so its
+ * handle fails with ESTALE.  The generation comes from name_to_handle_at()
+ * at each lookup: one system call more per lookup.
+ *
+ * Files whose handle does not fit (another filesystem mounted inside the
+ * cipherdir, a 64-bit inode number, another handle format) and every file
+ * of a backing filesystem without such handles get a fallback node ID:
+ * a counter in the high 32 bits, 0 in the low 32 (which no inode number
+ * is), and a generation that starts at a random value at each mount; the
+ * kernel decodes their handles only while it caches them.  Without export
+ * support at all (AFS_FH_NONE) the kernel decodes no handle.
+ *
+ * A file opened by handle is checked to lie in the volume before it is
+ * served, as a handle may be forged (an NFS client): a directory by its
+ * ".." chain up to the top directory, a regular file by its first block
+ * authenticating under the volume's key, a symbolic link by its target
+ * decrypting; other files, and files that prove nothing (empty ones),
+ * give ESTALE.
+ */
+static size_t nid_bucket(const struct afs_fs *fs, uint64_t nid)
+{
+	uint64_t h = nid * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h ^ h >> 29) & (fs->f_table_size - 1);
+}
+
+/* The inode of node ID @nid, removed or not, or NULL; under the table lock. */
+static struct afs_inode *nid_find_locked(struct afs_fs *fs, uint64_t nid)
+{
+	struct afs_inode *inode;
+
+	for (inode = fs->f_nids[nid_bucket(fs, nid)]; inode; inode = inode->i_nid_next)
+		if (inode->i_nid == nid)
+			return inode;
+	return NULL;
+}
+
+static void nid_insert_locked(struct afs_fs *fs, struct afs_inode *inode)
+{
+	size_t b = nid_bucket(fs, inode->i_nid);
+
+	inode->i_nid_next = fs->f_nids[b];
+	fs->f_nids[b] = inode;
+}
+
+static void nid_remove_locked(struct afs_fs *fs, struct afs_inode *inode)
+{
+	struct afs_inode **pp;
+
+	for (pp = &fs->f_nids[nid_bucket(fs, inode->i_nid)]; *pp; pp = &(*pp)->i_nid_next) {
+		if (*pp == inode) {
+			*pp = inode->i_nid_next;
+			return;
+		}
+	}
+}
+
+/* Whether @nid is made of a backing handle (else a fallback one). */
+static bool nid_is_handle(uint64_t nid)
+{
+	return (nid & 0xffffffffu) && nid != FUSE_ROOT_ID;
+}
+
+/* A fallback node ID not in use, and its generation; under the table lock. */
+static uint64_t nid_fallback_locked(struct afs_fs *fs, uint32_t *gen)
+{
+	for (;;) {
+		uint64_t c = ++fs->f_nid_next, nid = (c & 0xffffffffu) << 32;
+
+		if (!nid || nid_find_locked(fs, nid))
+			continue;
+		*gen = fs->f_nid_gen + (uint32_t)(c >> 32);
+		return nid;
+	}
+}
+
+union afs_fh {
+	struct file_handle fh;
+	unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+};
+
+/* The node ID held by backing handle @fh of inode number @ino, and its
+ * generation; 0 when it holds none. */
+static uint64_t nid_of_handle(const struct afs_fs *fs, const struct file_handle *fh, ino_t ino,
+			      uint32_t *gen)
+{
+	uint32_t w[3] = { 0, 0, 0 };
+	uint64_t got, nid;
+	uint64_t ino64;
+
+	if (fs->f_fh_layout == AFS_FH_NONE || fh->handle_type != fs->f_fh_type ||
+	    fh->handle_bytes != fs->f_fh_bytes || fh->handle_bytes > sizeof(w))
+		return 0;
+	memcpy(w, fh->f_handle, fh->handle_bytes);
+	if (fs->f_fh_layout == AFS_FH_INO32_GEN) { /* fs/exportfs: ino, gen */
+		got = w[0];
+		*gen = w[1];
+	} else if (fs->f_fh_layout == AFS_FH_XFS64) { /* fs/xfs/xfs_export.c: ino64, gen */
+		memcpy(&ino64, w, sizeof(ino64));
+		got = ino64;
+		*gen = w[2];
+	} else { /* mm/shmem.c: gen, ino low, ino high */
+		got = w[1] | (uint64_t)w[2] << 32;
+		*gen = w[0];
+	}
+	if (got != (uint64_t)ino || !got || got > UINT32_MAX)
+		return 0;
+	nid = (uint64_t)*gen << 32 | got;
+	return nid_is_handle(nid) ? nid : 0;
+}
+
+/* The backing handle node ID @nid was made of. */
+static void handle_of_nid(const struct afs_fs *fs, uint64_t nid, union afs_fh *h)
+{
+	uint32_t w[3] = { 0, 0, 0 };
+	uint64_t ino64 = (uint32_t)nid;
+
+	if (fs->f_fh_layout == AFS_FH_INO32_GEN) {
+		w[0] = (uint32_t)nid;
+		w[1] = (uint32_t)(nid >> 32);
+	} else if (fs->f_fh_layout == AFS_FH_XFS64) {
+		memcpy(w, &ino64, sizeof(ino64));
+		w[2] = (uint32_t)(nid >> 32);
+	} else {
+		w[0] = (uint32_t)(nid >> 32);
+		w[1] = (uint32_t)nid;
+	}
+	h->fh.handle_type = fs->f_fh_type;
+	h->fh.handle_bytes = fs->f_fh_bytes;
+	memcpy(h->fh.f_handle, w, fs->f_fh_bytes);
+}
+
+/* The node ID of backing file @name in @dirfd ("" for @dirfd itself), of
+ * stat @st, and its generation; 0 for a fallback one. */
+static uint64_t nid_of_file(struct afs_fs *fs, int dirfd, const char *name, const struct stat *st,
+			    uint32_t *gen)
+{
+	union afs_fh h;
+	int mnt;
+
+	if (fs->f_fh_layout == AFS_FH_NONE || st->st_dev != fs->f_root.i_dev)
+		return 0;
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(dirfd, name, &h.fh, &mnt, *name ? 0 : AT_EMPTY_PATH))
+		return 0;
+	return nid_of_handle(fs, &h.fh, st->st_ino, gen);
+}
+
 struct afs_inode *afs_inode_get(struct afs_fs *fs, fuse_ino_t ino)
 {
+	struct afs_inode *inode;
+
 	/* A load first: the cache line is written once per idle period,
 	 * not by every request. */
 	if (!atomic_load_explicit(&fs->f_active, memory_order_relaxed))
 		atomic_store_explicit(&fs->f_active, true, memory_order_relaxed);
 	if (ino == FUSE_ROOT_ID)
 		return &fs->f_root;
-	return (struct afs_inode *)(uintptr_t)ino;
+	pthread_mutex_lock(&fs->f_table_lock);
+	inode = nid_find_locked(fs, ino);
+	pthread_mutex_unlock(&fs->f_table_lock);
+	if (!inode) {
+		/* the kernel names only what it looked up: a bug somewhere */
+		log_err("BUG: node ID %#llx is not known", (unsigned long long)ino);
+		return &fs->f_stale;
+	}
+	return inode;
 }
 
 fuse_ino_t afs_inode_nodeid(struct afs_fs *fs, const struct afs_inode *inode)
 {
 	if (inode == &fs->f_root)
 		return FUSE_ROOT_ID;
-	return (fuse_ino_t)(uintptr_t)inode;
+	return inode->i_nid;
 }
 
 static size_t bucket(const struct afs_fs *fs, dev_t dev, ino_t ino)
@@ -96,11 +270,15 @@ static struct afs_inode *find_locked(struct afs_fs *fs, dev_t dev, ino_t ino)
 static void table_grow(struct afs_fs *fs)
 {
 	size_t old = fs->f_table_size, i;
-	struct afs_inode **t = fs->f_table, *in, *next;
+	struct afs_inode **t = fs->f_table, **n = fs->f_nids, *in, *next;
 
 	fs->f_table = calloc(old * 2, sizeof(*fs->f_table));
-	if (!fs->f_table) { /* keep the old one: longer chains, no harm */
+	fs->f_nids = calloc(old * 2, sizeof(*fs->f_nids));
+	if (!fs->f_table || !fs->f_nids) { /* keep the old ones: longer chains, no harm */
+		free(fs->f_table);
+		free(fs->f_nids);
 		fs->f_table = t;
+		fs->f_nids = n;
 		return;
 	}
 	fs->f_table_size = old * 2;
@@ -112,8 +290,13 @@ static void table_grow(struct afs_fs *fs)
 			in->i_next = fs->f_table[b];
 			fs->f_table[b] = in;
 		}
+		for (in = n[i]; in; in = next) {
+			next = in->i_nid_next;
+			nid_insert_locked(fs, in);
+		}
 	}
 	free(t);
+	free(n);
 }
 
 /* --- The LRU of directory descriptors ------------------------------------ */
@@ -249,10 +432,11 @@ static void release_locked(struct afs_fs *fs, struct afs_inode *inode, struct af
 {
 	struct afs_inode **pp;
 
-	while (inode && inode != &fs->f_root && !inode->i_nlookup && !inode->i_iref &&
-	       !atomic_load(&inode->i_users)) {
+	while (inode && inode != &fs->f_root && inode != &fs->f_stale && !inode->i_nlookup &&
+	       !inode->i_iref && !atomic_load(&inode->i_users)) {
 		struct afs_inode *parent = inode->i_parent;
 
+		nid_remove_locked(fs, inode);
 		for (pp = &fs->f_table[bucket(fs, inode->i_dev, inode->i_ino)]; *pp;
 		     pp = &(*pp)->i_next) {
 			if (*pp == inode) {
@@ -591,41 +775,100 @@ static int pin_file(struct afs_inode *inode, int dirfd, const char *disk)
 	return err;
 }
 
+/* Mark @inode removed: its number now names another file; under the table
+ * lock. */
+static void mark_dead_locked(struct afs_inode *inode)
+{
+	pthread_mutex_lock(&inode->i_lock);
+	inode->i_dead = true;
+	pthread_mutex_unlock(&inode->i_lock);
+}
+
+/*
+ * Under the table lock: the inode of backing file @st, of node ID @nid (0:
+ * a fallback one), with one more lookup reference; a new one when none is
+ * known.  *@fresh tells which.  NULL: out of memory.
+ */
+static struct afs_inode *inode_ref_locked(struct afs_fs *fs, const struct stat *st, uint64_t nid,
+					  uint32_t gen, bool *fresh)
+{
+	struct afs_inode *inode;
+	size_t b;
+
+	*fresh = false;
+	/* A removal of that number in flight: is this the same file? */
+	while ((inode = find_locked(fs, st->st_dev, st->st_ino)) && inode->i_removing)
+		pthread_cond_wait(&fs->f_removed, &fs->f_table_lock);
+	if (inode && inode != &fs->f_root && nid && nid_is_handle(inode->i_nid) &&
+	    inode->i_nid != nid) {
+		/* another generation: the file we knew is gone, its number
+		 * reused (removed past this daemon, -o sharedstorage) */
+		mark_dead_locked(inode);
+		inode = NULL;
+	}
+	if (!inode && nid && (inode = nid_find_locked(fs, nid))) {
+		/* the very file (number and generation) is back: a name was
+		 * linked to it again */
+		pthread_mutex_lock(&inode->i_lock);
+		inode->i_dead = false;
+		pthread_mutex_unlock(&inode->i_lock);
+	}
+	if (inode) {
+		inode->i_nlookup++;
+		return inode;
+	}
+	inode = inode_new(st);
+	if (!inode)
+		return NULL;
+	*fresh = true;
+	if (nid) {
+		inode->i_nid = nid;
+		inode->i_gen = gen;
+	} else {
+		inode->i_nid = nid_fallback_locked(fs, &inode->i_gen);
+	}
+	nid_insert_locked(fs, inode);
+	b = bucket(fs, st->st_dev, st->st_ino);
+	inode->i_next = fs->f_table[b];
+	fs->f_table[b] = inode;
+	if (++fs->f_count > fs->f_table_size)
+		table_grow(fs);
+	return inode;
+}
+
+static void fill_entry(struct afs_fs *fs, struct afs_inode *inode, const struct stat *st,
+		       struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->attr = *st;
+	e->ino = afs_inode_nodeid(fs, inode);
+	e->generation = inode == &fs->f_root ? 0 : inode->i_gen;
+	e->attr_timeout = fs->f_opts.timeout;
+	e->entry_timeout = fs->f_opts.timeout;
+}
+
 int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, int dirfd, const char *disk,
 			  const struct stat *stp, struct fuse_entry_param *e)
 {
 	struct afs_inode *inode, *freelist = NULL;
 	char *name, *oldname = NULL;
 	struct stat st;
-	bool fresh = false;
-	size_t b;
+	bool fresh;
+	uint64_t nid;
+	uint32_t gen = 0;
 	int err;
 
 	if (stp)
 		st = *stp;
 	else if (fstatat(dirfd, disk, &st, AT_SYMLINK_NOFOLLOW))
 		return -errno;
+	nid = nid_of_file(fs, dirfd, disk, &st, &gen);
 	name = strdup(disk);
 	if (!name)
 		return -ENOMEM;
 
 	pthread_mutex_lock(&fs->f_table_lock);
-	b = bucket(fs, st.st_dev, st.st_ino);
-	/* A removal of that number in flight: is this the same file? */
-	while ((inode = find_locked(fs, st.st_dev, st.st_ino)) && inode->i_removing)
-		pthread_cond_wait(&fs->f_removed, &fs->f_table_lock);
-	if (inode) {
-		inode->i_nlookup++;
-	} else {
-		inode = inode_new(&st);
-		if (inode) {
-			fresh = true;
-			inode->i_next = fs->f_table[b];
-			fs->f_table[b] = inode;
-			if (++fs->f_count > fs->f_table_size)
-				table_grow(fs);
-		}
-	}
+	inode = inode_ref_locked(fs, &st, nid, gen, &fresh);
 	/* the name it was found by now: the latest is the surest */
 	if (inode && inode != &fs->f_root && !inode->i_pinned) {
 		set_name_locked(fs, inode, dir, name, &freelist, &oldname);
@@ -649,20 +892,257 @@ int afs_inode_lookup_disk(struct afs_fs *fs, struct afs_inode *dir, int dirfd, c
 		}
 	}
 
-	memset(e, 0, sizeof(*e));
 	afs_stat_plain(fs, dirfd, disk, &st);
-	e->attr = st;
-	e->ino = afs_inode_nodeid(fs, inode);
-	e->attr_timeout = fs->f_opts.timeout;
-	e->entry_timeout = fs->f_opts.timeout;
+	fill_entry(fs, inode, &st, e);
 	return 0;
+}
+
+/* Whether directory @fd is the top directory or inside it: its ".." chain. */
+static bool dir_inside(struct afs_fs *fs, int fd)
+{
+	struct stat st, up;
+	int cur = fcntl(fd, F_DUPFD_CLOEXEC, 0), next, depth;
+	bool inside = false;
+
+	if (cur < 0 || fstat(cur, &st))
+		goto out;
+	for (depth = 0; depth < 4096; depth++) {
+		if (st.st_dev == fs->f_root.i_dev && st.st_ino == fs->f_root.i_ino) {
+			inside = true;
+			break;
+		}
+		next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (next < 0 || fstat(next, &up) ||
+		    (up.st_dev == st.st_dev && up.st_ino == st.st_ino)) {
+			if (next >= 0)
+				close(next);
+			break; /* the backing filesystem's root: outside */
+		}
+		close(cur);
+		cur = next;
+		st = up;
+	}
+out:
+	if (cur >= 0)
+		close(cur);
+	return inside;
+}
+
+/* Whether regular file @fd (O_PATH) proves to be the volume's: its first
+ * block authenticates under the volume's key. */
+static bool file_inside(struct afs_fs *fs, int fd, const struct stat *st)
+{
+	char path[AFS_PROC_PATH_MAX];
+	struct afs_inode *tmp = inode_new(st);
+	const uint8_t *data;
+	ssize_t n = -1;
+	int rfd;
+
+	if (!tmp)
+		return false;
+	atomic_store(&tmp->i_csize, AFS_CSIZE_UNKNOWN);
+	afs_proc_path(fd, path);
+	rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (rfd >= 0) {
+		if (!afs_content_load(fs, tmp, rfd) && tmp->i_have_id)
+			n = afs_content_read(fs, tmp, rfd, 1, 0, &data);
+		afs_content_forget(tmp);
+		close(rfd);
+	}
+	inode_free(fs, tmp);
+	return n == 1;
+}
+
+/* Whether backing file @fd, opened by a handle, lies in the volume. */
+static bool inside(struct afs_fs *fs, int fd, const struct stat *st)
+{
+	char plain[AFS_TARGET_MAX + 1];
+	bool ok;
+
+	if (st->st_dev != fs->f_root.i_dev)
+		return false;
+	if (S_ISDIR(st->st_mode))
+		return dir_inside(fs, fd);
+	if (S_ISREG(st->st_mode))
+		return file_inside(fs, fd, st);
+	if (!S_ISLNK(st->st_mode))
+		return false;
+	ok = afs_target_read(fs, fd, "", plain) >= 0;
+	ac_wipe(plain, sizeof(plain));
+	return ok;
+}
+
+int afs_inode_lookup_dot(struct afs_fs *fs, fuse_ino_t ino, bool dotdot,
+			 struct fuse_entry_param *e)
+{
+	struct afs_inode *inode = NULL, *dir;
+	union afs_fh h;
+	struct stat st;
+	bool fresh;
+	uint64_t nid;
+	uint32_t gen = 0;
+	int fd, dfd, err;
+
+	if (!dotdot) {
+		if (ino == FUSE_ROOT_ID)
+			goto root;
+		pthread_mutex_lock(&fs->f_table_lock);
+		inode = nid_find_locked(fs, ino);
+		if (inode && !inode->i_dead)
+			inode->i_nlookup++;
+		pthread_mutex_unlock(&fs->f_table_lock);
+		if (inode && inode->i_dead)
+			return -ESTALE;
+		if (inode)
+			goto known;
+		if (fs->f_fh_layout == AFS_FH_NONE || !nid_is_handle(ino))
+			return -ESTALE;
+		handle_of_nid(fs, ino, &h);
+		fd = open_by_handle_at(fs->f_mount_fd, &h.fh, O_PATH | O_CLOEXEC);
+		if (fd < 0) {
+			log_dbg("node ID %#llx: open_by_handle_at: %s", (unsigned long long)ino,
+				strerror(errno));
+			return -ESTALE;
+		}
+	} else {
+		dir = afs_inode_get(fs, ino);
+		if (dir == &fs->f_root)
+			goto root;
+		if (!S_ISDIR(dir->i_type))
+			return -ENOTDIR;
+		dfd = afs_dir_fd(fs, dir);
+		if (dfd < 0)
+			return dfd;
+		fd = openat(dfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		err = errno;
+		afs_dir_fd_put(fs, dir);
+		if (fd < 0)
+			return err == ENOENT ? -ESTALE : -err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (st.st_dev == fs->f_root.i_dev && st.st_ino == fs->f_root.i_ino) {
+		close(fd);
+		goto root;
+	}
+	nid = nid_of_file(fs, fd, "", &st, &gen);
+	/* A handle of generation 0 is taken by ext4 for any: checked here. */
+	if (!dotdot && (nid != ino || !inside(fs, fd, &st))) {
+		close(fd);
+		return -ESTALE;
+	}
+	afs_stat_plain(fs, fd, "", &st);
+
+	pthread_mutex_lock(&fs->f_table_lock);
+	inode = inode_ref_locked(fs, &st, nid, gen, &fresh);
+	if (inode && fresh) {
+		/* reached by its descriptor alone: it has no name of ours */
+		inode->i_fd = fd;
+		inode->i_pinned = true;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&fs->f_table_lock);
+	if (fd >= 0)
+		close(fd);
+	if (!inode)
+		return -ENOMEM;
+	fill_entry(fs, inode, &st, e);
+	return 0;
+
+known:
+	err = afs_inode_stat(fs, inode, &st);
+	if (err) {
+		afs_inode_forget(fs, ino, 1);
+		return err;
+	}
+	fill_entry(fs, inode, &st, e);
+	return 0;
+root:
+	if (fstat(fs->f_root.i_fd, &st))
+		return -errno;
+	fill_entry(fs, &fs->f_root, &st, e);
+	return 0;
+}
+
+void afs_inode_export_init(struct afs_fs *fs)
+{
+	union afs_fh h;
+	struct statfs sfs;
+	struct stat st;
+	uint32_t gen;
+	int mnt, fd;
+
+	fs->f_fh_layout = AFS_FH_NONE;
+	fs->f_mount_fd = -1;
+	if (getrandom(&fs->f_nid_gen, sizeof(fs->f_nid_gen), 0) != sizeof(fs->f_nid_gen))
+		fs->f_nid_gen = (uint32_t)time(NULL);
+	if (fstatfs(fs->f_root.i_fd, &sfs))
+		return;
+	switch ((unsigned long)sfs.f_type) {
+	case 0xef53: /* ext2, ext3, ext4 */
+		fs->f_fh_layout = AFS_FH_INO32_GEN;
+		fs->f_fh_type = 1; /* FILEID_INO32_GEN */
+		fs->f_fh_bytes = 8;
+		break;
+	case 0x58465342: /* xfs: 64-bit handles unless mounted with small inode numbers */
+		fs->f_fh_layout = AFS_FH_XFS64;
+		fs->f_fh_type = 0x81; /* FILEID_INO32_GEN | XFS_FILEID_TYPE_64FLAG */
+		fs->f_fh_bytes = 12;
+		fd = open(fs->f_cipherdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		h.fh.handle_bytes = MAX_HANDLE_SZ;
+		if (fd >= 0 && !name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) &&
+		    h.fh.handle_type == 1 && h.fh.handle_bytes == 8) {
+			fs->f_fh_layout = AFS_FH_INO32_GEN;
+			fs->f_fh_type = 1;
+			fs->f_fh_bytes = 8;
+		}
+		if (fd >= 0)
+			close(fd);
+		break;
+	case 0x01021994: /* tmpfs */
+		fs->f_fh_layout = AFS_FH_SHMEM;
+		fs->f_fh_type = 1;
+		fs->f_fh_bytes = 12;
+		break;
+	default:
+		log_dbg("file handles: the backing filesystem (%#lx) has none that fit",
+			(unsigned long)sfs.f_type);
+		return;
+	}
+	/* The top directory's handle round trip: the format is as assumed,
+	 * and this daemon may open handles. */
+	fd = open(fs->f_cipherdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (fd < 0 || name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) ||
+	    !nid_of_handle(fs, &h.fh, fs->f_root.i_ino, &gen))
+		goto none;
+	mnt = open_by_handle_at(fd, &h.fh, O_PATH | O_CLOEXEC);
+	if (mnt < 0)
+		goto none;
+	if (fstat(mnt, &st) || st.st_ino != fs->f_root.i_ino || st.st_dev != fs->f_root.i_dev) {
+		close(mnt);
+		goto none;
+	}
+	close(mnt);
+	fs->f_mount_fd = fd;
+	log_dbg("file handles: they outlive the mount");
+	return;
+none:
+	log_dbg("file handles: %s: they do not outlive the mount (%s)", fs->f_cipherdir,
+		 errno == EPERM ? "the daemon lacks CAP_DAC_READ_SEARCH" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	fs->f_fh_layout = AFS_FH_NONE;
 }
 
 void afs_inode_forget(struct afs_fs *fs, fuse_ino_t ino, uint64_t n)
 {
 	struct afs_inode *inode = afs_inode_get(fs, ino), *freelist = NULL;
 
-	if (inode == &fs->f_root)
+	if (inode == &fs->f_root || inode == &fs->f_stale)
 		return;
 	pthread_mutex_lock(&fs->f_table_lock);
 	if (inode->i_nlookup < n) {
@@ -688,8 +1168,13 @@ void afs_inode_table_free(struct afs_fs *fs)
 		}
 	}
 	free(fs->f_table);
+	free(fs->f_nids);
 	fs->f_table = NULL;
+	fs->f_nids = NULL;
 	fs->f_count = 0;
+	if (fs->f_mount_fd >= 0)
+		close(fs->f_mount_fd);
+	fs->f_mount_fd = -1;
 }
 
 int afs_inode_table_init(struct afs_fs *fs)
@@ -704,7 +1189,15 @@ int afs_inode_table_init(struct afs_fs *fs)
 	pthread_mutex_init(&fs->f_lru_lock, NULL);
 	fs->f_table_size = TABLE_MIN;
 	fs->f_table = calloc(TABLE_MIN, sizeof(*fs->f_table));
-	return fs->f_table ? 0 : -ENOMEM;
+	fs->f_nids = calloc(TABLE_MIN, sizeof(*fs->f_nids));
+	fs->f_mount_fd = -1;
+	/* never freed, never found: its i_dead says ESTALE to every use */
+	fs->f_stale.i_fd = fs->f_stale.i_ofd = -1;
+	fs->f_stale.i_dead = true;
+	fs->f_stale.i_nlookup = 2;
+	pthread_mutex_init(&fs->f_stale.i_lock, NULL);
+	pthread_rwlock_init(&fs->f_stale.i_rw, NULL);
+	return fs->f_table && fs->f_nids ? 0 : -ENOMEM;
 }
 
 int afs_open_own(int dirfd, const char *name)

@@ -75,11 +75,21 @@ static void reply_entry_of(fuse_req_t req, struct afs_fs *fs, struct afs_inode *
 void afs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct afs_fs *fs = afs_req_fs(req);
-	struct afs_inode *dir = afs_inode_get(fs, parent);
+	struct afs_inode *dir;
 	struct fuse_entry_param e;
 	struct afs_dname dn;
 	int err, dirfd;
 
+	/* Only the kernel's decoding of a file handle asks for these. */
+	if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) {
+		err = afs_inode_lookup_dot(fs, parent, name[1] == '.', &e);
+		if (err)
+			afs_reply_err(req, err);
+		else if (fuse_reply_entry(req, &e) && e.ino != FUSE_ROOT_ID)
+			afs_inode_forget(fs, e.ino, 1);
+		return;
+	}
+	dir = afs_inode_get(fs, parent);
 	dirfd = afs_dir_fd(fs, dir);
 	if (dirfd < 0) {
 		afs_reply_err(req, dirfd);
