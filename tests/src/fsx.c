@@ -1208,8 +1208,9 @@ static struct res falloc_by_hand(int fd, int mode, off_t off, off_t len, off_t s
 	if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
 		return (struct res){ 0, 0 };
 	for (pos = off; pos < end; pos += n) {
-		n = pwrite(fd, zeros, end - pos < (off_t)sizeof(zeros) ? (size_t)(end - pos)
-								 : sizeof(zeros), pos);
+		n = pwrite(fd, zeros,
+			   end - pos < (off_t)sizeof(zeros) ? (size_t)(end - pos) : sizeof(zeros),
+			   pos);
 		if (n <= 0)
 			return res_of(-1);
 	}
@@ -1277,8 +1278,10 @@ static bool falloc_mode(struct thread *th, enum op op)
 	t = res_of(fallocate(th->obj[o].fd[TEST], mode, off, len));
 	if (t.rc < 0 && t.err == EOPNOTSUPP) {
 		*no = true;
-		fprintf(stderr, "fsx: fallocate %s: EOPNOTSUPP on the test filesystem; left out "
-				"from now on in thread %d\n", mname[k], th->id);
+		fprintf(stderr,
+			"fsx: fallocate %s: EOPNOTSUPP on the test filesystem; left out "
+			"from now on in thread %d\n",
+			mname[k], th->id);
 		compare_obj(th, o);
 		return true;
 	}
