@@ -949,7 +949,7 @@ static int zero_part(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_
 /*
  * FALLOC_FL_PUNCH_HOLE and FALLOC_FL_ZERO_RANGE (in @mode, with or without
  * FALLOC_FL_KEEP_SIZE): the blocks the range covers whole become holes,
- * zeros on disk (docs/FORMAT.md, "Holes"); a block it covers in part is
+ * zeros on disk (docs/FORMAT.md, "Content blocks"); a block it covers in part is
  * read, zeroed there and encrypted again.  Zeroing also reserves the range
  * on disk first, and grows the file when the range ends past it.
  */
