@@ -3,7 +3,8 @@
  * content.c - a regular file's plaintext over its ciphertext (FORMAT.md,
  * "Content"): reads decrypt the blocks a request touches in one batch;
  * writes re-encrypt whole blocks, reading back a partial one first; holes
- * stay holes; truncation and fallocate keep the last block's length right.
+ * stay holes; truncation and fallocate keep the last block's length right;
+ * punching and zeroing make whole blocks holes.
  *
  * The caller holds the inode's i_rw as each function says.  Buffers are
  * page-aligned so that the kernel backend may splice them.
@@ -855,8 +856,29 @@ static int content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, 
 	return 0;
 }
 
+/* Reserve the disk bytes of the blocks of [@off, @off + @len) without
+ * changing the size on disk; a failure gives back what the reservation
+ * took past the end (@csize). */
+static int reserve(int fd, const struct afs_range *r, uint64_t csize)
+{
+	int err;
+
+	if (!fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)r->coff, (off_t)r->clen))
+		return 0;
+	err = -errno;
+	if (err == -EOPNOTSUPP)
+		return 0;
+	/* Give back what a part of the reservation took. */
+	if (ftruncate(fd, (off_t)csize))
+		log_dbg("ftruncate after a failed fallocate: %s", strerror(errno));
+	return err;
+}
+
+/* Mode 0 and FALLOC_FL_KEEP_SIZE.  Bytes reserved past the end read as
+ * zeros on the backing filesystem, so a later extension over them still
+ * gives holes. */
 static int content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
-			    uint64_t len)
+			    uint64_t len, bool keep)
 {
 	uint64_t psize, end = off + len, csize;
 	struct afs_range r;
@@ -873,18 +895,124 @@ static int content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, 
 	 * that neither growing the file nor writing them later can fail
 	 * with ENOSPC; zeros stay holes. */
 	err = afs_block_range(off, len, fs->f_bs, &r);
+	if (!err)
+		err = reserve(fd, &r, csize);
 	if (err)
 		return err;
-	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)r.coff, (off_t)r.clen)) {
-		err = -errno;
-		if (err != -EOPNOTSUPP) {
-			/* Give back what a part of the reservation took. */
-			if (ftruncate(fd, (off_t)csize))
-				log_dbg("ftruncate after a failed fallocate: %s", strerror(errno));
+	return end > psize && !keep ? content_truncate(fs, inode, fd, end) : 0;
+}
+
+/* Make @len bytes on disk from @coff, inside the file, all zeros, so that
+ * the blocks there read as holes: punched where the backing filesystem
+ * can, written over with zeros where it cannot. */
+static int zero_disk(int fd, uint64_t coff, uint64_t len)
+{
+	static const uint8_t zeros[65536];
+	size_t n;
+	int err;
+
+	if (!len || !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)coff,
+			       (off_t)len))
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return -errno;
+	for (; len; len -= n, coff += n) {
+		n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+		err = pwrite_full(fd, zeros, n, coff);
+		if (err)
 			return err;
-		}
 	}
-	return end > psize ? afs_content_truncate(fs, inode, fd, end) : 0;
+	return 0;
+}
+
+/* Zero bytes [@from, @to) of block @index, @have plaintext bytes long: a
+ * block left all zeros becomes a hole, any other is encrypted again. */
+static int zero_part(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t index,
+		     uint32_t have, uint32_t from, uint32_t to)
+{
+	uint8_t *pt = tbuf(TB_BLK_PT, fs->f_bs);
+	uint64_t coff;
+	int err;
+
+	if (!pt)
+		return -ENOMEM;
+	err = read_block(fs, inode, fd, index, have, pt);
+	if (err)
+		return err;
+	memset(pt + from, 0, to - from);
+	if (pt[0] || memcmp(pt, pt + 1, have - 1))
+		return write_blocks(fs, inode, fd, index, pt, have, NULL);
+	afs_block_cipher_off(index, fs->f_bs, &coff);
+	return zero_disk(fd, coff, AFS_BLOCK_DISK_LEN(have));
+}
+
+/*
+ * FALLOC_FL_PUNCH_HOLE and FALLOC_FL_ZERO_RANGE (in @mode, with or without
+ * FALLOC_FL_KEEP_SIZE): the blocks the range covers whole become holes,
+ * zeros on disk (docs/FORMAT.md, "Content blocks"); a block it covers in part is
+ * read, zeroed there and encrypted again.  Zeroing also reserves the range
+ * on disk first, and grows the file when the range ends past it.
+ */
+static int content_zero(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
+			uint64_t len, int mode)
+{
+	bool punch = mode & FALLOC_FL_PUNCH_HOLE, keep = mode & FALLOC_FL_KEEP_SIZE;
+	uint64_t csize, psize, end = off + len, zend, first, last, coff, cend;
+	uint32_t bs = fs->f_bs, have;
+	struct afs_range r;
+	int err;
+
+	if (len == 0 || end < off)
+		return -EINVAL;
+	err = afs_block_range(off, len, bs, &r);
+	if (err)
+		return err;
+	err = csize_of(fs, inode, fd, &csize);
+	if (err)
+		return err;
+	err = plain_size(fs, csize, &psize);
+	if (err)
+		return err < 0 ? err : -EIO;
+	zend = end < psize ? end : psize;
+	if (off < zend && !inode->i_have_id)
+		return -EIO; /* afs_content_load() said why */
+	if (!punch) {
+		err = reserve(fd, &r, csize);
+		if (err)
+			return err;
+	}
+	if (off < zend) {
+		first = off / bs;
+		last = (zend - 1) / bs;
+		have = block_len(bs, first, psize);
+		if (off % bs || (first == last && zend - first * bs < have)) {
+			err = zero_part(fs, inode, fd, first, have, (uint32_t)(off % bs),
+					(uint32_t)(first == last ? zend - first * bs : have));
+			first++;
+		}
+		have = block_len(bs, last, psize);
+		if (!err && last >= first && zend - last * bs < have) {
+			err = zero_part(fs, inode, fd, last, have, 0, (uint32_t)(zend - last * bs));
+			last--;
+		}
+		if (!err && last + 1 > first) {
+			/* The whole blocks between: zeros on disk, and for
+			 * zeroing, reserved again where punching freed them. */
+			inode->i_sparse = true;
+			afs_block_cipher_off(first, bs, &coff);
+			afs_block_cipher_off(last + 1, bs, &cend);
+			if (cend > csize)
+				cend = csize;
+			err = zero_disk(fd, coff, cend - coff);
+			if (!err && !punch && fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)coff,
+							(off_t)(cend - coff)) &&
+			    errno != EOPNOTSUPP)
+				err = -errno;
+		}
+		if (err)
+			return err;
+	}
+	return end > psize && !punch && !keep ? content_truncate(fs, inode, fd, end) : 0;
 }
 
 static uint64_t block_at(struct afs_fs *fs, uint64_t coff)
@@ -995,12 +1123,14 @@ int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 }
 
 int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
-			 uint64_t len)
+			 uint64_t len, int mode)
 {
 	int err = afs_content_shared_begin(fs, inode, fd);
 
-	if (!err)
-		err = content_allocate(fs, inode, fd, off, len);
+	if (!err && (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
+		err = content_zero(fs, inode, fd, off, len, mode);
+	else if (!err)
+		err = content_allocate(fs, inode, fd, off, len, mode & FALLOC_FL_KEEP_SIZE);
 	afs_content_shared_end(fs, inode, fd);
 	return err;
 }

@@ -433,8 +433,10 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			  const uint8_t *buf, size_t size, uint64_t off, bool append); /* exclusive */
 int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			 uint64_t size); /* exclusive */
+/* fallocate: @mode 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE or
+ * FALLOC_FL_ZERO_RANGE, as afs_op_fallocate() checked it. */
 int afs_content_allocate(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
-			 uint64_t len); /* exclusive */
+			 uint64_t len, int mode); /* exclusive */
 int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t off,
 			 int whence); /* shared */
 void afs_content_forget(struct afs_inode *inode);

@@ -509,9 +509,13 @@ void afs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t
 	int err;
 
 	afs_atime_recheck(inode); /* the ctime and mtime move */
-	/* Only plain allocation: keeping the size would put bytes beyond the
-	 * end on disk, and punching or zeroing ranges is not done (yet). */
-	if (mode) {
+	/* As vfs_fallocate() checks them, for a caller other than the
+	 * kernel.  Collapsing or inserting a range would move blocks, and
+	 * each block's index is authenticated with it (docs/FORMAT.md):
+	 * everything after the range would have to be encrypted again. */
+	if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) ||
+	    (mode & FALLOC_FL_PUNCH_HOLE && mode & FALLOC_FL_ZERO_RANGE) ||
+	    (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE))) {
 		afs_reply_err(req, EOPNOTSUPP);
 		return;
 	}
@@ -520,7 +524,7 @@ void afs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t
 		return;
 	}
 	pthread_rwlock_wrlock(&inode->i_rw);
-	err = afs_content_allocate(fs, inode, (int)fi->fh, (uint64_t)off, (uint64_t)len);
+	err = afs_content_allocate(fs, inode, (int)fi->fh, (uint64_t)off, (uint64_t)len, mode);
 	pthread_rwlock_unlock(&inode->i_rw);
 	afs_reply_err(req, err);
 }

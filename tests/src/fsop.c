@@ -77,7 +77,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fsop rename OLD NEW [noreplace|exchange]\n"
-		"       fsop fallocate FILE MODE OFF LEN   (MODE: 0, keep, punch, zero)\n"
+		"       fsop fallocate FILE MODE OFF LEN   (MODE: 0, keep, punch, zero,\n"
+		"                                  zero-keep, collapse, insert)\n"
 		"       fsop seek FILE data|hole OFF\n"
 		"       fsop pwrite FILE OFF TEXT          (creates FILE)\n"
 		"       fsop pread FILE OFF LEN            (prints the bytes)\n"
@@ -123,6 +124,12 @@ static int do_fallocate(char **argv)
 		mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 	else if (!strcmp(argv[3], "zero"))
 		mode = FALLOC_FL_ZERO_RANGE;
+	else if (!strcmp(argv[3], "zero-keep"))
+		mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+	else if (!strcmp(argv[3], "collapse"))
+		mode = FALLOC_FL_COLLAPSE_RANGE;
+	else if (!strcmp(argv[3], "insert"))
+		mode = FALLOC_FL_INSERT_RANGE;
 	else if (strcmp(argv[3], "0"))
 		usage();
 	fd = open(argv[2], O_RDWR);

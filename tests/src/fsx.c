@@ -19,7 +19,10 @@
  * The operations, by weight: pwrite at random offsets and lengths (unaligned,
  * across 4 KiB and 64 KiB boundaries, past the end of the file to leave
  * holes), pread of random ranges (the bytes and the length returned),
- * ftruncate up and down, fallocate mode 0, appends through O_APPEND, fsync,
+ * ftruncate up and down, fallocate mode 0, FALLOC_FL_PUNCH_HOLE,
+ * FALLOC_FL_ZERO_RANGE with and without FALLOC_FL_KEEP_SIZE, and
+ * FALLOC_FL_KEEP_SIZE alone (inside and past the end, over whole 4 KiB and
+ * 64 KiB blocks and parts of them), appends through O_APPEND, fsync,
  * fdatasync and a directory fsync, dropping the page cache of a file
  * (POSIX_FADV_DONTNEED), mmap reads compared with the mirror, lseek
  * SEEK_DATA/SEEK_HOLE (checked only for what POSIX guarantees), direct I/O
@@ -45,10 +48,10 @@
  * only on SEED (printed at the start, default from the clock) and its
  * number; with several threads the interleaving does not repeat.
  *
- * If the filesystem under test answers fallocate with EOPNOTSUPP, mmap with
- * ENODEV, an O_DIRECT open with EINVAL, or link with EPERM, ENOSYS or
- * EOPNOTSUPP (no hard links: sshfs -o disable_hardlink), fsx says so once and
- * leaves that operation out.
+ * If the filesystem under test answers fallocate (or one of its modes) with
+ * EOPNOTSUPP, mmap with ENODEV, an O_DIRECT open with EINVAL, or link with
+ * EPERM, ENOSYS or EOPNOTSUPP (no hard links: sshfs -o disable_hardlink), fsx
+ * says so once and leaves that operation out.
  *
  * Self-test: FSX_INJECT_BUG=[KIND:]N in the environment leaves out the
  * mirror's side of thread 0's N-th operation of KIND (write, the default,
@@ -103,6 +106,9 @@ enum op {
 	OP_READ,
 	OP_TRUNCATE,
 	OP_FALLOCATE,
+	OP_PUNCH,
+	OP_ZERO,
+	OP_KEEPSIZE,
 	OP_APPEND,
 	OP_MMAP,
 	OP_SEEK,
@@ -168,6 +174,7 @@ struct thread {
 	long nops;
 	long opno; /* the current operation, from 1 */
 	bool no_fallocate, no_mmap, no_seek, no_link, no_direct;
+	bool no_mode[3]; /* OP_PUNCH, OP_ZERO, OP_KEEPSIZE: EOPNOTSUPP on the test side */
 	long inject_seen;
 	bool dir_exists[NDIRS];
 	int slot_obj[NSLOTS]; /* slot d * nfiles + j: t<k>-f<j> in dir d; -1: none */
@@ -1194,6 +1201,118 @@ static bool op_fallocate(struct thread *th)
 	return true;
 }
 
+/* What a fallocate @mode does to a file of @size, done by hand on the mirror
+ * where its filesystem lacks that mode: zeros over the range inside the
+ * file, and for FALLOC_FL_ZERO_RANGE without FALLOC_FL_KEEP_SIZE the size. */
+static struct res falloc_by_hand(int fd, int mode, off_t off, off_t len, off_t size)
+{
+	static const uint8_t zeros[65536];
+	off_t end = off + len < size ? off + len : size, pos;
+	ssize_t n;
+
+	if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
+		return (struct res){ 0, 0 };
+	for (pos = off; pos < end; pos += n) {
+		n = pwrite(fd, zeros,
+			   end - pos < (off_t)sizeof(zeros) ? (size_t)(end - pos) : sizeof(zeros),
+			   pos);
+		if (n <= 0)
+			return res_of(-1);
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > size)
+		return res_of(ftruncate(fd, off + len));
+	return (struct res){ 0, 0 };
+}
+
+/*
+ * OP_PUNCH, OP_ZERO, OP_KEEPSIZE: fallocate with FALLOC_FL_PUNCH_HOLE, with
+ * FALLOC_FL_ZERO_RANGE (with or without FALLOC_FL_KEEP_SIZE), or with
+ * FALLOC_FL_KEEP_SIZE alone, over whole 4 KiB or 64 KiB blocks, parts of
+ * blocks, or any range, inside the file or past its end.
+ */
+static bool falloc_mode(struct thread *th, enum op op)
+{
+	static const char *const mname[] = { "punch hole", "zero range", "zero range keep size",
+					     "keep size" };
+	int o = pick_obj(th, false), mode, k;
+	off_t size, off, len, bs = one_in(th, 2) ? 4096 : 65536;
+	char name[NAME_LEN * 2];
+	struct res t, m;
+	bool *no = &th->no_mode[op - OP_PUNCH];
+
+	if (o < 0 || *no)
+		return false;
+	ensure_open(th, o);
+	size = obj_size(th, o);
+	if (op == OP_PUNCH)
+		mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, k = 0;
+	else if (op == OP_KEEPSIZE)
+		mode = FALLOC_FL_KEEP_SIZE, k = 3;
+	else if (one_in(th, 2))
+		mode = FALLOC_FL_ZERO_RANGE, k = 1;
+	else
+		mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, k = 2;
+	switch (below(th, 4)) {
+	case 0: /* whole blocks */
+		off = (off_t)below(th, (uint64_t)size / bs + 2) * bs;
+		len = (1 + (off_t)below(th, 8)) * bs;
+		break;
+	case 1: /* inside a block, or across an edge */
+		off = near_boundary(th, bs);
+		len = 1 + (off_t)below(th, bs);
+		break;
+	case 2: /* up to the end or past it */
+		off = (off_t)below(th, (uint64_t)size + 1);
+		len = size - off + (off_t)below(th, 2 * bs);
+		break;
+	default:
+		off = one_in(th, 2) ? (off_t)below(th, (uint64_t)size + 1)
+				    : (off_t)below(th, (uint64_t)cfg.maxlen);
+		len = 1 + (off_t)below(th, 256 * 1024);
+		break;
+	}
+	if (off < 0)
+		off = 0;
+	if (len > cfg.maxlen - off)
+		len = cfg.maxlen - off;
+	if (len <= 0)
+		return false;
+	obj_name(th, o, name, sizeof(name));
+	begin(th, "fallocate %s %s off 0x%jx len 0x%jx (size 0x%jx)", mname[k], name,
+	      (intmax_t)off, (intmax_t)len, (intmax_t)size);
+	t = res_of(fallocate(th->obj[o].fd[TEST], mode, off, len));
+	if (t.rc < 0 && t.err == EOPNOTSUPP) {
+		*no = true;
+		fprintf(stderr,
+			"fsx: fallocate %s: EOPNOTSUPP on the test filesystem; left out "
+			"from now on in thread %d\n",
+			mname[k], th->id);
+		compare_obj(th, o);
+		return true;
+	}
+	m = res_of(fallocate(th->obj[o].fd[MIRROR], mode, off, len));
+	if (m.rc < 0 && m.err == EOPNOTSUPP)
+		m = falloc_by_hand(th->obj[o].fd[MIRROR], mode, off, len, size);
+	both_ok(th, "fallocate", t, m);
+	compare_obj(th, o);
+	return true;
+}
+
+static bool op_punch(struct thread *th)
+{
+	return falloc_mode(th, OP_PUNCH);
+}
+
+static bool op_zero(struct thread *th)
+{
+	return falloc_mode(th, OP_ZERO);
+}
+
+static bool op_keepsize(struct thread *th)
+{
+	return falloc_mode(th, OP_KEEPSIZE);
+}
+
 static bool op_append(struct thread *th)
 {
 	int o = pick_obj(th, true), slots[NSLOTS], n, nslot, slot, fds[2];
@@ -1405,7 +1524,7 @@ static bool mirror_zero(struct thread *th, int o, off_t from, off_t to)
  * SEEK_DATA and SEEK_HOLE from @off < size, checked only for what they
  * promise: a result in [off, size) (SEEK_DATA) or [off, size] (SEEK_HOLE),
  * and zeros where SEEK_DATA skipped a hole (up to the end of the file if it
- * found no data, ENXIO).
+ * found no data, ENXIO) or where SEEK_HOLE found one (up to the next data).
  */
 static bool op_seek(struct thread *th)
 {
@@ -1451,6 +1570,19 @@ static bool op_seek(struct thread *th)
 		     "lseek SEEK_DATA from %jd skipped to %jd, but the mirror has data "
 		     "between",
 		     (intmax_t)off, (intmax_t)r);
+	} else if (whence == SEEK_HOLE && r < size) {
+		/* The hole found, up to the next data, reads as zeros. */
+		off_t d = lseek(th->obj[o].fd[TEST], r, SEEK_DATA);
+
+		if (d < 0 && errno != ENXIO)
+			fail(th, "lseek SEEK_DATA from %jd: %s", (intmax_t)r, errname(errno));
+		if (d < 0 || d > size)
+			d = size;
+		if (d <= r || !mirror_zero(th, o, r, d))
+			fail(th,
+			     "lseek SEEK_HOLE from %jd found a hole at %jd up to %jd (SEEK_DATA), "
+			     "but the mirror has data there",
+			     (intmax_t)off, (intmax_t)r, (intmax_t)d);
 	}
 	compare_obj(th, o);
 	return true;
@@ -1821,6 +1953,9 @@ static const struct op_desc op_info[OP_COUNT] = {
 	[OP_READ] = { "read", 12, op_read }, /* pread */
 	[OP_TRUNCATE] = { "truncate", 8, op_truncate }, /* ftruncate */
 	[OP_FALLOCATE] = { "fallocate", 4, op_fallocate }, /* mode 0 */
+	[OP_PUNCH] = { "punch", 3, op_punch }, /* FALLOC_FL_PUNCH_HOLE */
+	[OP_ZERO] = { "zero", 3, op_zero }, /* FALLOC_FL_ZERO_RANGE, KEEP_SIZE or not */
+	[OP_KEEPSIZE] = { "keepsize", 2, op_keepsize }, /* FALLOC_FL_KEEP_SIZE alone */
 	[OP_APPEND] = { "append", 5, op_append }, /* write with O_APPEND */
 	[OP_MMAP] = { "mmap", 4, op_mmap }, /* a read through mmap */
 	[OP_SEEK] = { "seek", 3, op_seek }, /* SEEK_DATA, SEEK_HOLE */
