@@ -466,6 +466,21 @@ static size_t first_diff(const uint8_t *a, const uint8_t *b, size_t n)
 	return i;
 }
 
+/* A pread of the test file at @off returned @t, the same on the mirror @m,
+ * into the thread's buffers: the same result and the same bytes. */
+static void same_read(struct thread *th, off_t off, struct res t, struct res m)
+{
+	size_t n = t.rc < 0 ? 0 : (size_t)t.rc;
+
+	same_res(th, "pread", t, m);
+	if (memcmp(th->buf[TEST], th->buf[MIRROR], n)) {
+		fail_begin(th, "pread returned different bytes");
+		dump_around(off, th->buf[TEST], n, th->buf[MIRROR], n,
+			    first_diff(th->buf[TEST], th->buf[MIRROR], n));
+		fail_end(th);
+	}
+}
+
 /* pread until @len bytes or the end of the file.  Return: bytes, or -1. */
 static ssize_t pread_full(int fd, uint8_t *buf, size_t len, off_t off)
 {
@@ -1061,7 +1076,7 @@ static bool op_read(struct thread *th)
 	char name[NAME_LEN * 2];
 	struct res t, m;
 	off_t size, off;
-	size_t len, n;
+	size_t len;
 
 	if (o < 0)
 		return false;
@@ -1088,14 +1103,7 @@ static bool op_read(struct thread *th)
 	m = res_of(pread(th->obj[o].fd[MIRROR], th->buf[MIRROR], len, off));
 	if (m.rc >= 0 && (size_t)m.rc != len && off + m.rc < size)
 		fail(th, "pread on the mirror returned %ld bytes, short of the end", m.rc);
-	same_res(th, "pread", t, m);
-	n = t.rc < 0 ? 0 : (size_t)t.rc;
-	if (memcmp(th->buf[TEST], th->buf[MIRROR], n)) {
-		fail_begin(th, "pread returned different bytes");
-		dump_around(off, th->buf[TEST], n, th->buf[MIRROR], n,
-			    first_diff(th->buf[TEST], th->buf[MIRROR], n));
-		fail_end(th);
-	}
+	same_read(th, off, t, m);
 	compare_obj(th, o);
 	return true;
 }
@@ -1437,7 +1445,7 @@ static bool op_direct(struct thread *th)
 	char name[NAME_LEN * 2], path[PATH_LEN];
 	struct res t, m;
 	off_t size, off;
-	size_t len, n;
+	size_t len;
 
 	if (o < 0 || th->no_direct || cfg.no_direct)
 		return false;
@@ -1482,14 +1490,7 @@ static bool op_direct(struct thread *th)
 	} else {
 		t = res_of(pread(fd, th->buf[TEST], len, off));
 		m = res_of(pread(th->obj[o].fd[MIRROR], th->buf[MIRROR], len, off));
-		same_res(th, "pread", t, m);
-		n = t.rc < 0 ? 0 : (size_t)t.rc;
-		if (memcmp(th->buf[TEST], th->buf[MIRROR], n)) {
-			fail_begin(th, "pread returned different bytes");
-			dump_around(off, th->buf[TEST], n, th->buf[MIRROR], n,
-				    first_diff(th->buf[TEST], th->buf[MIRROR], n));
-			fail_end(th);
-		}
+		same_read(th, off, t, m);
 	}
 	if (own ? fcntl(fd, F_SETFL, fl) : close(fd))
 		fail(th, "%s: %s", own ? "fcntl F_SETFL" : "close", errname(errno));
