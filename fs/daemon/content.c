@@ -231,6 +231,16 @@ static int csize_of(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t
 	return 0;
 }
 
+/* Both sizes of the file, on disk and in plaintext: 0, 1 for a size no
+ * algfs file has (plain_size()), or -errno. */
+static int sizes_of(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_t *csize,
+		    uint64_t *psize)
+{
+	int err = csize_of(fs, inode, fd, csize);
+
+	return err ? err : plain_size(fs, *csize, psize);
+}
+
 /* After a change of the size on disk (exclusive i_rw): what it is now, or
  * AFS_CSIZE_UNKNOWN after a failure left it unsure. */
 static void csize_set(struct afs_inode *inode, uint64_t csize)
@@ -339,10 +349,7 @@ ssize_t afs_content_read(struct afs_fs *fs, struct afs_inode *inode, int fd, siz
 	ssize_t n;
 	int err;
 
-	err = csize_of(fs, inode, fd, &csize);
-	if (err)
-		return err;
-	err = plain_size(fs, csize, &psize);
+	err = sizes_of(fs, inode, fd, &csize, &psize);
 	if (err < 0)
 		return err;
 	if (off >= psize || size == 0)
@@ -488,9 +495,7 @@ int afs_content_size(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_
 	int err;
 
 	/* (A torn tail counts as the whole blocks before it and a byte.) */
-	err = csize_of(fs, inode, fd, &csize);
-	if (!err)
-		err = plain_size(fs, csize, psize);
+	err = sizes_of(fs, inode, fd, &csize, psize);
 	return err < 0 ? err : 0;
 }
 
@@ -668,10 +673,7 @@ static ssize_t content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 		return err;
 	if (off > max || size > max - off)
 		return -EFBIG;
-	err = csize_of(fs, inode, fd, &csize);
-	if (err)
-		return err;
-	err = plain_size(fs, csize, &psize);
+	err = sizes_of(fs, inode, fd, &csize, &psize);
 	if (err)
 		return err < 0 ? err : -EIO;
 	err = afs_block_range(off, size, bs, &r);
@@ -797,10 +799,7 @@ static int content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd, 
 	/* The file now ends where the caller says: see afs_content_write(). */
 	inode->i_nospace = 0;
 	inode->i_nospace_logged = false;
-	err = csize_of(fs, inode, fd, &csize);
-	if (err)
-		return err;
-	damaged = plain_size(fs, csize, &psize);
+	damaged = sizes_of(fs, inode, fd, &csize, &psize);
 	if (damaged < 0)
 		return damaged;
 	if (size == 0) {
@@ -967,10 +966,7 @@ static int content_zero(struct afs_fs *fs, struct afs_inode *inode, int fd, uint
 	err = afs_block_range(off, len, bs, &r);
 	if (err)
 		return err;
-	err = csize_of(fs, inode, fd, &csize);
-	if (err)
-		return err;
-	err = plain_size(fs, csize, &psize);
+	err = sizes_of(fs, inode, fd, &csize, &psize);
 	if (err)
 		return err < 0 ? err : -EIO;
 	zend = end < psize ? end : psize;
