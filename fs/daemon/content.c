@@ -1089,7 +1089,7 @@ int64_t afs_content_seek(struct afs_fs *fs, struct afs_inode *inode, int fd, uin
 }
 
 ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
-			  const uint8_t *buf, size_t size, uint64_t off, bool append)
+			  const uint8_t *buf, size_t size, uint64_t *off, bool append)
 {
 	uint64_t psize;
 	ssize_t n;
@@ -1100,10 +1100,10 @@ ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
 	if (!n && append && fs->f_opts.shared) {
 		n = afs_content_size(fs, inode, fd, &psize);
 		if (!n)
-			off = psize;
+			*off = psize;
 	}
 	if (!n)
-		n = content_write(fs, inode, fd, buf, size, off);
+		n = content_write(fs, inode, fd, buf, size, *off);
 	afs_content_shared_end(fs, inode, fd);
 	return n;
 }

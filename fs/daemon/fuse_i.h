@@ -153,6 +153,10 @@ struct afs_pending {
 };
 #define AFS_PENDING_MAX 32
 
+/* The threads serving requests (loop.c): as many as libfuse's loop starts
+ * at most (its max_threads). */
+#define AFS_LOOP_THREADS 10
+
 struct afs_fs {
 	struct ac_ctx *f_ctx;
 	/* The master key (HMAC-SHA256: the HKDF PRK; never read here), with
@@ -171,6 +175,11 @@ struct afs_fs {
 	atomic_uint f_ctime_gen;
 	/* Shared: O_DIRECT handles bypass the page cache (afs_open_cache()) */
 	bool f_direct_uncached;
+	/* Shared, before Linux 6.6: after a write through a handle that
+	 * bypasses the page cache, the daemon drops the range from it. */
+	bool f_direct_inval;
+	struct fuse_session *f_se; /* for those notices (loop.c) */
+	atomic_uint f_inval_busy; /* threads sending one */
 	/* Set by every request that names an inode; the daemon's idle timer
 	 * (algfs -o idle=) clears it to see whether the volume is in use. */
 	atomic_bool f_active;
@@ -428,9 +437,10 @@ int afs_content_size(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_
 /* Whether a write at @off would start past the end of the file. */
 bool afs_content_past_end(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			  uint64_t off); /* shared or exclusive */
-/* With @append (O_APPEND) on a shared volume, at the end, wherever @off is. */
+/* At *@off; with @append (O_APPEND) on a shared volume, at the end,
+ * wherever *@off is, and *@off is set to where the write went. */
 ssize_t afs_content_write(struct afs_fs *fs, struct afs_inode *inode, int fd,
-			  const uint8_t *buf, size_t size, uint64_t off, bool append); /* exclusive */
+			  const uint8_t *buf, size_t size, uint64_t *off, bool append); /* exclusive */
 int afs_content_truncate(struct afs_fs *fs, struct afs_inode *inode, int fd,
 			 uint64_t size); /* exclusive */
 /* fallocate: @mode 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE or

@@ -23,9 +23,6 @@
 #include "log.h"
 #include "wire.h"
 
-/* As many as libfuse's loop starts at most (its max_threads). */
-#define AFS_LOOP_THREADS 10
-
 struct loop {
 	struct afs_fs *fs;
 	struct fuse_session *se;
@@ -102,6 +99,7 @@ int afs_session_loop(struct afs_fs *fs, struct fuse_session *se)
 	sigset_t all, old;
 	int i, n = 0, err = 0;
 
+	fs->f_se = se;
 	/* Signals are the control thread's (daemon.c). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

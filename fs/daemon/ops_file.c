@@ -169,7 +169,8 @@ void afs_content_put(struct afs_inode *inode)
  * cache at all (FOPEN_DIRECT_IO), as O_DIRECT on NFS.  For O_DIRECT only
  * where the kernel then writes back and drops the other handles' cached
  * pages of the range, mapped ones too, before each write (Linux 6.6);
- * before, they would keep older data until a getattr finds the new mtime.
+ * before, they would keep older data until a getattr finds the new mtime,
+ * and so for appends the daemon drops them after each write there.
  * Otherwise O_DIRECT takes the kernel's own direct path, which writes back
  * and drops the pages of the range around each read and write: the daemon
  * reads and writes whole blocks either way, so no alignment is needed.
@@ -408,12 +409,36 @@ static int overtaken(struct afs_fs *fs, struct afs_inode *inode, int fd, uint64_
 	return err;
 }
 
+/*
+ * Answer a write of @n bytes at @at through a handle that bypasses the page
+ * cache, before Linux 6.6, where the kernel leaves the other handles'
+ * cached pages of the range (mapped ones too) as they were: they would show
+ * older data until a getattr finds the new mtime.  So the daemon drops them,
+ * before the answer, which the program may follow with a read at once.
+ * Dropping a page waits for a read of it in flight, served by another
+ * thread: one thread is always left to serve it, and a write past that
+ * drops the pages just after its answer.
+ */
+static void direct_inval(struct afs_fs *fs, fuse_req_t req, fuse_ino_t ino, uint64_t at,
+			 size_t n)
+{
+	bool first = atomic_fetch_add(&fs->f_inval_busy, 1) < AFS_LOOP_THREADS - 1;
+
+	if (!first)
+		fuse_reply_write(req, n);
+	/* (ENOENT: the kernel no longer caches the inode, nor its pages.) */
+	(void)fuse_lowlevel_notify_inval_inode(fs->f_se, ino, (off_t)at, (off_t)n);
+	atomic_fetch_sub(&fs->f_inval_busy, 1);
+	if (first)
+		fuse_reply_write(req, n);
+}
+
 void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		  struct fuse_file_info *fi)
 {
 	struct afs_fs *fs = afs_req_fs(req);
 	struct afs_inode *inode = afs_inode_get(fs, ino);
-	uint64_t unique = received.unique, psize, gap_from = UINT64_MAX;
+	uint64_t unique = received.unique, psize, gap_from = UINT64_MAX, at;
 	int slot = -1, fd = (int)fi->fh;
 	bool wait;
 	ssize_t n;
@@ -450,8 +475,8 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 	if (fs->f_opts.writeback && unique && !afs_content_size(fs, inode, fd, &psize) &&
 	    (uint64_t)off > psize)
 		gap_from = psize;
-	n = afs_content_write(fs, inode, fd, (const uint8_t *)buf, size, (uint64_t)off,
-			      fi->flags & O_APPEND);
+	at = (uint64_t)off;
+	n = afs_content_write(fs, inode, fd, (const uint8_t *)buf, size, &at, fi->flags & O_APPEND);
 	if (n >= 0 && gap_from != UINT64_MAX)
 		gap_note(fs, inode, gap_from, (uint64_t)off, unique);
 	else if ((n == -ENOSPC || n == -EDQUOT) && fs->f_opts.writeback && unique)
@@ -460,8 +485,14 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 	afs_atime_recheck(inode);
 	pthread_rwlock_unlock(&inode->i_rw);
 	wflight_leave(fs, inode, slot);
-	if (n < 0)
+	if (n < 0) {
 		afs_reply_err(req, (int)n);
+		return;
+	}
+	/* (The kernel does not say how it opened the handle: see
+	 * afs_open_cache(), where only appends bypass the cache then.) */
+	if ((fi->flags & O_APPEND) && fs->f_direct_inval && n > 0)
+		direct_inval(fs, req, ino, at, (size_t)n);
 	else
 		fuse_reply_write(req, (size_t)n);
 }
