@@ -149,7 +149,6 @@ static void afs_op_init(void *userdata, struct fuse_conn_info *conn)
 	 * drops the other handles' cached pages (and mappings) of the range
 	 * before a write through such a handle: since Linux 6.6, FUSE 7.39. */
 	fs->f_direct_uncached = fs->f_opts.shared && conn->proto_minor >= 39;
-	fs->f_direct_inval = fs->f_opts.shared && conn->proto_minor < 39;
 #ifdef FUSE_CAP_DIRECT_IO_ALLOW_MMAP
 	/* Shared, O_APPEND and O_DIRECT handles bypass the page cache
 	 * (afs_open_cache()); a shared mapping of one is then refused with

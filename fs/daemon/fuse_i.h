@@ -173,13 +173,12 @@ struct afs_fs {
 	/* Goes up at each link, unlink and rename, which move the ctime of
 	 * a file they do not name by its inode (i_atime_until). */
 	atomic_uint f_ctime_gen;
-	/* Shared: O_DIRECT handles bypass the page cache (afs_open_cache()) */
+	/* Shared: O_DIRECT handles bypass the page cache (afs_open_cache()),
+	 * where the kernel drops the cached pages a write through one goes
+	 * over (Linux 6.6); before, the daemon does, by a notice on f_se. */
 	bool f_direct_uncached;
-	/* Shared, before Linux 6.6: after a write through a handle that
-	 * bypasses the page cache, the daemon drops the range from it. */
-	bool f_direct_inval;
-	struct fuse_session *f_se; /* for those notices (loop.c) */
-	atomic_uint f_inval_busy; /* threads sending one */
+	struct fuse_session *f_se; /* (loop.c) */
+	atomic_uint f_inval_busy; /* threads sending such a notice */
 	/* Set by every request that names an inode; the daemon's idle timer
 	 * (algfs -o idle=) clears it to see whether the volume is in use. */
 	atomic_bool f_active;

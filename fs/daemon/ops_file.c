@@ -175,11 +175,16 @@ void afs_content_put(struct afs_inode *inode)
  * and drops the pages of the range around each read and write: the daemon
  * reads and writes whole blocks either way, so no alignment is needed.
  */
+static bool uncached(const struct afs_fs *fs, int flags)
+{
+	return fs->f_opts.shared &&
+	       ((flags & O_APPEND) || (fs->f_direct_uncached && (flags & O_DIRECT)));
+}
+
 void afs_open_cache(const struct afs_fs *fs, struct fuse_file_info *fi)
 {
 	fi->keep_cache = !fs->f_opts.shared;
-	fi->direct_io = fs->f_opts.shared && ((fi->flags & O_APPEND) ||
-					      (fs->f_direct_uncached && (fi->flags & O_DIRECT)));
+	fi->direct_io = uncached(fs, fi->flags);
 }
 
 void afs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -489,9 +494,8 @@ void afs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		afs_reply_err(req, (int)n);
 		return;
 	}
-	/* (The kernel does not say how it opened the handle: see
-	 * afs_open_cache(), where only appends bypass the cache then.) */
-	if ((fi->flags & O_APPEND) && fs->f_direct_inval && n > 0)
+	/* (The kernel does not send fi->direct_io back: the flags tell.) */
+	if (fs->f_opts.shared && !fs->f_direct_uncached && uncached(fs, fi->flags) && n > 0)
 		direct_inval(fs, req, ino, at, (size_t)n);
 	else
 		fuse_reply_write(req, (size_t)n);
