@@ -186,6 +186,17 @@ static bool case_dwrite_bread(void)
 	return check_all(fdb, "buffered read");
 }
 
+/* What the buffered writes left reads the same with O_DIRECT before and
+ * after they are synced. */
+static bool check_fsync(void)
+{
+	if (!check_all(fdd, "O_DIRECT read before fsync"))
+		return false;
+	if (fsync(fdb))
+		die("fsync");
+	return check_all(fdd, "O_DIRECT read after fsync");
+}
+
 static bool case_bwrite_dread(void)
 {
 	begin("O_DIRECT read after buffered write", 3 * bs + 100);
@@ -193,11 +204,7 @@ static bool case_bwrite_dread(void)
 		return false;
 	do_write(fdb, (off_t)(bs - 33), bs + 2 * 33);
 	do_write(fdb, 5, 10);
-	if (!check_all(fdd, "O_DIRECT read before fsync"))
-		return false;
-	if (fsync(fdb))
-		die("fsync");
-	return check_all(fdd, "O_DIRECT read after fsync");
+	return check_fsync();
 }
 
 static bool case_dextend(void)
@@ -216,11 +223,7 @@ static bool case_bextend(void)
 {
 	begin("O_DIRECT read after buffered write past the end", bs + 100);
 	do_write(fdb, (off_t)(2 * bs + 5), 3000);
-	if (!check_all(fdd, "O_DIRECT read before fsync"))
-		return false;
-	if (fsync(fdb))
-		die("fsync");
-	return check_all(fdd, "O_DIRECT read after fsync");
+	return check_fsync();
 }
 
 static bool case_truncate(void)
